@@ -1,0 +1,47 @@
+# The two commands of the README's quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= var/demo
+DEMO_DB := $(DEMO_DIR)/surveillance.duckdb
+SYSTEM_PACKAGES ?=
+HOST ?= 127.0.0.1
+PORT ?= 8050
+
+.PHONY: run test venv dev-venv system-packages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The stamp files re-install when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+dev-venv: $(VENV)/.installed-dev
+
+$(DEMO_DB): | $(VENV)/.installed
+	$(BIN)/surveillance demo --db $(DEMO_DB)
+
+run: $(VENV)/.installed $(DEMO_DB)
+	$(BIN)/surveillance cycle --config $(DEMO_DIR)/surveillance.toml
+	$(BIN)/surveillance serve --config $(DEMO_DIR)/surveillance.toml --host $(HOST) --port $(PORT)
+
+# Debian packages the test suite needs (headless Chromium for the dashboard tests).
+system-packages:
+	@bash scripts/install-system-packages.sh $(SYSTEM_PACKAGES)
+
+test: dev-venv system-packages
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+bench: venv
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var
