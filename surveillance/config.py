@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .codes import AGE_GROUPS, SYNDROMES
 from .errors import ConfigError
@@ -36,6 +36,7 @@ class RegionsConfig(Settings):
     regions_file: Path | None = None  # CSV: code,name,level,parent,population,lat,lon
     units_file: Path | None = None  # CSV: code,name,county,kind,lat,lon
     boundaries_file: Path | None = None  # GeoJSON FeatureCollection, properties.code
+    neighbours_file: Path | None = None  # CSV: region,neighbour
 
 
 class FeedBase(Settings):
@@ -45,6 +46,8 @@ class FeedBase(Settings):
     columns: dict[str, str] = Field(default_factory=dict)
     # Source value -> canonical syndrome code, e.g. {"发热" = "fever"}.
     syndrome_values: dict[str, str] = Field(default_factory=dict)
+    # Source value -> canonical age group, e.g. {"0-4岁" = "0-4", "65岁及以上" = "65+"}.
+    age_group_values: dict[str, str] = Field(default_factory=dict)
     # Age group for rows whose feed has no age_group column.
     default_age_group: str = "all"
 
@@ -83,11 +86,18 @@ class HttpFeed(FeedBase):
 
 class SqlFeed(FeedBase):
     kind: Literal["sql"]
-    url: str  # SQLAlchemy URL; a password belongs in url_env, not here
-    url_env: str | None = None  # environment variable that holds the URL instead
+    url: str | None = None  # SQLAlchemy URL without a password
+    url_env: str | None = None  # or: environment variable holding the URL (with its password)
     query: str
     incremental_column: str | None = None
     timeout_seconds: float = Field(default=60.0, gt=0)
+    chunk_rows: int = Field(default=50_000, gt=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> "SqlFeed":
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("set exactly one of url and url_env")
+        return self
 
 
 class FhirFeed(FeedBase):
@@ -155,7 +165,7 @@ def _resolve_paths(raw: dict, base: Path) -> dict:
                 section[key] = str(base / value)
 
     fix(raw.setdefault("database", {}), ("path", "snapshot_path"))
-    fix(raw.setdefault("regions", {}), ("regions_file", "units_file", "boundaries_file"))
+    fix(raw.setdefault("regions", {}), ("regions_file", "units_file", "boundaries_file", "neighbours_file"))
     for feed in raw.get("feeds", []):
         if isinstance(feed, dict):
             fix(feed, ("path", "archive_dir", "failed_dir"))

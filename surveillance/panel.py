@@ -60,7 +60,7 @@ class Panel:
 def date_grid(start, end, freq: str = "daily") -> pd.DatetimeIndex:
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if freq == "weekly":
-        start = start - pd.Timedelta(days=start.weekday())
+        start = start - pd.Timedelta(days=start.day_of_week)
     return pd.date_range(start, end, freq=FREQUENCIES[freq])
 
 
@@ -86,10 +86,10 @@ def panel_from_long(
         raise SurveillanceError(f"long table lacks column(s) {', '.join(missing)}")
     dates = pd.to_datetime(long[date_column]).dt.normalize()
     if start is None:
-        start = dates.min() if len(dates) else pd.Timestamp("1970-01-05")
+        start = dates.min() if len(dates) else end
     if end is None:
         end = dates.max() if len(dates) else start
-    grid = date_grid(start, end, freq)
+    grid = date_grid(start, end, freq) if start is not None else pd.DatetimeIndex([])
 
     if len(long):
         keys_index = pd.MultiIndex.from_frame(long[key_columns].astype(str))
@@ -101,7 +101,7 @@ def panel_from_long(
     time_codes = grid.get_indexer(dates)
     outside = time_codes < 0
     if outside.any():
-        in_range = (dates >= grid[0]) & (dates <= grid[-1]) if len(grid) else outside
+        in_range = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
         if (outside & np.asarray(in_range)).any():
             bad = dates[outside & np.asarray(in_range)].iloc[0]
             raise SurveillanceError(f"date {bad.date()} is not on the {freq} grid of the panel")
@@ -149,7 +149,7 @@ def to_weekly(panel: Panel) -> Panel:
     """Sum a daily panel into ISO weeks starting Monday; a week with any missing day is missing."""
     if panel.freq == "weekly":
         return panel
-    week_start = panel.dates - pd.to_timedelta(panel.dates.weekday, unit="D")
+    week_start = panel.dates - pd.to_timedelta(panel.dates.day_of_week, unit="D")
     grid = pd.DatetimeIndex(week_start.unique())
     codes = grid.get_indexer(week_start)
 

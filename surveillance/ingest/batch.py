@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -25,3 +26,37 @@ class RawBatch:
     checksum: str | None = None
     state: dict = field(default_factory=dict)
     row_numbers: list[int] | None = None
+
+
+def as_text(value) -> str:
+    """A source value as text: JSON for objects and lists, so validation can show it."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def plain_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of mixed or nested values as text, so that every column converts to Arrow;
+    numbers, text and missing values of uniform columns stay as they are."""
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:
+            frame[name] = column.map(as_text, na_action="ignore")
+    return frame
+
+
+def json_type(value) -> str:
+    """The JSON name of a parsed value's type, for messages about unexpected payloads."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"

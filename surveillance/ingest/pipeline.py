@@ -1,0 +1,160 @@
+"""The one path every batch takes: map columns, validate, write, in one transaction.
+
+Whatever the feed (file, HTTP page, query, FHIR bundle), a :class:`RawBatch` is mapped to
+canonical column names, judged row by row (:mod:`.validate`), and its good rows land as
+revisions while its bad rows land in quarantine, together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..codes import AGE_GROUPS, OBSERVATION_COLUMNS, REQUIRED_COLUMNS, SYNDROMES
+from ..errors import FileRejected
+from ..store import Store
+from ..store.write import BatchOutcome, already_ingested, record_failed_batch, save_feed_state, write_batch
+from .batch import RawBatch
+from .files import MALFORMED, read_file
+from .validate import validate
+
+
+@dataclass(frozen=True)
+class IngestContext:
+    """What validation needs to know besides the rows: explicit, never read from globals."""
+
+    today: date
+    syndromes: tuple[str, ...] = tuple(SYNDROMES)
+    age_groups: tuple[str, ...] = AGE_GROUPS
+    feed: str = "manual"
+    columns: dict[str, str] = field(default_factory=dict)  # source name -> canonical name
+    syndrome_values: dict[str, str] = field(default_factory=dict)
+    age_group_values: dict[str, str] = field(default_factory=dict)
+    default_age_group: str = "all"
+
+    @classmethod
+    def for_feed(cls, feed, config, today: date) -> "IngestContext":
+        return cls(
+            today=today,
+            syndromes=tuple(config.syndromes),
+            age_groups=tuple(config.age_groups),
+            feed=feed.name,
+            columns=dict(feed.columns),
+            syndrome_values=dict(feed.syndrome_values),
+            age_group_values=dict(feed.age_group_values),
+            default_age_group=feed.default_age_group,
+        )
+
+
+def canonical_columns(names: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    """Source column -> canonical name: the feed's mapping first, then names matching case-insensitively."""
+    renamed = {}
+    for name in names:
+        if name in mapping:
+            renamed[name] = mapping[name]
+        elif name.strip().lower() in OBSERVATION_COLUMNS or name.strip().lower() == "region":
+            renamed[name] = name.strip().lower()
+    return renamed
+
+
+def _prepare(raw: RawBatch, ctx: IngestContext) -> pa.Table:
+    """The batch with canonical names, text values and a ``_row`` number column."""
+    table = raw.frame if isinstance(raw.frame, pa.Table) else pa.Table.from_pandas(raw.frame, preserve_index=False)
+    renamed = canonical_columns(table.column_names, ctx.columns)
+    targets = list(renamed.values())
+    repeated = sorted({t for t in targets if targets.count(t) > 1})
+    if repeated:
+        raise FileRejected(f"{_short(raw.label)}: more than one column maps to {', '.join(repeated)}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in targets]
+    if missing:
+        found = ", ".join(c for c in table.column_names if c != MALFORMED)[:200]
+        raise FileRejected(
+            f"{_short(raw.label)}: missing required column(s) {', '.join(missing)} (found: {found}); "
+            "map source columns to canonical names with the feed's [columns] setting"
+        )
+    keep = {src: dst for src, dst in renamed.items()}
+    if MALFORMED in table.column_names:
+        keep[MALFORMED] = MALFORMED
+    arrays = []
+    for src in keep:
+        column = table.column(src)
+        arrays.append(column if pa.types.is_string(column.type) else column.cast(pa.string()))
+    rows = raw.row_numbers if raw.row_numbers is not None else np.arange(1, table.num_rows + 1)
+    prepared = pa.table(dict(zip(keep.values(), arrays)) | {"_row": pa.array(np.asarray(rows, dtype=np.int64))})
+    for column, values in (("syndrome", ctx.syndrome_values), ("age_group", ctx.age_group_values)):
+        if values and column in prepared.column_names:
+            prepared = _recode(prepared, column, values)
+    return prepared
+
+
+def _recode(table: pa.Table, column: str, values: dict[str, str]) -> pa.Table:
+    """Replace source codes (e.g. 发热) by canonical ones (fever); unknown codes stay for validation to name."""
+    source = pd.Series(table.column(column).to_pandas(), dtype=object)
+    recoded = source.map(lambda v: values.get(v.strip(), v) if isinstance(v, str) else v)
+    return table.set_column(table.column_names.index(column), column, pa.array(recoded, pa.string()))
+
+
+def ingest_batch(
+    store: Store,
+    raw: RawBatch,
+    ctx: IngestContext,
+    *,
+    received_at: datetime | None = None,
+) -> BatchOutcome:
+    """Validate and store one batch. A batch already in the ledger (same checksum) changes nothing."""
+    started = datetime.now()
+    received_at = received_at or started
+    if already_ingested(store, ctx.feed, raw.checksum):
+        if raw.state:  # a page seen before still moves the feed's position on
+            with store.transaction() as cur:
+                save_feed_state(cur, ctx.feed, raw.state)
+        return BatchOutcome(feed=ctx.feed, source=raw.label, status="already_ingested",
+                            message="the same content was ingested before; nothing changed")
+    try:
+        prepared = _prepare(raw, ctx)
+    except FileRejected as exc:
+        return record_failed_batch(store, feed=ctx.feed, source=raw.label, checksum=raw.checksum,
+                                   message=str(exc), received_at=received_at, started_at=started)
+    with store.transaction() as cur:
+        cur.register("raw_batch", prepared)
+        try:
+            found = validate(cur, "raw_batch", syndromes=list(ctx.syndromes), age_groups=list(ctx.age_groups),
+                             today=ctx.today, default_age_group=ctx.default_age_group)
+        finally:
+            cur.unregister("raw_batch")
+        outcome = write_batch(
+            cur, feed=ctx.feed, source=raw.label, checksum=raw.checksum, valid_table="valid_rows",
+            quarantined=found.quarantined, rows_read=found.rows_read, collapsed_rows=found.collapsed_rows,
+            received_at=received_at, started_at=started, feed_state=raw.state or None,
+        )
+        cur.execute("DROP TABLE valid_rows")
+    return outcome
+
+
+def ingest_file(
+    store: Store,
+    path: str | Path,
+    ctx: IngestContext,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    received_at: datetime | None = None,
+) -> BatchOutcome:
+    """Read, validate and store one file. A file refused whole is recorded as a failed batch."""
+    path = Path(path)
+    try:
+        raw = read_file(path, encoding=encoding, delimiter=delimiter)
+    except FileRejected as exc:
+        started = datetime.now()
+        return record_failed_batch(store, feed=ctx.feed, source=str(path), checksum=None, message=str(exc),
+                                   received_at=received_at or started, started_at=started)
+    return ingest_batch(store, raw, ctx, received_at=received_at)
+
+
+def _short(label: str) -> str:
+    return Path(label).name if "/" in label and not label.startswith(("http", "sql")) else label

@@ -1,0 +1,172 @@
+"""Writing a validated batch: new rows, revisions, quarantine and the ledger in one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from .database import Store
+
+KEY = ("date", "unit", "syndrome", "age_group")
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch did to the store. ``rejected`` counts rows sent to quarantine."""
+
+    feed: str
+    source: str
+    status: str  # loaded | partial | failed | already_ingested
+    batch_id: int | None = None
+    rows_read: int = 0
+    new_rows: int = 0
+    revised_rows: int = 0
+    unchanged_rows: int = 0
+    collapsed_rows: int = 0
+    rejected_rows: int = 0
+    message: str | None = None
+    first_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def accepted_rows(self) -> int:
+        return self.new_rows + self.revised_rows + self.unchanged_rows
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "accepted_rows": self.accepted_rows}
+
+
+def already_ingested(store: Store, feed: str, checksum: str | None) -> bool:
+    """Whether this exact content was loaded before (the ledger), so it can be skipped."""
+    if not checksum:
+        return False
+    cur = store.cursor()
+    row = cur.execute(
+        "SELECT count(*) FROM ingest_batches WHERE feed = ? AND checksum = ? AND status IN ('loaded', 'partial')",
+        [feed, checksum],
+    ).fetchone()
+    return row[0] > 0
+
+
+def write_batch(
+    cur,
+    *,
+    feed: str,
+    source: str,
+    checksum: str | None,
+    valid_table: str,
+    quarantined: pd.DataFrame,
+    rows_read: int,
+    collapsed_rows: int,
+    received_at: datetime,
+    started_at: datetime,
+    feed_state: dict | None = None,
+) -> BatchOutcome:
+    """Append a batch's rows as revisions and record the batch, inside the caller's transaction.
+
+    A row identical to the latest revision of its key changes nothing; a row that differs
+    becomes the next revision. ``valid_table`` (on ``cur``) has columns date, unit,
+    syndrome, age_group, count, total; ``quarantined`` has row_number, field, value,
+    reason, raw.
+    """
+    batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE staged AS
+        WITH bounds AS (SELECT min(date) AS lo, max(date) AS hi FROM {valid_table}),
+        current AS (
+            SELECT o.date, o.unit, o.syndrome, o.age_group,
+                   max_by(o.count, o.revision) AS count,
+                   arg_max_null(o.total, o.revision) AS total,
+                   max(o.revision) AS revision
+            FROM observations o, bounds
+            WHERE o.date BETWEEN bounds.lo AND bounds.hi
+              AND o.unit IN (SELECT DISTINCT unit FROM {valid_table})
+            GROUP BY ALL
+        )
+        SELECT s.date, s.unit, s.syndrome, s.age_group, s.count, s.total,
+               coalesce(c.revision, 0) + 1 AS revision,
+               CASE WHEN c.revision IS NULL THEN 'new'
+                    WHEN c.count = s.count AND c.total IS NOT DISTINCT FROM s.total THEN 'unchanged'
+                    ELSE 'revised' END AS change
+        FROM {valid_table} s
+        LEFT JOIN current c USING (date, unit, syndrome, age_group)
+        """
+    )
+    changes = dict(cur.execute("SELECT change, count(*) FROM staged GROUP BY change").fetchall())
+    cur.execute(
+        """
+        INSERT INTO observations
+        SELECT date, unit, syndrome, age_group, count, total, revision, ?, ?, ?
+        FROM staged WHERE change <> 'unchanged'
+        """,
+        [feed, batch_id, received_at],
+    )
+    cur.execute("DROP TABLE staged")
+    if len(quarantined):
+        rows = quarantined.assign(batch_id=batch_id, feed=feed, source=source, quarantined_at=received_at)
+        rows = rows[["batch_id", "feed", "source", "row_number", "field", "value", "reason", "raw", "quarantined_at"]]
+        cur.register("quarantined_rows", rows)
+        cur.execute("INSERT INTO quarantine SELECT * FROM quarantined_rows")
+        cur.unregister("quarantined_rows")
+    outcome = BatchOutcome(
+        feed=feed,
+        source=source,
+        status="partial" if len(quarantined) else "loaded",
+        batch_id=batch_id,
+        rows_read=rows_read,
+        new_rows=changes.get("new", 0),
+        revised_rows=changes.get("revised", 0),
+        unchanged_rows=changes.get("unchanged", 0),
+        collapsed_rows=collapsed_rows,
+        rejected_rows=len(quarantined),
+        first_reasons=_first_reasons(quarantined),
+    )
+    _record_batch(cur, outcome, checksum, received_at, started_at)
+    if feed_state is not None:
+        save_feed_state(cur, feed, feed_state)
+    return outcome
+
+
+def record_failed_batch(
+    store: Store, *, feed: str, source: str, checksum: str | None, message: str,
+    received_at: datetime, started_at: datetime,
+) -> BatchOutcome:
+    """Record a batch refused whole (unreadable file, garbage page): no rows, one message."""
+    outcome = BatchOutcome(feed=feed, source=source, status="failed", message=message)
+    with store.transaction() as cur:
+        outcome.batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
+        _record_batch(cur, outcome, checksum, received_at, started_at)
+    return outcome
+
+
+def save_feed_state(cur, feed: str, state: dict) -> None:
+    cur.execute(
+        "INSERT OR REPLACE INTO feed_state VALUES (?, ?, current_localtimestamp())",
+        [feed, json.dumps(state, default=str)],
+    )
+
+
+def load_feed_state(store: Store, feed: str) -> dict:
+    row = store.cursor().execute("SELECT state FROM feed_state WHERE feed = ?", [feed]).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def _record_batch(cur, outcome: BatchOutcome, checksum, received_at, started_at) -> None:
+    cur.execute(
+        "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_localtimestamp())",
+        [
+            outcome.batch_id, outcome.feed, outcome.source, checksum, outcome.status,
+            outcome.rows_read, outcome.new_rows, outcome.revised_rows, outcome.unchanged_rows,
+            outcome.collapsed_rows, outcome.rejected_rows, outcome.message, received_at, started_at,
+        ],
+    )
+
+
+def _first_reasons(quarantined: pd.DataFrame, n: int = 5) -> list[str]:
+    if not len(quarantined):
+        return []
+    head = quarantined.sort_values("row_number", kind="stable").head(n)
+    return [f"row {int(r)}: {reason}" if pd.notna(r) else reason for r, reason in zip(head["row_number"], head["reason"])]
