@@ -7,6 +7,7 @@ travel with its database and drop folder.
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
 from pathlib import Path
@@ -173,7 +174,7 @@ def _resolve_paths(raw: dict, base: Path) -> dict:
 
 
 def parse_config(raw: dict, base_dir: Path, source: str = "config") -> Config:
-    raw = _resolve_paths(dict(raw), base_dir)
+    raw = _resolve_paths(copy.deepcopy(raw), base_dir)
     raw["base_dir"] = str(base_dir)
     try:
         return Config.model_validate(raw)

@@ -38,7 +38,7 @@ def store_status(con: duckdb.DuckDBPyConnection, *, recent: int = 10) -> dict:
             ).fetchall()),
         },
         "feeds": _records(con, """
-            SELECT feed, count(*) AS batches, sum((status = 'failed')::INT) AS failed_batches,
+            SELECT feed, count(*) AS batches, count(*) FILTER (status = 'failed') AS failed_batches,
                    max(finished_at) AS last_batch_at,
                    max(CASE WHEN status <> 'failed' THEN finished_at END) AS last_good_batch_at
             FROM ingest_batches GROUP BY feed ORDER BY feed"""),
@@ -57,7 +57,8 @@ def daily_counts(con: duckdb.DuckDBPyConnection, *, days: int = 60, syndrome: st
         params.append(syndrome)
     return _records(con, f"""
         WITH last AS (SELECT max(date) AS d FROM observations)
-        SELECT date, syndrome, sum(count) AS count, sum(total) AS total, count(DISTINCT unit) AS units_reporting
+        SELECT date::VARCHAR AS date, syndrome, sum(count)::BIGINT AS count, sum(total)::BIGINT AS total,
+               count(DISTINCT unit) AS units_reporting
         FROM observations_latest, last
         WHERE date > last.d - ?::INTEGER {where}
-        GROUP BY date, syndrome ORDER BY date, syndrome""", params)
+        GROUP BY ALL ORDER BY date, syndrome""", params)

@@ -21,7 +21,7 @@ from ..store import Store
 from ..store.write import BatchOutcome, already_ingested, record_failed_batch, save_feed_state, write_batch
 from .batch import RawBatch
 from .files import MALFORMED, read_file
-from .validate import validate
+from .validate import drop_validation_objects, validate
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ def _prepare(raw: RawBatch, ctx: IngestContext) -> pa.Table:
     targets = list(renamed.values())
     repeated = sorted({t for t in targets if targets.count(t) > 1})
     if repeated:
-        raise FileRejected(f"{_short(raw.label)}: more than one column maps to {', '.join(repeated)}")
+        sources = ", ".join(src for src, dst in renamed.items() if dst in repeated)
+        raise FileRejected(f"{_short(raw.label)}: columns {sources} all map to {', '.join(repeated)}; keep one")
     missing = [c for c in REQUIRED_COLUMNS if c not in targets]
     if missing:
         found = ", ".join(c for c in table.column_names if c != MALFORMED)[:200]
@@ -81,9 +82,13 @@ def _prepare(raw: RawBatch, ctx: IngestContext) -> pa.Table:
     if MALFORMED in table.column_names:
         keep[MALFORMED] = MALFORMED
     arrays = []
-    for src in keep:
+    for src, dst in keep.items():
         column = table.column(src)
-        arrays.append(column if pa.types.is_string(column.type) else column.cast(pa.string()))
+        # Dates and counts keep a native type (validation reads them without parsing); codes are text.
+        native = dst in ("date", "count", "total") and (
+            pa.types.is_date(column.type) or pa.types.is_timestamp(column.type)
+            or pa.types.is_integer(column.type) or pa.types.is_floating(column.type))
+        arrays.append(column if native or pa.types.is_string(column.type) else column.cast(pa.string()))
     rows = raw.row_numbers if raw.row_numbers is not None else np.arange(1, table.num_rows + 1)
     prepared = pa.table(dict(zip(keep.values(), arrays)) | {"_row": pa.array(np.asarray(rows, dtype=np.int64))})
     for column, values in (("syndrome", ctx.syndrome_values), ("age_group", ctx.age_group_values)):
@@ -122,17 +127,15 @@ def ingest_batch(
                                    message=str(exc), received_at=received_at, started_at=started)
     with store.transaction() as cur:
         cur.register("raw_batch", prepared)
-        try:
-            found = validate(cur, "raw_batch", syndromes=list(ctx.syndromes), age_groups=list(ctx.age_groups),
-                             today=ctx.today, default_age_group=ctx.default_age_group)
-        finally:
-            cur.unregister("raw_batch")
+        found = validate(cur, "raw_batch", syndromes=list(ctx.syndromes), age_groups=list(ctx.age_groups),
+                         today=ctx.today, default_age_group=ctx.default_age_group)
         outcome = write_batch(
             cur, feed=ctx.feed, source=raw.label, checksum=raw.checksum, valid_table="valid_rows",
             quarantined=found.quarantined, rows_read=found.rows_read, collapsed_rows=found.collapsed_rows,
             received_at=received_at, started_at=started, feed_state=raw.state or None,
         )
-        cur.execute("DROP TABLE valid_rows")
+        drop_validation_objects(cur)
+        cur.unregister("raw_batch")
     return outcome
 
 
@@ -147,8 +150,9 @@ def ingest_file(
 ) -> BatchOutcome:
     """Read, validate and store one file. A file refused whole is recorded as a failed batch."""
     path = Path(path)
+    typed = {src: dst for src, dst in ctx.columns.items() if dst in ("date", "count", "total")}
     try:
-        raw = read_file(path, encoding=encoding, delimiter=delimiter)
+        raw = read_file(path, encoding=encoding, delimiter=delimiter, typed=typed)
     except FileRejected as exc:
         started = datetime.now()
         return record_failed_batch(store, feed=ctx.feed, source=str(path), checksum=None, message=str(exc),

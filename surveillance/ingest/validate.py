@@ -20,7 +20,52 @@ from .files import MALFORMED
 
 # Date formats accepted from feeds; a timestamp at midnight is a date too.
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d"]
+EARLIEST_DATE = "1990-01-01"  # older dates are typos of the year, not surveillance data
 MAX_COUNT = 1_000_000_000  # beyond INTEGER; no facility sees a billion visits in a day
+
+
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                 "UINTEGER", "UBIGINT")
+
+
+def _text(column: str) -> str:
+    return f"nullif(trim({column}::VARCHAR), '')"
+
+
+def _date_sql(column: str, kind: str) -> dict[str, str]:
+    """Value, missing flag and raw text of a date column, by the column's type.
+
+    Typed columns (from Parquet or a typed CSV read) need no parsing; text is parsed with
+    a 4-digit year required, so that '26-11-02' is refused rather than read as year 26.
+    """
+    if kind == "DATE" or kind.startswith("TIMESTAMP"):
+        return {"d": f"{column}::DATE", "d_missing": f"{column} IS NULL", "d_raw": f"{column}::VARCHAR"}
+    text = _text(column)
+    formats = "[" + ", ".join(map(_sql_str, DATE_FORMATS)) + "]"
+    value = (f"CASE WHEN regexp_matches({text}, '^\\d{{4}}[-/]?\\d') THEN coalesce(try_cast({text} AS DATE), "
+             f"try_strptime({text}, {formats})::DATE) END")
+    return {"d": value, "d_missing": f"{text} IS NULL", "d_raw": text}
+
+
+def _number_sql(column: str, kind: str, prefix: str) -> dict[str, str]:
+    """Value (DOUBLE, NULL when not a finite number), missing flag and raw text of a count column."""
+    if kind in INTEGER_TYPES:
+        value = f"{column}::DOUBLE"
+        missing = f"{column} IS NULL"
+    elif kind in ("FLOAT", "DOUBLE") or kind.startswith("DECIMAL"):
+        value = f"CASE WHEN isfinite({column}::DOUBLE) THEN {column}::DOUBLE END"
+        missing = f"{column} IS NULL"
+    else:
+        number = f"try_cast({_text(column)} AS DOUBLE)"
+        value = f"CASE WHEN isfinite({number}) THEN {number} END"
+        missing = f"{_text(column)} IS NULL"
+    return {prefix: value, f"{prefix}_missing": missing, f"{prefix}_raw": _text(column)}
+
+
+def _code_sql(column: str, known: list[str], lower: bool = False) -> str:
+    """A code column; clean values skip the trimming (most rows of most feeds are clean)."""
+    cleaned = f"lower({_text(column)})" if lower else _text(column)
+    return f"CASE WHEN {column}::VARCHAR IN ({', '.join(map(_sql_str, known))}) THEN {column}::VARCHAR ELSE {cleaned} END"
 
 
 def _sql_str(value: str) -> str:
@@ -33,12 +78,13 @@ def _checks(has_total: bool, has_region: bool, has_malformed: bool, syndromes: l
     known_ages = ", ".join(age_groups)
     q = "'''"  # a quote inside a SQL string
     checks = [
-        ("row", "m IS NOT NULL",
-         "'the line does not have the header''s number of fields: ' || left(m, 120)"),
+        ("row", "m IS NOT NULL", "m"),
     ] if has_malformed else []
     checks += [
-        ("date", "d_raw IS NULL", "'date is missing'"),
+        ("date", "d_missing", "'date is missing'"),
         ("date", "d IS NULL", f"'date {q} || d_raw || {q} is not a date; use YYYY-MM-DD or YYYY/MM/DD'"),
+        ("date", f"d < DATE '{EARLIEST_DATE}'",
+         f"'date ' || d::VARCHAR || ' is before {EARLIEST_DATE}; check the year'"),
         ("date", f"d > DATE '{today.isoformat()}'",
          f"'date ' || d::VARCHAR || ' is in the future (today is {today.isoformat()})'"),
         ("unit", "u IS NULL", "'unit is missing'"),
@@ -49,7 +95,7 @@ def _checks(has_total: bool, has_region: bool, has_malformed: bool, syndromes: l
          f"'unknown syndrome {q} || s || {q}; known syndromes: {known_syndromes}'"),
         ("age_group", f"a NOT IN ({', '.join(map(_sql_str, age_groups))})",
          f"'unknown age group {q} || a || {q}; known age groups: {known_ages}'"),
-        ("count", "c_raw IS NULL", "'count is missing'"),
+        ("count", "c_missing", "'count is missing'"),
         ("count", "c IS NULL", f"'count {q} || c_raw || {q} is not a number'"),
         ("count", "c <> floor(c)", "'count ' || c_raw || ' is not a whole number'"),
         ("count", "c < 0", "'count ' || c_raw || ' is negative'"),
@@ -57,7 +103,7 @@ def _checks(has_total: bool, has_region: bool, has_malformed: bool, syndromes: l
     ]
     if has_total:
         checks += [
-            ("total", "t_raw IS NOT NULL AND t IS NULL", f"'total {q} || t_raw || {q} is not a number'"),
+            ("total", "NOT t_missing AND t IS NULL", f"'total {q} || t_raw || {q} is not a number'"),
             ("total", "t <> floor(t)", "'total ' || t_raw || ' is not a whole number'"),
             ("total", "t < 0", "'total ' || t_raw || ' is negative'"),
             ("total", f"t > {MAX_COUNT}", "'total ' || t_raw || ' is implausibly large'"),
@@ -74,7 +120,7 @@ def _checks(has_total: bool, has_region: bool, has_malformed: bool, syndromes: l
 
 @dataclass
 class Validation:
-    """Findings of one batch. Valid rows are left in the temp table ``valid_rows``."""
+    """Findings of one batch. Valid rows are left in the temp view ``valid_rows``."""
 
     rows_read: int
     valid_rows: int
@@ -91,18 +137,28 @@ def validate(
     today: date,
     default_age_group: str = "all",
 ) -> Validation:
-    """Judge the rows of ``raw_table`` (canonical column names, values as text, ``_row`` numbers).
+    """Judge the rows of ``raw_table`` (canonical column names, text or typed values, ``_row`` numbers).
 
-    Leaves the typed good rows in the temp table ``valid_rows`` on the same connection.
+    Leaves the typed good rows in the temp view ``valid_rows`` on the same connection, for the
+    writer; :func:`drop_validation_objects` removes it afterwards.
     """
-    columns = {name for (name,) in cur.execute(f"SELECT column_name FROM (DESCRIBE {raw_table})").fetchall()}
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    types = dict(cur.execute(f"SELECT column_name, column_type FROM (DESCRIBE {raw_table})").fetchall())
+    missing = [c for c in REQUIRED_COLUMNS if c not in types]
     if missing:
         raise ValueError(f"raw rows lack required column(s) {missing}")  # the caller checks first
-    has_total, has_region = "total" in columns, "region" in columns
-    has_malformed = MALFORMED in columns
-    age_expr = "nullif(trim(age_group::VARCHAR), '')" if "age_group" in columns else "NULL"
-    formats = "[" + ", ".join(map(_sql_str, DATE_FORMATS)) + "]"
+    has_total, has_region = "total" in types, "region" in types
+    has_malformed = MALFORMED in types
+    sql = {**_date_sql("date", types["date"]), **_number_sql("count", types["count"], "c")}
+    if has_total:
+        sql.update(_number_sql("total", types["total"], "t"))
+    else:
+        sql.update(t="NULL::DOUBLE", t_missing="true", t_raw="NULL::VARCHAR")
+    sql["u"] = _text("unit")
+    sql["s"] = _code_sql("syndrome", syndromes, lower=True)
+    age = _code_sql("age_group", age_groups) if "age_group" in types else "NULL"
+    sql["a"] = f"coalesce({age}, {_sql_str(default_age_group)})"
+    sql["r"] = _text("region") if has_region else "NULL::VARCHAR"
+    sql["m"] = MALFORMED if has_malformed else "NULL::VARCHAR"
     checks = _checks(has_total, has_region, has_malformed, syndromes, age_groups, today)
     # Judge every row with one cheap CASE giving the number of its first failing check;
     # the field, value and reason are spelled out only for the rows that fail.
@@ -114,54 +170,55 @@ def validate(
     value_case = " ".join(f"WHEN {i} THEN {value_of[fld]}" for i, (fld, _, _) in enumerate(checks))
     region_known = "r IS NULL OR r IN (SELECT code FROM regions UNION SELECT code FROM units)"
     unit_in_region = "r IS NULL OR r IN (ur.facility, ur.county, ur.city, ur.province)"
+    parsed = ",\n                   ".join(f"{expr} AS {name}" for name, expr in sql.items())
+    received = ", ".join(f'"{name}" := raw."{name}"' for name in types if name not in ("_row", MALFORMED))
+    # One pass parses and judges every row into a narrow typed table; the reasons are
+    # spelled out only for the rows that fail (CASE evaluates a branch only where it matches).
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE findings AS
         WITH parsed AS (
             SELECT _row,
-                   nullif(trim(date::VARCHAR), '') AS d_raw,
-                   coalesce(try_cast(nullif(trim(date::VARCHAR), '') AS DATE),
-                            try_strptime(nullif(trim(date::VARCHAR), ''), {formats})::DATE) AS d,
-                   nullif(trim(unit::VARCHAR), '') AS u,
-                   lower(nullif(trim(syndrome::VARCHAR), '')) AS s,
-                   coalesce({age_expr}, {_sql_str(default_age_group)}) AS a,
-                   nullif(trim(count::VARCHAR), '') AS c_raw,
-                   try_cast(nullif(trim(count::VARCHAR), '') AS DOUBLE) AS c,
-                   {"nullif(trim(total::VARCHAR), '')" if has_total else "NULL::VARCHAR"} AS t_raw,
-                   {"try_cast(nullif(trim(total::VARCHAR), '') AS DOUBLE)" if has_total else "NULL::DOUBLE"} AS t,
-                   {"nullif(trim(region::VARCHAR), '')" if has_region else "NULL::VARCHAR"} AS r,
-                   {MALFORMED if has_malformed else "NULL::VARCHAR"} AS m
+                   {parsed}
             FROM {raw_table}
         ),
         judged AS (
-            SELECT p.*, ur.unit IS NOT NULL AS unit_known,
+            SELECT p.*, p.u IN (SELECT code FROM units) AS unit_known,
                    {region_known if has_region else "true"} AS region_known,
                    {unit_in_region if has_region else "true"} AS unit_in_region
-            FROM parsed p LEFT JOIN unit_regions ur ON ur.unit = p.u
+            FROM parsed p {"LEFT JOIN unit_regions ur ON ur.unit = p.u" if has_region else ""}
+        ),
+        numbered AS (
+            SELECT *, CASE {problem_case} END AS problem FROM judged
         )
-        SELECT _row, d, u, s, a, c, t, d_raw, c_raw, t_raw, r, m, CASE {problem_case} END AS problem
-        FROM judged
+        SELECT _row, d, u, s, a, c, t, problem,
+               CASE problem {field_case} END AS problem_field,
+               CASE problem {value_case} END AS problem_value,
+               CASE problem {reason_case} END AS problem_reason,
+               CASE WHEN problem IS NULL THEN NULL ELSE c_raw END AS c_raw
+        FROM numbered
         """
     )
-    # Duplicates among otherwise good rows: identical ones collapse, conflicting ones are refused.
-    # Grouping first keeps this cheap: real batches have few or no repeated keys.
+    # Duplicates among good rows: identical ones collapse, conflicting ones are refused.
+    # Grouping by a hash of the key first keeps this cheap; real batches have few repeats.
     cur.execute(
         """
         CREATE OR REPLACE TEMP TABLE repeated_keys AS
-        WITH repeated AS (
-            SELECT d, u, s, a FROM findings WHERE problem IS NULL GROUP BY d, u, s, a HAVING count(*) > 1
+        WITH candidates AS (
+            SELECT hash(d, u, s, a) AS h FROM findings WHERE problem IS NULL GROUP BY h HAVING count(*) > 1
         )
-        SELECT d, u, s, a, count(DISTINCT (f.c, f.t)) AS versions, min(f._row) AS first_row,
-               string_agg(f._row::VARCHAR, ', ' ORDER BY f._row) AS key_rows
-        FROM findings f JOIN repeated USING (d, u, s, a)
-        WHERE f.problem IS NULL
-        GROUP BY d, u, s, a
+        SELECT d, u, s, a, count(*) AS copies, count(DISTINCT (c, t)) AS versions, min(_row) AS first_row,
+               string_agg(_row::VARCHAR, ', ' ORDER BY _row) AS key_rows
+        FROM findings
+        WHERE problem IS NULL AND hash(d, u, s, a) IN (SELECT h FROM candidates)
+        GROUP BY d, u, s, a HAVING count(*) > 1
         """
     )
     cur.execute(
         """
-        CREATE OR REPLACE TEMP TABLE valid_rows AS
-        SELECT f.d AS date, f.u AS unit, f.s AS syndrome, f.a AS age_group, f.c::INTEGER AS count, f.t::INTEGER AS total
+        CREATE OR REPLACE TEMP VIEW valid_rows AS
+        SELECT f.d AS date, f.u AS unit, f.s AS syndrome, f.a AS age_group,
+               f.c::INTEGER AS count, f.t::INTEGER AS total
         FROM findings f LEFT JOIN repeated_keys k USING (d, u, s, a)
         WHERE f.problem IS NULL AND (k.versions IS NULL OR (k.versions = 1 AND f._row = k.first_row))
         """
@@ -169,26 +226,29 @@ def validate(
     quarantined = cur.execute(
         f"""
         WITH refused AS (
-            SELECT _row, CASE problem {field_case} END AS field, CASE problem {value_case} END AS value,
-                   CASE problem {reason_case} END AS reason
+            SELECT _row, problem_field AS field, problem_value AS value, problem_reason AS reason
             FROM findings WHERE problem IS NOT NULL
             UNION ALL
-            SELECT f._row, 'count', f.c_raw,
+            SELECT f._row, 'count', f.c::BIGINT::VARCHAR,
                    'conflicting duplicates: rows ' || k.key_rows || ' give different counts for '
                    || f.d::VARCHAR || ', unit ' || f.u || ', ' || f.s || ', age ' || f.a || '; send one value per day'
-            FROM findings f JOIN repeated_keys k USING (d, u, s, a)
-            WHERE f.problem IS NULL AND k.versions > 1
+            FROM findings f JOIN (SELECT * FROM repeated_keys WHERE versions > 1) k USING (d, u, s, a)
+            WHERE f.problem IS NULL
         )
-        SELECT refused._row AS row_number, field, value, reason, to_json(raw) AS raw
+        SELECT refused._row AS row_number, field, value, reason, to_json(struct_pack({received})) AS raw
         FROM refused JOIN {raw_table} raw ON raw._row = refused._row
         ORDER BY 1
         """
     ).df()
-    rows_read, valid_rows, collapsed = cur.execute(
-        "SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM valid_rows),"
-        " (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM findings f"
-        "  JOIN repeated_keys k USING (d, u, s, a) WHERE f.problem IS NULL AND k.versions = 1 GROUP BY d, u, s, a))"
-    ).fetchone()
-    for table in ("findings", "repeated_keys"):
-        cur.execute(f"DROP TABLE {table}")
-    return Validation(rows_read=rows_read, valid_rows=valid_rows, collapsed_rows=collapsed, quarantined=quarantined)
+    rows_read = cur.execute(f"SELECT count(*) FROM {raw_table}").fetchall()[0][0]
+    collapsed = cur.execute(
+        "SELECT coalesce(sum(copies - 1), 0) FROM repeated_keys WHERE versions = 1").fetchall()[0][0]
+    return Validation(rows_read=rows_read, valid_rows=rows_read - len(quarantined) - collapsed,
+                      collapsed_rows=int(collapsed), quarantined=quarantined)
+
+
+def drop_validation_objects(cur: duckdb.DuckDBPyConnection) -> None:
+    """Remove the views and tables :func:`validate` left for the writer."""
+    cur.execute("DROP VIEW IF EXISTS valid_rows")
+    cur.execute("DROP TABLE IF EXISTS findings")
+    cur.execute("DROP TABLE IF EXISTS repeated_keys")

@@ -46,7 +46,7 @@ def already_ingested(store: Store, feed: str, checksum: str | None) -> bool:
     row = cur.execute(
         "SELECT count(*) FROM ingest_batches WHERE feed = ? AND checksum = ? AND status IN ('loaded', 'partial')",
         [feed, checksum],
-    ).fetchone()
+    ).fetchall()[0]
     return row[0] > 0
 
 
@@ -71,40 +71,36 @@ def write_batch(
     syndrome, age_group, count, total; ``quarantined`` has row_number, field, value,
     reason, raw.
     """
-    batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
+    batch_id = cur.execute("SELECT nextval('batch_ids')").fetchall()[0][0]
+    lo, hi, valid = cur.execute(f"SELECT min(date), max(date), count(*) FROM {valid_table}").fetchall()[0]
+    # Compare with the newest revision of each key in the batch's date range; insert only
+    # what is new or different. Streaming straight into the table avoids a staging copy.
     cur.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE staged AS
-        WITH bounds AS (SELECT min(date) AS lo, max(date) AS hi FROM {valid_table}),
-        current AS (
-            SELECT o.date, o.unit, o.syndrome, o.age_group,
-                   max_by(o.count, o.revision) AS count,
-                   arg_max_null(o.total, o.revision) AS total,
-                   max(o.revision) AS revision
-            FROM observations o, bounds
-            WHERE o.date BETWEEN bounds.lo AND bounds.hi
-              AND o.unit IN (SELECT DISTINCT unit FROM {valid_table})
+        INSERT INTO observations
+        WITH current AS (
+            SELECT date, unit, syndrome, age_group,
+                   max_by(count, revision) AS count,
+                   arg_max_null(total, revision) AS total,
+                   max(revision) AS revision
+            FROM observations
+            WHERE date BETWEEN ? AND ?
             GROUP BY ALL
         )
         SELECT s.date, s.unit, s.syndrome, s.age_group, s.count, s.total,
-               coalesce(c.revision, 0) + 1 AS revision,
-               CASE WHEN c.revision IS NULL THEN 'new'
-                    WHEN c.count = s.count AND c.total IS NOT DISTINCT FROM s.total THEN 'unchanged'
-                    ELSE 'revised' END AS change
+               coalesce(c.revision, 0) + 1, ?, ?, ?
         FROM {valid_table} s
         LEFT JOIN current c USING (date, unit, syndrome, age_group)
-        """
-    )
-    changes = dict(cur.execute("SELECT change, count(*) FROM staged GROUP BY change").fetchall())
-    cur.execute(
-        """
-        INSERT INTO observations
-        SELECT date, unit, syndrome, age_group, count, total, revision, ?, ?, ?
-        FROM staged WHERE change <> 'unchanged'
+        WHERE c.revision IS NULL OR c.count <> s.count OR c.total IS DISTINCT FROM s.total
         """,
-        [feed, batch_id, received_at],
+        [lo, hi, feed, batch_id, received_at],
     )
-    cur.execute("DROP TABLE staged")
+    new_rows, revised_rows = cur.execute(
+        "SELECT count(*) FILTER (revision = 1), count(*) FILTER (revision > 1) FROM observations"
+        " WHERE batch_id = ? AND date BETWEEN ? AND ?",
+        [batch_id, lo, hi],
+    ).fetchall()[0]
+    changes = {"new": new_rows, "revised": revised_rows, "unchanged": valid - new_rows - revised_rows}
     if len(quarantined):
         rows = quarantined.assign(batch_id=batch_id, feed=feed, source=source, quarantined_at=received_at)
         rows = rows[["batch_id", "feed", "source", "row_number", "field", "value", "reason", "raw", "quarantined_at"]]
@@ -137,7 +133,7 @@ def record_failed_batch(
     """Record a batch refused whole (unreadable file, garbage page): no rows, one message."""
     outcome = BatchOutcome(feed=feed, source=source, status="failed", message=message)
     with store.transaction() as cur:
-        outcome.batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
+        outcome.batch_id = cur.execute("SELECT nextval('batch_ids')").fetchall()[0][0]
         _record_batch(cur, outcome, checksum, received_at, started_at)
     return outcome
 
@@ -150,7 +146,7 @@ def save_feed_state(cur, feed: str, state: dict) -> None:
 
 
 def load_feed_state(store: Store, feed: str) -> dict:
-    row = store.cursor().execute("SELECT state FROM feed_state WHERE feed = ?", [feed]).fetchone()
+    row = store.cursor().execute("SELECT state FROM feed_state WHERE feed = ?", [feed]).fetchall()[0]
     return json.loads(row[0]) if row else {}
 
 
