@@ -1,0 +1,116 @@
+"""The service's web server: a status page and a JSON API over the store.
+
+Every request takes its own DuckDB cursor: the server is threaded and a connection is
+not thread-safe.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, jsonify, render_template_string, request
+
+from surveillance.config import Config
+from surveillance.status import daily_counts, store_status
+from surveillance.store import Store
+from surveillance.store.migrate import schema_version
+
+STATUS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Surveillance service: status</title>
+<style>
+ body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+ table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+ th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.75rem; text-align: left; font-size: 0.9rem; }
+ .failed { color: #b00020; } .ok, .loaded { color: #1b5e20; } .partial { color: #b26a00; }
+ svg { background: #fafafa; border: 1px solid #eee; }
+</style></head><body>
+<h1>Surveillance service</h1>
+<p id="status-summary">Data from <b>{{ s.date_range.first }}</b> to <b>{{ s.date_range.last }}</b>:
+ {{ "{:,}".format(s.rows.latest) }} rows ({{ "{:,}".format(s.rows.revisions) }} with revisions),
+ {{ s.units }} reporting units, regions {{ s.regions }}; {{ "{:,}".format(s.quarantine.rows) }} rows in quarantine.</p>
+<h2>Fever visits per day, last {{ days }} days</h2>
+{% if chart %}<svg id="status-chart" width="{{ chart.width }}" height="{{ chart.height }}" role="img"
+ aria-label="fever visits per day"><polyline fill="none" stroke="#c62828" stroke-width="2" points="{{ chart.points }}"/>
+ <text x="4" y="14" font-size="12">max {{ "{:,}".format(chart.max) }}</text></svg>{% else %}<p>No data yet.</p>{% endif %}
+<h2>Feeds</h2>
+<table id="status-feeds"><tr><th>feed</th><th>kind</th><th>batches</th><th>failed</th><th>last batch</th><th>last good batch</th></tr>
+{% for f in feeds %}<tr><td>{{ f.name }}</td><td>{{ f.kind }}</td><td>{{ f.batches }}</td>
+<td class="{{ 'failed' if f.failed_batches else '' }}">{{ f.failed_batches }}</td><td>{{ f.last_batch_at }}</td><td>{{ f.last_good_batch_at }}</td></tr>{% endfor %}
+</table>
+<h2>Last batches</h2>
+<table id="status-batches"><tr><th>batch</th><th>feed</th><th>source</th><th>status</th><th>new</th><th>revised</th><th>rejected</th><th>message</th></tr>
+{% for b in s.last_batches %}<tr><td>{{ b.batch_id }}</td><td>{{ b.feed }}</td><td>{{ b.source }}</td>
+<td class="{{ b.status }}">{{ b.status }}</td><td>{{ b.new_rows }}</td><td>{{ b.revised_rows }}</td><td>{{ b.rejected_rows }}</td><td>{{ b.message or '' }}</td></tr>{% endfor %}
+</table>
+<h2>Job runs</h2>
+<table id="status-jobs"><tr><th>run</th><th>job</th><th>started</th><th>finished</th><th>status</th><th>message</th></tr>
+{% for r in s.job_runs %}<tr><td>{{ r.run_id }}</td><td>{{ r.job }}</td><td>{{ r.started_at }}</td><td>{{ r.finished_at }}</td>
+<td class="{{ r.status }}">{{ r.status }}</td><td>{{ r.message or '' }}</td></tr>{% endfor %}
+</table>
+<p>JSON: <a href="api/health">health</a> · <a href="api/feeds">feeds</a> · <a href="api/ingest/last">last ingest</a>
+ · <a href="api/counts">counts per day</a> · <a href="api/status">status</a></p>
+</body></html>"""
+
+
+def _chart(counts: list[dict], width: int = 720, height: int = 160) -> dict | None:
+    values = [row["count"] or 0 for row in counts]
+    if not values:
+        return None
+    top = max(values) or 1
+    step = width / max(len(values) - 1, 1)
+    points = " ".join(f"{i * step:.1f},{height - 4 - (v / top) * (height - 24):.1f}" for i, v in enumerate(values))
+    return {"points": points, "width": width, "height": height, "max": int(top)}
+
+
+def _feeds(config: Config, status: dict) -> list[dict]:
+    stats = {f["feed"]: f for f in status["feeds"]}
+    rows = []
+    for feed in config.feeds:
+        s = stats.get(feed.name, {})
+        rows.append({"name": feed.name, "kind": feed.kind, "enabled": feed.enabled,
+                     "batches": s.get("batches", 0), "failed_batches": s.get("failed_batches", 0),
+                     "last_batch_at": s.get("last_batch_at"), "last_good_batch_at": s.get("last_good_batch_at")})
+    return rows
+
+
+def create_server(store: Store, config: Config) -> Flask:
+    server = Flask(__name__)
+    server.config["JSON_SORT_KEYS"] = False
+
+    @server.get("/")
+    def status_page():
+        cur = store.cursor()
+        status = store_status(cur)
+        days = 60
+        fever = daily_counts(cur, days=days, syndrome="fever")
+        return render_template_string(STATUS_PAGE, s=status, feeds=_feeds(config, status), days=days,
+                                      chart=_chart(fever))
+
+    @server.get("/api/health")
+    def health():
+        cur = store.cursor()
+        last = cur.execute("SELECT max(finished_at) FROM ingest_batches WHERE status <> 'failed'").fetchone()[0]
+        return jsonify(status="ok", time=datetime.now().isoformat(timespec="seconds"),
+                       database=str(store.path), schema_version=schema_version(cur),
+                       last_good_ingest=last.isoformat() if last else None)
+
+    @server.get("/api/feeds")
+    def feeds():
+        cur = store.cursor()
+        return jsonify(feeds=_feeds(config, store_status(cur)))
+
+    @server.get("/api/ingest/last")
+    def last_ingest():
+        limit = min(int(request.args.get("limit", 20)), 500)
+        return jsonify(batches=store_status(store.cursor(), recent=limit)["last_batches"])
+
+    @server.get("/api/counts")
+    def counts():
+        days = min(int(request.args.get("days", 60)), 3660)
+        return jsonify(counts=daily_counts(store.cursor(), days=days, syndrome=request.args.get("syndrome")))
+
+    @server.get("/api/status")
+    def full_status():
+        return jsonify(store_status(store.cursor()))
+
+    return server

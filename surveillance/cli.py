@@ -1,0 +1,226 @@
+"""The `surveillance` command. Errors are one line on stderr, not a traceback.
+
+Exit codes: 0 done; 1 error; 2 input refused whole; 3 some rows quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .config import Config, load_config
+from .errors import SurveillanceError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Syndromic surveillance and early warning from aggregated daily visit counts.")
+
+
+def _today(config: Config | None = None) -> date:
+    """Today in the service's time zone: 'future dates' are judged there, not in UTC."""
+    from zoneinfo import ZoneInfo
+
+    zone = config.schedule.timezone if config else "Asia/Shanghai"
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def _config_beside(db: Path) -> Config | None:
+    candidate = db.parent / "surveillance.toml"
+    return load_config(candidate) if candidate.exists() else None
+
+
+def _progress(total: int | None, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="file", disable=None, file=sys.stderr, leave=False)
+
+
+@app.command()
+def demo(
+    db: Path = typer.Option(..., help="Database file to create (its folder gets the drop folder and config)."),
+    scale: str = typer.Option("city", help="city (~10 counties, ~300 facilities) or national (~3,000 counties)."),
+    years: int = typer.Option(3, min=1, max=10, help="Years of daily history."),
+    seed: int = typer.Option(0, help="Random seed: the same seed gives the same province."),
+    end: Optional[str] = typer.Option(None, help="Last day of data (default: yesterday)."),
+):
+    """Build a demo database of a synthetic province, its drop folder and surveillance.toml."""
+    from .demo import build_demo
+
+    if scale not in ("city", "national"):
+        raise SurveillanceError(f"unknown scale {scale!r}; valid scales: city, national")
+    summary = build_demo(db, scale=scale, years=years, seed=seed,
+                         end=date.fromisoformat(end) if end else None, progress=_progress)
+    typer.echo(
+        f"demo database {db}: {summary['units']} units in {summary['counties']} counties, "
+        f"{summary['first']} to {summary['last']}, {summary['rows']:,} rows; config {summary['config']}"
+    )
+
+
+def _describe(path: str, outcome) -> str:
+    name = Path(path).name
+    if outcome.status == "already_ingested":
+        return f"{name}: already ingested (same checksum); nothing changed"
+    if outcome.status == "failed":
+        return f"{name}: rejected whole: {outcome.message}"
+    return (f"{name}: {outcome.rows_read:,} rows read; {outcome.accepted_rows:,} accepted "
+            f"({outcome.new_rows:,} new, {outcome.revised_rows:,} revised, {outcome.unchanged_rows:,} unchanged), "
+            f"{outcome.collapsed_rows:,} collapsed duplicates, {outcome.rejected_rows:,} rejected")
+
+
+@app.command("ingest-file")
+def ingest_file_command(
+    file: Path = typer.Argument(..., help="CSV, Parquet, JSON Lines or FHIR JSON file."),
+    db: Path = typer.Option(..., help="Database file."),
+    feed: Optional[str] = typer.Option(None, help="Feed whose column mapping and encoding apply (from the config)."),
+    config: Optional[Path] = typer.Option(None, help="Config file (default: surveillance.toml beside the database)."),
+    received_at: Optional[str] = typer.Option(None, help="When the data arrived (ISO time), for replaying history."),
+):
+    """Ingest one file. Exit 0: all rows accepted; 3: some quarantined; 2: file rejected whole."""
+    from .ingest.pipeline import IngestContext, ingest_file
+    from .store import open_store
+
+    cfg = load_config(config) if config else _config_beside(db)
+    if not file.exists():
+        raise SurveillanceError(f"{file}: file not found")
+    encoding, delimiter = "utf-8", ","
+    if feed is not None:
+        if cfg is None:
+            raise SurveillanceError(f"--feed {feed} needs a config: none given and no surveillance.toml beside {db}")
+        feed_cfg = cfg.feed(feed)
+        ctx = IngestContext.for_feed(feed_cfg, cfg, _today(cfg))
+        encoding, delimiter = getattr(feed_cfg, "encoding", "utf-8"), getattr(feed_cfg, "delimiter", ",")
+    else:
+        ctx = IngestContext(today=_today(cfg), feed="manual",
+                            **({"syndromes": tuple(cfg.syndromes), "age_groups": tuple(cfg.age_groups)} if cfg else {}))
+    when = datetime.fromisoformat(received_at) if received_at else None
+    with open_store(db) as store:
+        outcome = ingest_file(store, file, ctx, encoding=encoding, delimiter=delimiter, received_at=when)
+    typer.echo(_describe(str(file), outcome))
+    for reason in outcome.first_reasons:
+        typer.echo(f"  {reason}")
+    if outcome.rejected_rows > len(outcome.first_reasons):
+        typer.echo(f"  ... {outcome.rejected_rows - len(outcome.first_reasons):,} more in quarantine")
+    if outcome.status == "failed":
+        raise typer.Exit(2)
+    if outcome.rejected_rows:
+        raise typer.Exit(3)
+
+
+def _run_with_store(config: Path, work) -> dict:
+    """Open the configured store, load the reference files, run ``work``, print per-feed totals."""
+    from .cycle import load_configured_reference
+    from .store import open_store
+
+    cfg = load_config(config)
+    with open_store(cfg.database.path, memory_limit=cfg.database.memory_limit) as store:
+        load_configured_reference(store, cfg)
+        feeds = work(store, cfg)
+    for name, s in feeds.items():
+        typer.echo(f"feed {name}: {s['batches']} batches, {s['new_rows']:,} new rows, {s['revised_rows']:,} revised, "
+                   f"{s['rejected_rows']:,} rejected, {s['failed']} failed")
+    return feeds
+
+
+@app.command()
+def ingest(config: Path = typer.Option(..., help="Config file.")):
+    """Pull every configured feed once. Exit 1 when a feed failed."""
+    from .cycle import ingest_job
+
+    def work(store, cfg):
+        echo = lambda label, outcome: typer.echo(_describe(label, outcome))  # noqa: E731
+        return ingest_job(store, cfg, _today(cfg), progress=echo)["feeds"]
+
+    feeds = _run_with_store(config, work)
+    if any(s["failed"] for s in feeds.values()):
+        raise typer.Exit(1)
+
+
+@app.command()
+def cycle(config: Path = typer.Option(..., help="Config file.")):
+    """Run one full cycle of the service (reference data, feeds, snapshot) and exit."""
+    from .cycle import run_cycle
+
+    _run_with_store(config, lambda store, cfg: run_cycle(store, cfg, _today(cfg))["ingest"]["feeds"])
+
+
+@app.command()
+def status(
+    db: Path = typer.Option(..., help="Database file."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Regions, units, date range, rows, last batches and quarantine counts."""
+    from .status import store_status
+    from .store import open_store
+
+    if not db.exists():
+        raise SurveillanceError(f"{db}: database not found")
+    with open_store(db, read_only=True) as store:
+        info = store_status(store.con)
+    if as_json:
+        typer.echo(json.dumps(info, indent=2, default=str))
+        return
+    typer.echo(f"regions: {info['regions']}; units: {info['units']}")
+    typer.echo(f"dates: {info['date_range']['first']} to {info['date_range']['last']}; "
+               f"rows: {info['rows']['latest']:,} latest, {info['rows']['revisions']:,} with revisions")
+    typer.echo(f"quarantine: {info['quarantine']['rows']:,} rows")
+    for b in info["last_batches"]:
+        typer.echo(f"  batch {b['batch_id']} {b['feed']} {b['status']}: {Path(b['source']).name} "
+                   f"+{b['new_rows']} new, {b['revised_rows']} revised, {b['rejected_rows']} rejected")
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise SurveillanceError(f"--param {pair!r}: expected key=value")
+        params[key.strip()] = value.strip()
+    return params
+
+
+@app.command("detect-file")
+def detect_file_command(
+    input: Path = typer.Argument(..., help="Long CSV: series,date,count[,total]."),
+    method: str = typer.Option(..., help="Registered detector name (see the README's detector table)."),
+    param: list[str] = typer.Option([], help="Detector parameter as key=value; repeat for several."),
+    freq: str = typer.Option("auto", help="auto, daily or weekly."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output CSV."),
+):
+    """Run one detector over a CSV; one output row per input row."""
+    from .detectors.files import detect_file
+
+    if freq not in ("auto", "daily", "weekly"):
+        raise SurveillanceError(f"unknown --freq {freq!r}; valid: auto, daily, weekly")
+    result = detect_file(input, output, method, _parse_params(param), freq=freq)
+    alarms = int(result["alarm"].fillna(0).astype(bool).sum()) if "alarm" in result else 0
+    typer.echo(f"{output}: {len(result):,} rows, {alarms:,} alarms ({method})")
+
+
+@app.command()
+def serve(
+    config: Path = typer.Option(..., help="Config file."),
+    host: Optional[str] = typer.Option(None, help="Address to listen on (default from the config)."),
+    port: Optional[int] = typer.Option(None, help="Port (default from the config)."),
+):
+    """Run the service: web server, scheduler and store in one process."""
+    from jobs.service import run_service
+
+    run_service(load_config(config), host=host, port=port)
+
+
+def main() -> None:
+    try:
+        app()
+    except SurveillanceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

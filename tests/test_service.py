@@ -1,0 +1,164 @@
+"""The demo, one cycle, and the service process: real files, a real DuckDB file, real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from dashboards.server import create_server
+from jobs.scheduler import create_scheduler
+from surveillance.config import load_config
+from surveillance.cycle import load_configured_reference, run_cycle
+from surveillance.demo import build_demo
+from surveillance.store import open_store
+
+END = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "surveillance.duckdb"
+    summary = build_demo(db, days=60, end=END, geography_options={"n_facilities": 30})
+    return db, summary
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_builds_a_database_a_drop_folder_and_a_config(demo):
+    db, summary = demo
+    folder = db.parent
+    assert summary["units"] == 30 and summary["counties"] == 10
+    assert summary["last"] == date(2026, 11, 19)  # END's counts arrive with the delivery still waiting
+    for name in ("surveillance.toml", "regions.csv", "units.csv", "boundaries.geojson", "outbreaks.csv"):
+        assert (folder / name).exists(), name
+    waiting = sorted(p.name for p in (folder / "drop").glob("*.csv"))
+    assert len(waiting) == 1  # the newest delivery waits for the service's first cycle
+    assert len(list((folder / "drop" / "archive").glob("*.csv"))) == 59  # 60 deliveries, one waiting
+    config = load_config(folder / "surveillance.toml")
+    assert config.database.path == db and config.feed("clinics").path == folder / "drop"
+    with open_store(db, read_only=True) as store:
+        revised = store.con.execute("SELECT count(*) FROM observations WHERE revision > 1").fetchone()[0]
+        assert revised > 0  # late corrections arrived as revisions
+        assert store.con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+
+
+def test_the_demo_refuses_to_overwrite(demo):
+    from surveillance.errors import SurveillanceError
+
+    with pytest.raises(SurveillanceError, match="already exists"):
+        build_demo(demo[0], days=30)
+
+
+def test_a_cycle_ingests_waiting_files_and_refreshes_the_snapshot(demo, tmp_path):
+    db, _ = demo
+    config = load_config(db.parent / "surveillance.toml")
+    with open_store(db) as store:
+        load_configured_reference(store, config)
+        result = run_cycle(store, config, today=date(2026, 11, 22))
+        again = run_cycle(store, config, today=date(2026, 11, 22))
+        runs = store.con.execute("SELECT job, status FROM job_runs ORDER BY run_id").fetchall()
+    assert result["ingest"]["feeds"]["clinics"]["batches"] == 1
+    assert again["ingest"]["feeds"]["clinics"]["batches"] == 0
+    assert runs[-2:] == [("ingest", "ok"), ("ingest", "ok")]
+    assert not list((db.parent / "drop").glob("*.csv"))
+    with open_store(config.database.snapshot_path, read_only=True) as snapshot:
+        assert snapshot.con.execute("SELECT max(date) FROM observations").fetchone()[0] >= END
+
+
+def test_status_page_and_json_api(demo):
+    db, _ = demo
+    config = load_config(db.parent / "surveillance.toml")
+    with open_store(db) as store:
+        server = make_server("127.0.0.1", 0, create_server(store, config), threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        try:
+            status, body = _get(f"{base}/api/health")
+            health = json.loads(body)
+            assert status == 200 and health["status"] == "ok" and health["schema_version"] >= 1
+            feeds = json.loads(_get(f"{base}/api/feeds")[1])["feeds"]
+            assert feeds[0]["name"] == "clinics" and feeds[0]["batches"] >= 60
+            counts = json.loads(_get(f"{base}/api/counts?days=7&syndrome=fever")[1])["counts"]
+            assert len(counts) == 7 and all(c["syndrome"] == "fever" and c["count"] > 0 for c in counts)
+            last = json.loads(_get(f"{base}/api/ingest/last?limit=3")[1])["batches"]
+            assert len(last) == 3 and last[0]["status"] in ("loaded", "partial")
+            page = _get(f"{base}/")[1].decode()
+            assert "Fever visits per day" in page and 'id="status-feeds"' in page and "<polyline" in page
+        finally:
+            server.shutdown()
+
+
+def test_scheduler_has_the_ingest_and_daily_jobs(demo):
+    db, _ = demo
+    config = load_config(db.parent / "surveillance.toml")
+    with open_store(db) as store:
+        scheduler = create_scheduler(store, config)
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"ingest", "daily"}
+    assert "interval[1:00:00]" in str(jobs["ingest"].trigger)
+    assert "hour='6', minute='30'" in str(jobs["daily"].trigger)
+
+
+def test_serve_owns_the_database_and_other_writers_are_told_plainly(demo):
+    db, _ = demo
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    service = subprocess.Popen(
+        [sys.executable, "-m", "surveillance.cli", "serve", "--config", str(db.parent / "surveillance.toml"),
+         "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert _get(f"http://127.0.0.1:{port}/api/health")[0] == 200
+                break
+            except OSError:
+                if time.monotonic() > deadline or service.poll() is not None:
+                    raise AssertionError(f"service did not start: {service.stdout.read() if service.poll() is not None else ''}")
+                time.sleep(0.3)
+        writer = subprocess.run(
+            [sys.executable, "-m", "surveillance.cli", "ingest-file", str(db.parent / "regions.csv"), "--db", str(db)],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert writer.returncode == 1
+        assert "held by another process" in writer.stderr and "Traceback" not in writer.stderr
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
+
+
+def test_the_library_imports_neither_dash_nor_apscheduler():
+    code = (
+        "import sys, pkgutil, importlib, surveillance\n"
+        "for m in pkgutil.walk_packages(surveillance.__path__, 'surveillance.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = [n for n in sys.modules if n.split('.')[0] in ('dash', 'apscheduler', 'jobs', 'dashboards')]\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[1])
+    assert out.stdout.strip() == ""
