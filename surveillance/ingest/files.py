@@ -52,7 +52,7 @@ def read_file(path: str | Path, *, encoding: str = "utf-8", delimiter: str = ","
         data = path.read_bytes()
     except OSError as exc:
         raise FileRejected(f"{path.name}: cannot read file: {exc.strerror or exc}") from None
-    if not data.strip():
+    if not data or data.isspace():
         raise FileRejected(f"{path.name}: file is empty")
     fmt = file_format(path)
     if fmt == "csv":
@@ -80,11 +80,16 @@ def _sniff_binary(name: str, data: bytes) -> None:
         raise FileRejected(f"{name}: contains NUL bytes: a binary file, not a text file")
 
 
-def _decode(name: str, data: bytes, encoding: str) -> bytes:
-    """The file as UTF-8 bytes without BOM, or a clear refusal naming the bad line."""
+def _decode(name: str, data: bytes, encoding: str, *, check_utf8: bool = True) -> bytes:
+    """The file as UTF-8 bytes without BOM, or a clear refusal naming the bad line.
+
+    ``check_utf8=False`` skips checking a UTF-8 file here, for readers that check it
+    themselves and come back with ``check_utf8=True`` for the message when it fails."""
     _sniff_binary(name, data)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if encoding == "utf-8" and not check_utf8:
+        return data
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -111,8 +116,12 @@ def _read_csv(name: str, data: bytes, encoding: str, delimiter: str,
     """Fast path: Arrow's parallel reader when every record is one line (the usual case).
     Otherwise (a quoted value spanning lines, a stray quote) a careful line-aware parse,
     so that one bad line costs that line only and row numbers stay the file's lines."""
-    data = _decode(name, data, encoding)
-    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    raw, data = data, _decode(name, data, encoding, check_utf8=False)  # Arrow checks UTF-8 as it parses
+    try:
+        first_line = data[: data.find(b"\n") if b"\n" in data[:65536] else 65536].decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        data = _decode(name, raw, encoding)  # refuses with the encoding hint
+        raise  # not reached: _decode refuses undecodable text
     header = next(csv.reader([first_line], delimiter=delimiter), [])
     header = [h.strip() for h in header]
     if len(header) < 2 or len(set(header)) != len(header) or any(not h for h in header):
@@ -131,6 +140,7 @@ def _read_csv(name: str, data: bytes, encoding: str, delimiter: str,
         except pa.ArrowInvalid:
             continue
     if table is None or len(lines) != _physical_lines(data):
+        data = _decode(name, raw, encoding)  # refuses invalid UTF-8 with the line it is on
         table, lines = _read_csv_careful(name, data, header, delimiter)
     return table, lines
 
@@ -164,8 +174,10 @@ def _read_csv_fast(data: bytes, header: list[str], delimiter: str,
     # Physical line of each good row: every line after the header, less the skipped ones.
     bad_lines = np.array([n for n, _ in malformed] + skipped, dtype=np.int64)
     lines = np.arange(2, 2 + table.num_rows + len(bad_lines), dtype=np.int64)
-    lines = lines[~np.isin(lines, bad_lines)]
-    table, lines = _drop_blank(table, lines)
+    if len(bad_lines):
+        lines = lines[~np.isin(lines, bad_lines)]
+    if table.num_columns and table.column(0).null_count:  # only then can a row be all empty
+        table, lines = _drop_blank(table, lines)
     return _with_malformed(table, lines, header, malformed), np.concatenate(
         [lines, np.array([n for n, _ in malformed], dtype=np.int64)]) if malformed else lines
 

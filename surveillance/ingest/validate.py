@@ -200,20 +200,23 @@ def validate(
         """
     )
     # Duplicates among good rows: identical ones collapse, conflicting ones are refused.
-    # Grouping by a hash of the key first keeps this cheap; real batches have few repeats.
+    # A hash of the key finds candidates in one cheap pass; real batches rarely have any.
     cur.execute(
-        """
+        "CREATE OR REPLACE TEMP TABLE repeated_hashes AS SELECT hash(d, u, s, a) AS h FROM findings"
+        " WHERE problem IS NULL GROUP BY h HAVING count(*) > 1"
+    )
+    candidates = cur.execute("SELECT count(*) FROM repeated_hashes").fetchall()[0][0]
+    cur.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE repeated_keys AS
-        WITH candidates AS (
-            SELECT hash(d, u, s, a) AS h FROM findings WHERE problem IS NULL GROUP BY h HAVING count(*) > 1
-        )
         SELECT d, u, s, a, count(*) AS copies, count(DISTINCT (c, t)) AS versions, min(_row) AS first_row,
                string_agg(_row::VARCHAR, ', ' ORDER BY _row) AS key_rows
         FROM findings
-        WHERE problem IS NULL AND hash(d, u, s, a) IN (SELECT h FROM candidates)
+        WHERE {"problem IS NULL AND hash(d, u, s, a) IN (SELECT h FROM repeated_hashes)" if candidates else "false"}
         GROUP BY d, u, s, a HAVING count(*) > 1
         """
     )
+    cur.execute("DROP TABLE repeated_hashes")
     cur.execute(
         """
         CREATE OR REPLACE TEMP VIEW valid_rows AS
