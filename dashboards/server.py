@@ -27,11 +27,13 @@ STATUS_PAGE = """<!doctype html>
 <h1>Surveillance service</h1>
 <p id="status-summary">Data from <b>{{ s.date_range.first }}</b> to <b>{{ s.date_range.last }}</b>:
  {{ "{:,}".format(s.rows.latest) }} rows ({{ "{:,}".format(s.rows.revisions) }} with revisions),
- {{ s.units }} reporting units, regions {{ s.regions }}; {{ "{:,}".format(s.quarantine.rows) }} rows in quarantine.</p>
+ {{ s.units }} reporting units in {{ regions }}; {{ "{:,}".format(s.quarantine.rows) }} rows in quarantine.</p>
 <h2>Fever visits per day, last {{ days }} days</h2>
 {% if chart %}<svg id="status-chart" width="{{ chart.width }}" height="{{ chart.height }}" role="img"
  aria-label="fever visits per day"><polyline fill="none" stroke="#c62828" stroke-width="2" points="{{ chart.points }}"/>
- <text x="4" y="14" font-size="12">max {{ "{:,}".format(chart.max) }}</text></svg>{% else %}<p>No data yet.</p>{% endif %}
+ <text x="4" y="14" font-size="12">max {{ "{:,}".format(chart.max) }}</text>
+ <text x="4" y="{{ chart.height - 6 }}" font-size="11" fill="#555">{{ chart.first }}</text>
+ <text x="{{ chart.width - 4 }}" y="{{ chart.height - 6 }}" font-size="11" fill="#555" text-anchor="end">{{ chart.last }}</text></svg>{% else %}<p>No data yet.</p>{% endif %}
 <h2>Feeds</h2>
 <table id="status-feeds"><tr><th>feed</th><th>kind</th><th>batches</th><th>failed</th><th>last batch</th><th>last good batch</th></tr>
 {% for f in feeds %}<tr><td>{{ f.name }}</td><td>{{ f.kind }}</td><td>{{ f.batches }}</td>
@@ -58,8 +60,9 @@ def _chart(counts: list[dict], width: int = 720, height: int = 160) -> dict | No
         return None
     top = max(values) or 1
     step = width / max(len(values) - 1, 1)
-    points = " ".join(f"{i * step:.1f},{height - 4 - (v / top) * (height - 24):.1f}" for i, v in enumerate(values))
-    return {"points": points, "width": width, "height": height, "max": int(top)}
+    points = " ".join(f"{i * step:.1f},{height - 22 - (v / top) * (height - 42):.1f}" for i, v in enumerate(values))
+    return {"points": points, "width": width, "height": height, "max": int(top),
+            "first": counts[0]["date"], "last": counts[-1]["date"]}
 
 
 def _feeds(config: Config, status: dict) -> list[dict]:
@@ -83,8 +86,11 @@ def create_server(store: Store, config: Config) -> Flask:
         status = store_status(cur)
         days = 60
         fever = daily_counts(cur, days=days, syndrome="fever")
+        plural = {"province": "provinces", "city": "cities", "county": "counties"}
+        regions = ", ".join(f"{n} {level if n == 1 else plural.get(level, level)}"
+                            for level, n in status["regions"].items()) or "no regions"
         return render_template_string(STATUS_PAGE, s=status, feeds=_feeds(config, status), days=days,
-                                      chart=_chart(fever))
+                                      chart=_chart(fever), regions=regions)
 
     @server.get("/api/health")
     def health():
