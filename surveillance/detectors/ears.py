@@ -34,6 +34,9 @@ Departures from R, on purpose:
   the status is ``insufficient_baseline``. In C3 a previous day that cannot be judged adds
   no excess.
 
+``percent=true`` judges ``100 * count / total`` (see ``inputs``); ``monitor_last`` judges only
+the last points, computed from the few points before them that their windows need.
+
 All series are computed at once: loops run over the ``baseline`` lags, never over series.
 """
 
@@ -45,6 +48,7 @@ import numpy as np
 from scipy.stats import norm
 
 from ..panel import Panel
+from .inputs import monitor_param, monitor_start, percent_param, values
 from .params import Bool, Float, Int, ParamSchema, Probability
 from .registry import Detector, register
 from .result import DetectionResult, Status, assemble
@@ -59,6 +63,8 @@ def _common_params(name: str) -> tuple:
         Probability("alpha", 0.001, "one-sided level; the threshold uses the normal quantile qnorm(1 - alpha)"),
         Float("min_sigma", 0.0, "floor on the baseline standard deviation (avoids zero-width thresholds "
               "on sparse data)", low=0.0, aliases=("minSigma",)),
+        percent_param(),
+        monitor_param(),
     )
 
 
@@ -114,7 +120,27 @@ def _shift(a: np.ndarray, lag: int, fill=np.nan) -> np.ndarray:
 
 
 def run_ears(name: str, panel: Panel, params: dict) -> DetectionResult:
-    counts = np.asarray(panel.counts, dtype=float)
+    counts = values(name, panel, params["percent"])
+    n, T = counts.shape
+    start = monitor_start(T, params["monitor_last"])
+    if start == 0:
+        return _run_ears(name, counts, params)
+    # The last points need only the windows before them: C3's two previous C2 values,
+    # each with its guard and baseline.
+    lo = max(0, start - (GUARD[name] + params["baseline"] + 2))
+    tail = _run_ears(name, counts[:, lo:], params)
+    out = {}
+    for field in ("expected", "upperbound", "score", "pvalue"):
+        full = np.full((n, T), np.nan)
+        full[:, start:] = getattr(tail, field)[:, start - lo:]
+        out[field] = full
+    status = np.full((n, T), Status.NOT_MONITORED, dtype=np.uint8)
+    status[:, start:] = tail.status[:, start - lo:]
+    return assemble(name, params, counts, expected=out["expected"], upperbound=out["upperbound"],
+                    pvalue=out["pvalue"], status=status, score=out["score"])
+
+
+def _run_ears(name: str, counts: np.ndarray, params: dict) -> DetectionResult:
     baseline, alpha, min_sigma = params["baseline"], params["alpha"], params["min_sigma"]
     z = norm.isf(alpha)
     guard = GUARD[name]

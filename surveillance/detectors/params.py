@@ -63,6 +63,7 @@ class Param:
     choices: tuple = ()
     nullable: bool = False
     aliases: tuple[str, ...] = ()  # other accepted spellings, e.g. R's camelCase names
+    accepts: str | None = None  # what the parameter accepts, in words, where listing every choice is too long
 
     def __post_init__(self) -> None:
         if self.kind not in ("int", "float", "bool", "choice"):
@@ -72,6 +73,8 @@ class Param:
 
     # -- what the parameter accepts, in words (used by errors and docs) ----------------
     def expectation(self) -> str:
+        if self.accepts is not None:
+            return self.accepts + (" (or none)" if self.nullable else "")
         if self.kind == "bool":
             text = "true or false"
         elif self.kind == "choice":
@@ -259,8 +262,8 @@ def Bool(name, default, description, *, aliases=()) -> Param:
     return Param(name, "bool", default, description, aliases=aliases)
 
 
-def Choice(name, default, description, choices, *, aliases=()) -> Param:
-    return Param(name, "choice", default, description, choices=tuple(choices), aliases=aliases)
+def Choice(name, default, description, choices, *, aliases=(), accepts=None) -> Param:
+    return Param(name, "choice", default, description, choices=tuple(choices), aliases=aliases, accepts=accepts)
 
 
 def Probability(name, default, description, *, aliases=()) -> Param:

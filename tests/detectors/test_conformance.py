@@ -16,13 +16,29 @@ DETECTORS = available()
 SETTINGS = {"farrington": {"b": 3}, "farrington_flexible": {"b": 3, "n_periods": 4}, "bayes": {"b": 2, "w": 3}}
 
 
+def _daily(p: Panel) -> Panel:
+    """The same values on a daily grid, for detectors of daily data."""
+    dates = pd.date_range(p.dates[0], periods=p.shape[1], freq="D")
+    return Panel(counts=p.counts, dates=dates, keys=p.keys, freq="daily")
+
+
+def _for(name: str, p: Panel) -> Panel:
+    return _daily(p) if get(name).frequency == "daily" else p
+
+
 @pytest.fixture(scope="module")
-def panel():
+def weekly():
     p = weekly_panel(n_series=5, n_weeks=4 * 52 + 20, seed=11)
     counts = p.counts.copy()
     counts[1, [50, 180, 200]] = np.nan  # missing values inside baselines and at judged points
     counts[2, :] = 0.0  # an all-zero series
     return Panel(counts=counts, dates=p.dates, keys=p.keys, freq="weekly")
+
+
+@pytest.fixture
+def panel(request, weekly):
+    """The weekly panel, on a daily grid for detectors of daily data."""
+    return _for(request.node.callspec.params["name"], weekly)
 
 
 @pytest.mark.parametrize("name", DETECTORS)
@@ -53,13 +69,14 @@ def test_short_and_empty_series(name):
     short = weekly_panel(n_series=3, n_weeks=5)
     counts = short.counts.copy()
     counts[1] = np.nan
-    short = Panel(counts=counts, dates=short.dates, keys=short.keys, freq="weekly")
+    short = _for(name, Panel(counts=counts, dates=short.dates, keys=short.keys, freq="weekly"))
     r = detect(name, short, **SETTINGS.get(name, {}))
     labels = r.status_labels()
     assert (labels[0] == "insufficient_baseline").all()
     assert (labels[1] == "missing").all()
     assert not r.alarm.any()
-    empty = Panel(counts=np.zeros((0, 0)), dates=pd.DatetimeIndex([]), keys=pd.DataFrame({"s": []}), freq="weekly")
+    freq = "daily" if get(name).frequency == "daily" else "weekly"
+    empty = Panel(counts=np.zeros((0, 0)), dates=pd.DatetimeIndex([]), keys=pd.DataFrame({"s": []}), freq=freq)
     assert detect(name, empty).shape == (0, 0)
 
 
@@ -67,7 +84,7 @@ def test_short_and_empty_series(name):
 def test_order_of_series_does_not_matter(name, panel):
     order = np.array([3, 0, 4, 2, 1])
     shuffled = Panel(counts=panel.counts[order], dates=panel.dates, keys=panel.keys.iloc[order].reset_index(drop=True),
-                     freq="weekly")
+                     freq=panel.freq)
     a = detect(name, panel, **SETTINGS.get(name, {}))
     b = detect(name, shuffled, **SETTINGS.get(name, {}))
     for field in ("expected", "upperbound", "score", "pvalue", "alarm", "status"):

@@ -90,10 +90,10 @@ def test_registry(panel):
     assert {"ears_c1", "ears_c2", "ears_c3", "farrington", "farrington_flexible", "bayes"} <= set(names)
     table = describe()
     assert list(table["name"]) == names and table["reference"].str.len().min() > 0
-    with pytest.raises(UnknownName, match="valid detectors: bayes, ears_c1"):
+    with pytest.raises(UnknownName, match="valid detectors: bayes, cusum, ears_c1"):
         detect("cusum_x", panel)
     r = detect("ears_c1", panel, alpha="0.01")
-    assert r.detector == "ears_c1" and r.params == {"baseline": 7, "alpha": 0.01, "min_sigma": 0.0}
+    assert r.detector == "ears_c1" and r.params == {"baseline": 7, "alpha": 0.01, "min_sigma": 0.0, "percent": False, "monitor_last": None}
     long = r.to_long(panel)
     assert len(long) == panel.counts.size
     assert {"region", "date", "count", "expected", "upperbound", "score", "pvalue", "alarm", "status"} <= set(long)
