@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= var/demo
 DEMO_DB := $(DEMO_DIR)/surveillance.duckdb
-SYSTEM_PACKAGES ?=
+SYSTEM_PACKAGES ?= chromium chromium-driver fonts-noto-cjk
 HOST ?= 127.0.0.1
 PORT ?= 8050
 

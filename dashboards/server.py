@@ -1,4 +1,5 @@
-"""The service's web server: a status page and a JSON API over the store.
+"""The service's web server: the dashboard (``/app/``, after signing in at ``/login``), a status
+page (``/`` and ``/status``) and a JSON API (``/api/*``) over the store.
 
 Every request takes its own DuckDB cursor: the server is threaded and a connection is
 not thread-safe.
@@ -6,7 +7,10 @@ not thread-safe.
 
 from __future__ import annotations
 
+import logging
+import sys
 from datetime import datetime
+from typing import Callable
 
 from flask import Flask, jsonify, render_template_string, request
 
@@ -25,6 +29,7 @@ STATUS_PAGE = """<!doctype html>
  svg { background: #fafafa; border: 1px solid #eee; }
 </style></head><body>
 <h1>Surveillance service</h1>
+{% if dashboard %}<p><a href="{{ dashboard }}" id="status-dashboard">Open the dashboard</a> (sign-in required)</p>{% endif %}
 <p id="status-summary">Data from <b>{{ s.date_range.first }}</b> to <b>{{ s.date_range.last }}</b>:
  {{ "{:,}".format(s.rows.latest) }} rows ({{ "{:,}".format(s.rows.revisions) }} with revisions),
  {{ s.units }} reporting units in {{ regions }}; {{ "{:,}".format(s.quarantine.rows) }} rows in quarantine.</p>
@@ -76,11 +81,48 @@ def _feeds(config: Config, status: dict) -> list[dict]:
     return rows
 
 
-def create_server(store: Store, config: Config) -> Flask:
+def _jsonable(value):
+    """Dates, timestamps and JSON-in-text columns as JSON values."""
+    import json
+    import math
+
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value.item() if hasattr(value, "item") else value
+
+
+log = logging.getLogger(__name__)
+
+
+def create_server(store: Store, config: Config, *, dashboard: bool = True,
+                  next_runs: Callable[[], list[dict]] | None = None, announce=None) -> Flask:
+    """The Flask app of the service. With ``dashboard`` (the default) the Dash dashboard is mounted at
+    ``/app/`` with sign-in at ``/login``; on a database without users a first admin account is made
+    and its generated password passed once to ``announce`` (default: printed to stderr).
+    ``next_runs`` returns the scheduler's next runs for the dashboard's Jobs page."""
     server = Flask(__name__)
     server.config["JSON_SORT_KEYS"] = False
+    dashboard_url = None
+    if dashboard:
+        from .app import PREFIX, create_dashboard
+
+        _default_admin(store, config, announce)
+        create_dashboard(server, store, config, next_runs=next_runs)
+        dashboard_url = PREFIX
 
     @server.get("/")
+    @server.get("/status")
     def status_page():
         cur = store.cursor()
         status = store_status(cur)
@@ -90,7 +132,7 @@ def create_server(store: Store, config: Config) -> Flask:
         regions = ", ".join(f"{n} {level if n == 1 else plural.get(level, level)}"
                             for level, n in status["regions"].items()) or "no regions"
         return render_template_string(STATUS_PAGE, s=status, feeds=_feeds(config, status), days=days,
-                                      chart=_chart(fever), regions=regions)
+                                      chart=_chart(fever), regions=regions, dashboard=dashboard_url)
 
     @server.get("/api/health")
     def health():
@@ -119,4 +161,40 @@ def create_server(store: Store, config: Config) -> Flask:
     def full_status():
         return jsonify(store_status(store.cursor()))
 
+    @server.get("/api/alerts")
+    def alerts():
+        from surveillance.alerts.store import list_episodes
+
+        include = request.args.get("all", "0") in ("1", "true", "yes")
+        return jsonify(alerts=_jsonable(list_episodes(store.cursor(), include_ended=include)))
+
+    @server.get("/api/alerts/<int:episode_id>")
+    def alert_detail(episode_id: int):
+        from surveillance.alerts.store import episode_detail
+
+        detail = episode_detail(store.cursor(), episode_id)
+        if detail is None:
+            return jsonify(error=f"no alert {episode_id}"), 404
+        return jsonify(_jsonable(detail))
+
     return server
+
+
+def _default_admin(store: Store, config: Config, announce) -> None:
+    """The first admin account, made (and its password shown, once) when the database has no users."""
+    if store.read_only:
+        return
+    from surveillance.users import ensure_default_admin
+
+    made = ensure_default_admin(store)
+    if made is None:
+        return
+    name, password = made
+    message = (f"Created the first dashboard account: user {name!r}, password {password!r} (role admin, every "
+               f"region). It is shown only now; sign in at {config.service.base_url.rstrip('/')}/login and add "
+               "accounts with `surveillance user add`.")
+    log.warning("created the first dashboard account %r; its password was printed once", name)
+    if announce is not None:
+        announce(message)
+    else:
+        print(message, file=sys.stderr, flush=True)

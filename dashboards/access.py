@@ -1,0 +1,208 @@
+"""Who may see what: each user sees their region's subtree only, enforced on the server.
+
+Every data query of the dashboard takes a :class:`Scope` and asks it first: a region outside
+the subtree (whatever a crafted callback request says) gives :class:`OutOfScope`, which the
+callback wrapper turns into an empty answer. Roles are checked the same way.
+
+:class:`RegionIndex` holds the region hierarchy (from the store's ``regions`` and ``units``
+tables, reloaded when they change) with names, levels and simplified county boundaries.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+import shapely
+
+from surveillance.codes import PANEL_LEVELS
+from surveillance.regions import Hierarchy
+from surveillance.users import ROLES, User
+
+
+class OutOfScope(Exception):
+    """A region or page the user may not see; the answer is empty."""
+
+
+class RegionIndex:
+    """The region hierarchy with names, for lookups in requests (thread-safe, cached)."""
+
+    RELOAD_SECONDS = 30.0
+
+    def __init__(self, store):
+        self._store = store
+        self._lock = threading.Lock()
+        self._loaded_at = 0.0
+        self._signature = None
+        self._state: dict = {}
+
+    # --- loading --------------------------------------------------------------------------
+
+    def _current(self) -> dict:
+        now = time.monotonic()
+        if self._state and now - self._loaded_at < self.RELOAD_SECONDS:
+            return self._state
+        with self._lock:
+            if self._state and now - self._loaded_at < self.RELOAD_SECONDS:
+                return self._state
+            cur = self._store.cursor()
+            signature = cur.execute(
+                "SELECT (SELECT count(*) FROM regions), (SELECT coalesce(sum(hash(code, parent, name)), 0) FROM regions),"
+                " (SELECT count(*) FROM units), (SELECT coalesce(sum(hash(code, county, name)), 0) FROM units)"
+            ).fetchone()
+            if signature != self._signature or not self._state:
+                self._state = self._load(cur)
+                self._signature = signature
+            self._loaded_at = now
+            return self._state
+
+    @staticmethod
+    def _load(cur) -> dict:
+        regions = cur.execute(
+            "SELECT code, name, level, parent, population, lat, lon FROM regions ORDER BY code").df()
+        units = cur.execute("SELECT code, name, county, kind, lat, lon FROM units ORDER BY code").df()
+        hierarchy = Hierarchy(regions, units) if len(regions) else None
+        names = dict(zip(regions["code"], regions["name"]))
+        names.update({u: n for u, n in zip(units["code"], units["name"]) if u not in names})
+        levels = dict(zip(regions["code"], regions["level"]))
+        for u in units["code"]:
+            levels.setdefault(u, "facility")
+        # Each region and unit with its ancestors at every level, for subtree tests.
+        chain: dict[str, tuple[str, ...]] = {}
+        if hierarchy is not None:
+            for code in levels:
+                chain[code] = (code, *hierarchy.ancestors(code))
+        return {"regions": regions, "units": units, "hierarchy": hierarchy, "names": names,
+                "levels": levels, "chain": chain, "geojson": {}}
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def __contains__(self, code) -> bool:
+        return isinstance(code, str) and code in self._current()["levels"]
+
+    def name(self, code: str | None) -> str:
+        if code is None:
+            return ""
+        return self._current()["names"].get(code, code)
+
+    def label(self, code: str) -> str:
+        """``Jiangtan District (320102)``."""
+        name = self.name(code)
+        return f"{name} ({code})" if name != code else code
+
+    def level(self, code: str) -> str | None:
+        return self._current()["levels"].get(code)
+
+    def ancestors(self, code: str) -> list[str]:
+        """Regions above ``code``, nearest first."""
+        return list(self._current()["chain"].get(code, (code,))[1:])
+
+    def children(self, code: str | None) -> list[str]:
+        state = self._current()
+        if code is None:
+            regions = state["regions"]
+            return regions.loc[regions["level"] == "province", "code"].tolist()
+        if state["hierarchy"] is None or code not in state["levels"]:
+            return []
+        return state["hierarchy"].children(code)
+
+    def within(self, code: str, root: str | None) -> bool:
+        """True if ``code`` is ``root`` or below it (everything is within ``None``)."""
+        chain = self._current()["chain"].get(code)
+        if chain is None:
+            return False
+        return root is None or root in chain
+
+    def codes_at(self, level: str, root: str | None = None) -> list[str]:
+        """Codes at ``level`` inside ``root``'s subtree (all of them for ``None``), sorted."""
+        state = self._current()
+        codes = [c for c, lv in state["levels"].items() if lv == level]
+        return sorted(c for c in codes if self.within(c, root))
+
+    def units(self) -> pd.DataFrame:
+        return self._current()["units"]
+
+    def regions(self) -> pd.DataFrame:
+        return self._current()["regions"]
+
+    def county_geojson(self, root: str | None) -> dict:
+        """A FeatureCollection of the counties inside ``root`` (feature ``id`` = code), simplified for display."""
+        state = self._current()
+        cache = state["geojson"]
+        if root in cache:
+            return cache[root]
+        counties = self.codes_at("county", root)
+        rows = self._store.cursor().execute(
+            "SELECT code, boundary_geojson FROM regions WHERE level = 'county' AND boundary_geojson IS NOT NULL").fetchall()
+        shapes = {code: text for code, text in rows if code in set(counties)}
+        features = []
+        if shapes:
+            geoms = shapely.from_geojson(list(shapes.values()))
+            minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+            tolerance = max(maxx - minx, maxy - miny) / 1500  # about a pixel on a wall screen
+            simple = shapely.simplify(geoms, tolerance, preserve_topology=True)
+            for code, geom in zip(shapes, simple):
+                features.append({"type": "Feature", "id": code, "properties": {"code": code},
+                                 "geometry": json.loads(shapely.to_geojson(geom))})
+        collection = {"type": "FeatureCollection", "features": features}
+        cache[root] = collection
+        return collection
+
+
+def drill_level(level: str | None) -> str | None:
+    """The level below ``level`` (``None`` is above the provinces)."""
+    if level is None:
+        return "province"
+    i = PANEL_LEVELS.index(level)
+    return PANEL_LEVELS[i + 1] if i + 1 < len(PANEL_LEVELS) else None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: the subtree under ``root`` (everything for ``None``) and their role."""
+
+    user: User
+    index: RegionIndex = field(repr=False, compare=False)
+
+    @property
+    def root(self) -> str | None:
+        return self.user.region
+
+    @property
+    def top_level(self) -> str:
+        """The level of the scope's root (``province`` for everything)."""
+        return self.index.level(self.root) if self.root else "province"
+
+    def allows(self, code: str | None) -> bool:
+        if code is None:
+            return True
+        return code in self.index and self.index.within(code, self.root)
+
+    def region(self, code: str | None) -> str | None:
+        """``code`` if the user may see it, the scope's root for ``None``; else :class:`OutOfScope`."""
+        if code is None or code == "":
+            return self.root
+        if not isinstance(code, str) or not self.allows(code):
+            raise OutOfScope(f"region {code!r} is outside {self.user.name}'s scope")
+        return code
+
+    def require(self, role: str) -> None:
+        if role not in ROLES or not self.user.can(role):
+            raise OutOfScope(f"{self.user.name} is a {self.user.role}, not a {role}")
+
+    def counties(self) -> list[str]:
+        return self.index.codes_at("county", self.root)
+
+    def sql(self, alias: str = "ur", code: str | None = None) -> tuple[str, list]:
+        """A SQL condition on ``unit_regions`` keeping ``code``'s subtree (default: the scope's)."""
+        code = self.region(code)
+        if code is None:
+            return "true", []
+        return f"? IN ({alias}.facility, {alias}.county, {alias}.city, {alias}.province)", [code]
+
+    def visible_ancestors(self, code: str) -> list[str]:
+        """The regions above ``code`` the user may open, top first (for breadcrumbs)."""
+        return [a for a in reversed(self.index.ancestors(code)) if self.allows(a)]

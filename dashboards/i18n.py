@@ -1,0 +1,250 @@
+"""The dashboard's words in English and Simplified Chinese, and how dates and weeks are written.
+
+Each user's language is stored with the user (``users.language``) and switched from the header.
+Weeks are ISO weeks (Monday to Sunday), as in the store's weekly panels.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+DEFAULT = "en"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # shell
+    "app.title": ("Syndromic surveillance", "症状监测预警"),
+    "nav.overview": ("Overview", "概览"),
+    "nav.trends": ("Trends", "趋势"),
+    "nav.quality": ("Data quality", "数据质量"),
+    "nav.jobs": ("Jobs", "任务"),
+    "nav.status": ("Service status", "服务状态"),
+    "logout": ("Sign out", "退出"),
+    "role.viewer": ("viewer", "查看者"),
+    "role.epidemiologist": ("epidemiologist", "流行病学专业人员"),
+    "role.admin": ("administrator", "管理员"),
+    "scope.all": ("all regions", "全部地区"),
+    "not_found": ("There is no page at this address.", "此地址没有页面。"),
+    "forbidden": ("This page is for administrators.", "此页面仅供管理员使用。"),
+    "no_data": ("No data", "无数据"),
+    "loading": ("Loading…", "加载中…"),
+    # login
+    "login.title": ("Sign in", "登录"),
+    "login.name": ("User name", "用户名"),
+    "login.password": ("Password", "密码"),
+    "login.submit": ("Sign in", "登录"),
+    "login.failed": ("Wrong user name or password.", "用户名或密码错误。"),
+    "login.locked": ("Too many failed attempts; try again in a few minutes.", "失败次数过多，请几分钟后再试。"),
+    "login.signed_out": ("You have signed out.", "您已退出。"),
+    # overview
+    "overview.title": ("Today at a glance", "今日概览"),
+    "overview.day": ("Data day", "数据日期"),
+    "overview.syndrome": ("Syndrome", "症候群"),
+    "overview.visits_today": ("{syndrome} visits", "{syndrome}就诊人次"),
+    "overview.vs_usual": ("usual {expected} (same weekday, 4 weeks before)", "平常 {expected}（前4周同一星期几的平均）"),
+    "overview.percent": ("{syndrome} as % of all visits", "{syndrome}占总就诊的百分比"),
+    "overview.percent_usual": ("usual {expected}", "平常 {expected}"),
+    "overview.completeness": ("Reporting completeness", "报告完整率"),
+    "overview.completeness_detail": ("{reporting} of {usual} usually reporting units",
+                                     "{usual} 个常规报告单位中 {reporting} 个已报告"),
+    "overview.map": ("Observed / expected by county", "各县（区）观察值/期望值"),
+    "overview.map_hint": ("Expected: the same weekday's average over the 4 weeks before. Click a county for its trends.",
+                          "期望值：前4周同一星期几的平均值。点击县（区）查看趋势。"),
+    "overview.high": ("Counties at 1.5 × usual or more", "达到平常1.5倍及以上的县（区）"),
+    "overview.high_detail": ("of {n} counties with a usual", "共 {n} 个有基线的县（区）"),
+    "overview.ranking": ("Highest observed / expected", "观察值/期望值最高"),
+    "overview.recent": ("{syndrome} visits per day, last 8 weeks", "近8周每日{syndrome}就诊人次"),
+    "overview.usual_line": ("usual (4-week same-weekday average)", "平常（前4周同一星期几平均）"),
+    # common words
+    "word.observed": ("observed", "观察值"),
+    "word.expected": ("expected", "期望值"),
+    "word.ratio": ("obs/exp", "观察/期望"),
+    "word.region": ("region", "地区"),
+    "word.code": ("code", "编码"),
+    "word.visits": ("visits", "就诊人次"),
+    "word.percent": ("% of visits", "占就诊百分比"),
+    "word.completeness": ("completeness", "完整率"),
+    "word.date": ("date", "日期"),
+    "word.week": ("week", "周"),
+    "word.all_ages": ("all ages", "全部年龄"),
+    # trends
+    "trends.title": ("Trends", "趋势"),
+    "trends.region": ("Region", "地区"),
+    "trends.down": ("Go down to", "下钻到"),
+    "trends.syndromes": ("Syndromes", "症候群"),
+    "trends.ages": ("Age groups (none: all ages)", "年龄组（不选：全部年龄）"),
+    "trends.measure": ("Measure", "指标"),
+    "trends.count": ("visits", "就诊人次"),
+    "trends.percent": ("% of all visits", "占总就诊百分比"),
+    "trends.freq": ("Period", "时间单位"),
+    "trends.daily": ("daily", "每日"),
+    "trends.weekly": ("ISO week", "周（ISO）"),
+    "trends.range": ("Time span", "时间范围"),
+    "trends.range.90": ("90 days", "90天"),
+    "trends.range.365": ("1 year", "1年"),
+    "trends.range.1095": ("3 years", "3年"),
+    "trends.range.all": ("all", "全部"),
+    "trends.smooth": ("Moving average", "移动平均"),
+    "trends.smooth.0": ("none", "无"),
+    "trends.smooth.7": ("7 days / 2 weeks", "7天/2周"),
+    "trends.smooth.28": ("28 days / 4 weeks", "28天/4周"),
+    "trends.overlay": ("Year over year", "逐年对比"),
+    "trends.overlay.on": ("overlay the seasons", "按季节叠加各年"),
+    "trends.children": ("{level} in {region}, last 7 days (click to go down)", "{region}下属{level}，近7天（点击下钻）"),
+    "trends.series_title": ("{what}: {measure} per {freq}, {region}", "{region}，{what}：每{freq}{measure}"),
+    "trends.season_axis": ("week of the year (ISO)", "年内周次（ISO）"),
+    "trends.season_axis_day": ("day of the year", "年内天数"),
+    "level.province": ("provinces", "省"),
+    "level.city": ("cities", "市"),
+    "level.county": ("counties and districts", "县（区）"),
+    "level.facility": ("facilities", "医疗机构"),
+    "level1.province": ("province", "省"),
+    "level1.city": ("city", "市"),
+    "level1.county": ("county", "县（区）"),
+    "level1.facility": ("facility", "医疗机构"),
+    # data quality
+    "quality.title": ("Data quality", "数据质量"),
+    "quality.county": ("County", "县（区）"),
+    "quality.days": ("Days", "天数"),
+    "quality.heatmap": ("Reporting by unit and day", "各单位每日报告情况"),
+    "quality.on_time": ("on time", "及时"),
+    "quality.late": ("late (after the next day)", "迟报（次日之后）"),
+    "quality.revised": ("revised later", "后来修订"),
+    "quality.missing": ("no report", "未报告"),
+    "quality.revisions": ("Late revisions", "迟到的修订"),
+    "quality.quarantine": ("Quarantined rows", "隔离的数据行"),
+    "quality.feeds": ("Feeds", "数据源"),
+    "quality.none_quarantined": ("No quarantined rows.", "没有隔离的数据行。"),
+    "quality.none_revised": ("No revisions in this period.", "此期间没有修订。"),
+    "col.date": ("date", "日期"),
+    "col.unit": ("unit", "单位"),
+    "col.syndrome": ("syndrome", "症候群"),
+    "col.age_group": ("age group", "年龄组"),
+    "col.total_before": ("all visits before", "修订前总就诊"),
+    "col.total_after": ("all visits after", "修订后总就诊"),
+    "col.changes": ("counts changed", "变化的计数"),
+    "col.revision": ("revision", "版本"),
+    "col.received_at": ("received", "接收时间"),
+    "col.feed": ("feed", "数据源"),
+    "col.source": ("source", "来源"),
+    "col.row": ("row", "行"),
+    "col.field": ("field", "字段"),
+    "col.value": ("value", "值"),
+    "col.reason": ("reason", "原因"),
+    "col.quarantined_at": ("quarantined", "隔离时间"),
+    "col.batches": ("batches (7 days)", "批次（7天）"),
+    "col.failed": ("failed (7 days)", "失败（7天）"),
+    "col.rows": ("rows (7 days)", "行数（7天）"),
+    "col.last_batch": ("last batch", "最近批次"),
+    "col.last_good": ("last good batch", "最近成功批次"),
+    "col.last_message": ("last message", "最近消息"),
+    "col.run": ("run", "运行编号"),
+    "col.job": ("job", "任务"),
+    "col.started": ("started", "开始"),
+    "col.finished": ("finished", "结束"),
+    "col.duration": ("seconds", "耗时（秒）"),
+    "col.status": ("status", "状态"),
+    "col.message": ("message", "消息"),
+    "col.next_run": ("next run", "下次运行"),
+    # jobs
+    "jobs.title": ("Jobs", "任务"),
+    "jobs.runs": ("Recent runs", "最近运行"),
+    "jobs.durations": ("Run durations", "运行耗时"),
+    "jobs.failures": ("failed runs in the last 7 days: {n}", "近7天失败 {n} 次"),
+    "jobs.next": ("Next scheduled runs", "下次计划运行"),
+    "jobs.no_schedule": ("The schedule is not known to this server.", "此服务器不了解任务计划。"),
+}
+
+SYNDROMES = {
+    "fever": ("Fever", "发热"),
+    "ili": ("Influenza-like illness", "流感样病例"),
+    "ari": ("Acute respiratory infection", "急性呼吸道感染"),
+    "diarrhoea": ("Acute diarrhoea", "急性腹泻"),
+    "rash_fever": ("Rash with fever", "发热伴出疹"),
+    "hfmd": ("Hand, foot and mouth disease", "手足口病"),
+}
+
+AGE_GROUPS = {"0-4": ("0-4 years", "0-4岁"), "5-14": ("5-14 years", "5-14岁"), "15-64": ("15-64 years", "15-64岁"),
+              "65+": ("65 years and over", "65岁及以上"), "all": ("all ages", "全部年龄")}
+
+SEVERITIES = {"red": ("red", "红色"), "yellow": ("yellow", "黄色"), "none": ("none", "无")}
+
+WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            "zh": ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"]}
+
+
+def language(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def t(key: str, lang: str | None, **values) -> str:
+    """The text of ``key`` in ``lang`` (English for an unknown language); ``values`` fill ``{...}``."""
+    pair = STRINGS.get(key)
+    text = key if pair is None else pair[1 if language(lang) == "zh" else 0]
+    return text.format(**values) if values else text
+
+
+def _pick(table: dict, code: str, lang: str | None) -> str:
+    pair = table.get(code)
+    return code if pair is None else pair[1 if language(lang) == "zh" else 0]
+
+
+def syndrome_name(code: str, lang: str | None) -> str:
+    return _pick(SYNDROMES, code, lang)
+
+
+def age_name(code: str, lang: str | None) -> str:
+    return _pick(AGE_GROUPS, code, lang)
+
+
+def severity_name(code: str, lang: str | None) -> str:
+    return _pick(SEVERITIES, code, lang)
+
+
+def iso_week(day) -> tuple[int, int]:
+    year, week, _ = pd.Timestamp(day).isocalendar()
+    return int(year), int(week)
+
+
+def week_label(day, lang: str | None) -> str:
+    """The ISO week of ``day``: ``2026-W47`` / ``2026年第47周``."""
+    year, week = iso_week(day)
+    return f"{year}年第{week}周" if language(lang) == "zh" else f"{year}-W{week:02d}"
+
+
+def week_span(monday, lang: str | None) -> str:
+    """An ISO week by its days: ``2026-W47 (16-22 Nov)`` / ``2026年第47周（11月16日-22日）``."""
+    start = pd.Timestamp(monday)
+    end = start + pd.Timedelta(days=6)
+    if language(lang) == "zh":
+        last = f"{end.month}月{end.day}日" if end.month != start.month else f"{end.day}日"
+        return f"{week_label(start, lang)}（{start.month}月{start.day}日-{last}）"
+    first = start.strftime("%-d %b") if start.month != end.month else str(start.day)
+    return f"{week_label(start, lang)} ({first}-{end.strftime('%-d %b')})"
+
+
+def date_label(day, lang: str | None, *, weekday: bool = True, week: bool = False) -> str:
+    """``Thu 19 Nov 2026`` / ``2026年11月19日 星期四``, optionally with the ISO week."""
+    if day is None or (not isinstance(day, (str, date)) and pd.isna(day)):
+        return "–"
+    d = pd.Timestamp(day)
+    name = WEEKDAYS[language(lang)][d.dayofweek]
+    if language(lang) == "zh":
+        text = f"{d.year}年{d.month}月{d.day}日" + (f" {name}" if weekday else "")
+        return text + (f"，{week_label(d, lang)}" if week else "")
+    text = (f"{name} " if weekday else "") + f"{d.day} {d.strftime('%b')} {d.year}"
+    return text + (f", week {week_label(d, lang)}" if week else "")
+
+
+def number(value, lang: str | None = None, digits: int = 0) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def percent(value, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{100 * value:.{digits}f}%"

@@ -1,0 +1,94 @@
+"""Jobs (administrators): recent runs of the scheduled jobs, their durations and failures, and the
+next scheduled runs when the server knows the schedule."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, dcc, html
+
+from .. import data
+from ..i18n import t
+from ..theme import GRAPH_CONFIG, SERIES, SEVERITY_COLOURS, base_layout, empty_figure
+from .quality import _table
+
+NAME = "jobs"
+PATH = "/jobs"
+TITLE = "nav.jobs"
+ROLE = "admin"
+NAV = True
+
+REFRESH_MS = 60_000
+
+
+def layout(ctx, scope, lang, query, multi):
+    return html.Div(className="page page-jobs", children=[
+        html.Div(className="page-head", children=[html.H1(t("jobs.title", lang))]),
+        html.P(id="jobs-failures", className="day-label"),
+        html.Section(className="card", children=[
+            html.H2(t("jobs.next", lang)), html.Div(id="jobs-next")]),
+        html.Section(className="card", children=[
+            html.H2(t("jobs.durations", lang)), dcc.Graph(id="jobs-durations", config=GRAPH_CONFIG)]),
+        html.Section(className="card", children=[
+            html.H2(t("jobs.runs", lang)), html.Div(id="jobs-runs")]),
+        dcc.Interval(id="jobs-refresh", interval=REFRESH_MS),
+    ])
+
+
+def _empty(lang):
+    return "", html.P(t("no_data", lang)), empty_figure(lang), html.P(t("no_data", lang))
+
+
+def register(ctx):
+    @ctx.callback(
+        Output("jobs-failures", "children"), Output("jobs-next", "children"), Output("jobs-durations", "figure"),
+        Output("jobs-runs", "children"),
+        Input("jobs-refresh", "n_intervals"),
+        role="admin", empty=_empty,
+    )
+    def update(scope, _tick):
+        lang = scope.user.language
+        runs = data.job_runs(ctx.cursor())
+        week_ago = pd.Timestamp(datetime.now() - timedelta(days=7))
+        failed = int(((runs["status"] == "failed") & (pd.to_datetime(runs["started_at"]) >= week_ago)).sum()) \
+            if len(runs) else 0
+        summary = t("jobs.failures", lang, n=failed)
+        next_runs = _next_runs(ctx, lang)
+        table = _table("jobs-runs-table", runs,
+                       [("run_id", "col.run"), ("job", "col.job"), ("started_at", "col.started"),
+                        ("finished_at", "col.finished"), ("seconds", "col.duration"), ("status", "col.status"),
+                        ("message", "col.message")], lang, page_size=15,
+                       style_rules=[{"if": {"filter_query": '{status} = "failed"'},
+                                     "backgroundColor": "#fdecea", "color": "#8a1c1c"}])
+        return summary, next_runs, _durations(runs, lang), table
+
+
+def _next_runs(ctx, lang):
+    if ctx.next_runs is None:
+        return html.P(t("jobs.no_schedule", lang), className="muted")
+    rows = pd.DataFrame(ctx.next_runs() or [], columns=["job", "next_run"])
+    rows["next_run"] = pd.to_datetime(rows["next_run"], errors="coerce")
+    if rows["next_run"].dt.tz is not None:
+        rows["next_run"] = rows["next_run"].dt.tz_localize(None)
+    return _table("jobs-next-table", rows, [("job", "col.job"), ("next_run", "col.next_run")], lang)
+
+
+def _durations(runs: pd.DataFrame, lang) -> go.Figure:
+    done = runs[runs["seconds"].notna()]
+    if done.empty:
+        return empty_figure(lang)
+    fig = go.Figure()
+    for i, (job, part) in enumerate(done.groupby("job")):
+        failed = part["status"] == "failed"
+        fig.add_trace(go.Scatter(
+            x=part["started_at"], y=part["seconds"], name=job, mode="markers+lines",
+            line=dict(color=SERIES[i % len(SERIES)], width=1),
+            marker=dict(size=[11 if f else 7 for f in failed], symbol=["x" if f else "circle" for f in failed],
+                        color=[SEVERITY_COLOURS["red"] if f else SERIES[i % len(SERIES)] for f in failed]),
+            customdata=part[["status", "message"]].fillna("").to_numpy(),
+            hovertemplate="%{x|%Y-%m-%d %H:%M}: %{y:.1f} s, %{customdata[0]} %{customdata[1]}<extra>" + job + "</extra>"))
+    fig.update_layout(**base_layout(height=300, hovermode="closest"))
+    fig.update_yaxes(title_text=t("col.duration", lang))
+    return fig

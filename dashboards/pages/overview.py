@@ -1,0 +1,254 @@
+"""Overview: today at a glance for the user's regions.
+
+Visits of a syndrome on the data day against the usual (the same weekday over the four weeks
+before), the syndrome's share of all visits, reporting completeness, a map of counties coloured
+by observed / expected, the counties furthest above usual, and the last eight weeks. Clicking a
+county (on the map or in the list) opens its trends.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, State, dcc, html
+
+from .. import data
+from ..i18n import date_label, number, percent, syndrome_name, t
+from ..theme import (ACCENT, FONT, GRAPH_CONFIG, INK, MUTED, RATIO_MAX, RATIO_SCALE, SEVERITY_COLOURS,
+                     base_layout, empty_figure)
+
+NAME = "overview"
+PATH = "/"
+TITLE = "nav.overview"
+ROLE = "viewer"
+NAV = True
+
+MAP_LABEL_LIMIT = 40  # county names are written on the map up to this many counties
+
+
+def layout(ctx, scope, lang, query, multi):
+    cur = ctx.cursor()
+    latest = data.latest_day(cur, scope)
+    first, _ = data.all_dates(cur, scope)
+    syndromes = ctx.config.syndromes
+    syndrome = query.get("syndrome") if query.get("syndrome") in syndromes else syndromes[0]
+    day = query.get("day") or (latest.isoformat() if latest else None)
+    return html.Div(className="page page-overview", children=[
+        html.Div(className="page-head", children=[
+            html.H1(t("overview.title", lang)),
+            html.Div(className="controls", children=[
+                html.Label([t("overview.day", lang), dcc.DatePickerSingle(
+                    id="overview-day", date=day, min_date_allowed=first, max_date_allowed=latest,
+                    display_format="YYYY-MM-DD", first_day_of_week=1, clearable=False)]),
+                html.Label([t("overview.syndrome", lang), dcc.Dropdown(
+                    id="overview-syndrome", value=syndrome, clearable=False, searchable=False,
+                    options=[{"label": syndrome_name(s, lang), "value": s} for s in syndromes])]),
+            ]),
+        ]),
+        html.Div(id="overview-day-label", className="day-label"),
+        html.Div(id="overview-kpis", className="kpis"),
+        html.Div(className="grid-2-1", children=[
+            html.Section(className="card", children=[
+                html.H2(t("overview.map", lang)),
+                dcc.Graph(id="overview-map", className="map-graph", config={
+                    **GRAPH_CONFIG, "scrollZoom": False,
+                    # The county shapes come with the figure; no base map is fetched from the internet.
+                    "topojsonURL": ctx.url("/assets/topojson/")}),
+                html.P(t("overview.map_hint", lang), className="hint"),
+            ]),
+            html.Section(className="card", children=[
+                html.H2(t("overview.ranking", lang)),
+                html.Div(id="overview-ranking"),
+            ]),
+        ]),
+        html.Section(className="card", children=[
+            html.H2(id="overview-recent-title"),
+            dcc.Graph(id="overview-recent", config=GRAPH_CONFIG, className="line-graph"),
+        ]),
+        # Alerts: the newest alert episodes go here once they are stored.
+        dcc.Location(id="overview-go", refresh="callback-nav"),
+    ])
+
+
+def _empty(lang):
+    return ("", [], empty_figure(lang), [], "", empty_figure(lang))
+
+
+def _kpi(title, value, detail, *, tone="", kpi_id=None):
+    return html.Div(className=f"kpi {tone}", id=kpi_id, children=[
+        html.Div(title, className="kpi-title"),
+        html.Div(value, className="kpi-value"),
+        html.Div(detail, className="kpi-detail"),
+    ])
+
+
+def _tone(ratio) -> str:
+    if ratio is None or not np.isfinite(ratio):
+        return ""
+    return "tone-red" if ratio >= 2 else "tone-yellow" if ratio >= 1.5 else ""
+
+
+def _change(observed, expected) -> str:
+    if not expected or not np.isfinite(expected) or observed is None or not np.isfinite(observed):
+        return ""
+    change = observed / expected - 1
+    return f" ({'+' if change >= 0 else ''}{change:.0%})"
+
+
+def register(ctx):
+    @ctx.callback(
+        Output("overview-day-label", "children"), Output("overview-kpis", "children"), Output("overview-map", "figure"),
+        Output("overview-ranking", "children"), Output("overview-recent-title", "children"),
+        Output("overview-recent", "figure"),
+        Input("overview-day", "date"), Input("overview-syndrome", "value"),
+        empty=_empty,
+    )
+    def update(scope, day, syndrome):
+        lang = scope.user.language
+        if syndrome not in ctx.config.syndromes:
+            return _empty(lang)
+        cur = ctx.cursor()
+        if not day:
+            latest = data.latest_day(cur, scope)
+            if latest is None:
+                return _empty(lang)
+            day = latest
+        day = pd.Timestamp(day).normalize()
+        name = syndrome_name(syndrome, lang)
+
+        counties = data.county_ratios(cur, scope, day, syndrome)
+        reporting = data.unit_reporting(cur, scope, day, window_days=ctx.config.quality.usual_window_days,
+                                        usual_share=ctx.config.quality.usual_share)
+        by_county = data.completeness_by_county(reporting)
+        counties = counties.merge(by_county, on="region", how="left")
+
+        observed = counties["observed"].sum(min_count=1)
+        expected = counties["expected"].sum(min_count=1)
+        total = counties["total"].sum(min_count=1)
+        total_expected = counties["total_expected"].sum(min_count=1)
+        share = observed / total if total and np.isfinite(total) and total > 0 else np.nan
+        share_usual = expected / total_expected if total_expected and np.isfinite(total_expected) and total_expected > 0 else np.nan
+        usual = int(reporting["usual"].sum())
+        reported = int((reporting["usual"] & reporting["reported"]).sum())
+        complete = reported / usual if usual else np.nan
+        ratio = observed / expected if expected and np.isfinite(expected) and expected > 0 else np.nan
+        high = int((counties["ratio"] >= 1.5).sum())
+        low_completeness = np.isfinite(complete) and complete < ctx.config.quality.min_completeness
+
+        kpis = [
+            _kpi(t("overview.visits_today", lang, syndrome=name), number(observed) + _change(observed, expected),
+                 t("overview.vs_usual", lang, expected=number(expected)), tone=_tone(ratio), kpi_id="overview-kpi-visits"),
+            _kpi(t("overview.percent", lang, syndrome=name), percent(share),
+                 t("overview.percent_usual", lang, expected=percent(share_usual)), kpi_id="overview-kpi-percent"),
+            _kpi(t("overview.completeness", lang), percent(complete, 0),
+                 t("overview.completeness_detail", lang, reporting=reported, usual=usual),
+                 tone="tone-yellow" if low_completeness else "", kpi_id="overview-kpi-completeness"),
+            _kpi(t("overview.high", lang), f"{high}", t("overview.high_detail", lang, n=int(counties["ratio"].notna().sum())),
+                 tone="tone-yellow" if high else "", kpi_id="overview-kpi-high"),
+        ]
+        label = date_label(day, lang, week=True)
+
+        start = day - timedelta(days=56 + 27)
+        daily = data.scope_daily(cur, scope, syndrome, start, day)
+        return (label, kpis, _map(ctx, scope, counties, lang), _ranking(ctx, counties, syndrome, lang),
+                t("overview.recent", lang, syndrome=name), _recent(daily, day, lang))
+
+    @ctx.callback(
+        Output("overview-go", "href"),
+        Input("overview-map", "clickData"), State("overview-syndrome", "value"),
+        prevent_initial_call=True, empty=None,
+    )
+    def open_county(scope, click, syndrome):
+        from dash.exceptions import PreventUpdate
+
+        try:
+            code = click["points"][0]["location"]
+        except (TypeError, KeyError, IndexError):
+            raise PreventUpdate from None
+        code = scope.region(code)  # a county outside the scope opens nothing
+        return ctx.url("/trends", region=code, syndrome=syndrome)
+
+
+def _map(ctx, scope, counties: pd.DataFrame, lang) -> dict:
+    geojson = ctx.regions.county_geojson(scope.root)
+    if not geojson["features"]:
+        return empty_figure(lang)
+    shown = {f["id"] for f in geojson["features"]}
+    counties = counties[counties["region"].isin(shown)].copy()
+    counties["name"] = [ctx.regions.name(c) for c in counties["region"]]
+    custom = np.column_stack([
+        counties["name"], counties["region"],
+        [number(v) for v in counties["observed"]], [number(v, digits=1) for v in counties["expected"]],
+        [("–" if not np.isfinite(v) else f"{v:.2f}") for v in counties["ratio"]],
+        [percent(v, 0) for v in counties["completeness"]],
+    ])
+    hover = (f"<b>%{{customdata[0]}}</b> (%{{customdata[1]}})<br>{t('word.observed', lang)}: %{{customdata[2]}}"
+             f"<br>{t('word.expected', lang)}: %{{customdata[3]}}<br>{t('word.ratio', lang)}: %{{customdata[4]}}"
+             f"<br>{t('word.completeness', lang)}: %{{customdata[5]}}<extra></extra>")
+    known = counties["ratio"].notna().to_numpy()
+    # A plain dict, not go.Figure: validating thousands of county shapes costs more than drawing them.
+    line = {"color": "#ffffff", "width": 1}
+    data = []
+    if (~known).any():
+        data.append({"type": "choropleth", "geojson": geojson, "locations": counties["region"][~known].tolist(),
+                     "z": [0] * int((~known).sum()), "colorscale": [[0, "#d9d9d9"], [1, "#d9d9d9"]],
+                     "showscale": False, "customdata": custom[~known].tolist(), "hovertemplate": hover,
+                     "marker": {"line": line}, "name": t("no_data", lang)})
+    data.append({"type": "choropleth", "geojson": geojson, "locations": counties["region"][known].tolist(),
+                 "z": np.clip(counties["ratio"][known], 0, RATIO_MAX).round(3).tolist(), "zmin": 0, "zmax": RATIO_MAX,
+                 "colorscale": RATIO_SCALE, "customdata": custom[known].tolist(), "hovertemplate": hover,
+                 "marker": {"line": line},
+                 "colorbar": {"title": {"text": t("word.ratio", lang)}, "thickness": 14, "len": 0.8,
+                              "tickvals": [0, 0.5, 1, 1.5, 2, 3], "ticktext": ["0", "0.5", "1", "1.5", "2", "≥3"]}})
+    if len(counties) <= MAP_LABEL_LIMIT:
+        regions = ctx.regions.regions().set_index("code")
+        at = regions.reindex(counties["region"])
+        data.append({"type": "scattergeo", "lon": at["lon"].tolist(), "lat": at["lat"].tolist(),
+                     "text": counties["name"].str.replace(r" (County|District)$", "", regex=True).tolist(),
+                     "mode": "text", "textfont": {"size": 11, "color": "#1f2933"}, "hoverinfo": "skip",
+                     "showlegend": False})
+    layout = {"geo": {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"},
+                      "bgcolor": "rgba(0,0,0,0)"},
+              "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "paper_bgcolor": "#ffffff", "hoverlabel": {"align": "left"},
+              "uirevision": scope.root or "all", "height": 460, "dragmode": False,
+              "font": {"family": FONT, "size": 13, "color": INK}}
+    return {"data": data, "layout": layout}
+
+
+def _ranking(ctx, counties: pd.DataFrame, syndrome: str, lang):
+    ranked = counties[counties["ratio"].notna()].sort_values("ratio", ascending=False).head(10)
+    if ranked.empty:
+        return html.P(t("no_data", lang), className="muted")
+    rows = []
+    for row in ranked.itertuples():
+        tone = _tone(row.ratio)
+        rows.append(html.Tr([
+            html.Td(dcc.Link(ctx.regions.name(row.region), href=ctx.url("/trends", region=row.region, syndrome=syndrome))),
+            html.Td(number(row.observed), className="num"),
+            html.Td(number(row.expected, digits=1), className="num"),
+            html.Td(f"{row.ratio:.2f}", className=f"num ratio {tone}"),
+        ]))
+    head = html.Tr([html.Th(t("word.region", lang)), html.Th(t("word.observed", lang), className="num"),
+                    html.Th(t("word.expected", lang), className="num"), html.Th(t("word.ratio", lang), className="num")])
+    return html.Table(className="table", id="overview-ranking-table", children=[html.Thead(head), html.Tbody(rows)])
+
+
+def _recent(daily: pd.DataFrame, day, lang) -> go.Figure:
+    if daily.empty:
+        return empty_figure(lang)
+    daily = daily.copy()
+    daily["usual"] = data.with_weekday_baseline(daily)
+    shown = daily[daily["date"] > pd.Timestamp(day) - pd.Timedelta(days=56)]
+    date_format = "%Y-%m-%d %a" if lang == "zh" else "%a %d %b %Y"
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=shown["date"], y=shown["usual"], name=t("overview.usual_line", lang),
+                             line=dict(color=MUTED, dash="dash", width=1.5), hovertemplate="%{y:,.0f}"))
+    fig.add_trace(go.Scatter(x=shown["date"], y=shown["count"], name=t("word.observed", lang), mode="lines+markers",
+                             line=dict(color=ACCENT, width=2), marker=dict(size=5), hovertemplate="%{y:,.0f}"))
+    fig.add_vline(x=pd.Timestamp(day), line_color=SEVERITY_COLOURS["yellow"], line_width=2, opacity=0.7)
+    fig.update_layout(**base_layout(height=280))
+    fig.update_xaxes(hoverformat=date_format, tickformat="%m-%d" if lang == "zh" else None)
+    return fig

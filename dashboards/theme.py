@@ -1,0 +1,65 @@
+"""Colours and figure defaults shared by the pages.
+
+Severity uses ESSENCE's colours (red alert, yellow warning, none); every coloured mark also
+carries its word, so colour is never the only cue.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from .i18n import t
+
+SEVERITY_COLOURS = {"red": "#d7191c", "yellow": "#f5c400", "none": "#4daf4a"}
+SEVERITY_TEXT = {"red": "#ffffff", "yellow": "#1f2933", "none": "#ffffff"}
+
+INK = "#1f2933"
+MUTED = "#6b7785"
+ACCENT = "#1f4e79"
+GRID = "#e4e8ec"
+SERIES = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f"]
+
+# Observed / expected: below usual in blue, usual in pale grey, then ESSENCE yellow to red (2x and above).
+RATIO_MAX = 3.0
+RATIO_SCALE = [
+    [0.0, "#2c7bb6"],
+    [0.5 / RATIO_MAX, "#abd9e9"],
+    [1.0 / RATIO_MAX, "#f2f2f2"],
+    [1.5 / RATIO_MAX, "#f5c400"],
+    [2.0 / RATIO_MAX, "#e8590c"],
+    [1.0, "#b2182b"],
+]
+
+QUALITY_COLOURS = {"missing": "#d7191c", "late": "#f5c400", "revised": "#9ecae1", "on_time": "#2c7fb8"}
+
+FONT = 'system-ui, "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+
+
+def base_layout(**extra) -> dict:
+    layout = dict(
+        font=dict(family=FONT, size=13, color=INK),
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        margin=dict(l=56, r=16, t=36, b=40),
+        hovermode="x unified",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, bgcolor="rgba(255,255,255,0)"),
+        xaxis=dict(gridcolor=GRID, linecolor=GRID, zeroline=False),
+        yaxis=dict(gridcolor=GRID, linecolor=GRID, zeroline=False, rangemode="tozero"),
+    )
+    layout.update(extra)
+    return layout
+
+
+def empty_figure(lang: str | None, message: str | None = None) -> go.Figure:
+    """A blank figure that says why it is blank (no data, or nothing the user may see)."""
+    fig = go.Figure()
+    fig.update_layout(**base_layout(hovermode=False, height=240))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(text=message or t("no_data", lang), showarrow=False, x=0.5, y=0.5, xref="paper",
+                       yref="paper", font=dict(size=16, color=MUTED))
+    return fig
+
+
+GRAPH_CONFIG = {"displaylogo": False,
+                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}

@@ -1,0 +1,98 @@
+"""A small demo database with one user per role, and helpers to call Dash callbacks by hand."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+
+import pytest
+
+from surveillance.config import load_config
+from surveillance.cycle import load_configured_reference
+from surveillance.demo import build_demo
+from surveillance.store import open_store
+from surveillance.store.runs import job_run
+from surveillance.users import add_user
+
+END = date(2026, 11, 20)
+PASSWORD = "correct horse battery"
+# name -> (role, region): the administrator sees everything, the epidemiologist one city
+# (Guangjiao, 320100), the viewer one district of it (Jiangtan, 320102).
+USERS = {
+    "ada": ("admin", None),
+    "eve": ("epidemiologist", "320100"),
+    "vic": ("viewer", "320102"),
+}
+OTHER_CITY = "320200"  # Hanwan City: outside eve's and vic's subtrees
+OTHER_COUNTY = "320202"  # Xingchi District, in Hanwan City
+
+
+@pytest.fixture(scope="package")
+def demo_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dashboard-demo")
+    db = folder / "surveillance.duckdb"
+    build_demo(db, days=60, end=END, geography_options={"n_facilities": 30})
+    config = load_config(folder / "surveillance.toml")
+    store = open_store(db)
+    load_configured_reference(store, config)
+    for name, (role, region) in USERS.items():
+        add_user(store, name, PASSWORD, role=role, region=region)
+    with job_run(store, "ingest") as details:
+        details["message"] = "1 batch"
+    try:
+        with job_run(store, "daily"):
+            raise RuntimeError("feed clinics: HTTP 503 Service Unavailable after 4 tries")
+    except RuntimeError:
+        pass
+    yield store, config
+    store.close()
+
+
+class ErrorLog(logging.Handler):
+    """Collects errors logged by the dashboard (a failed callback logs one and answers empty)."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def messages(self) -> list[str]:
+        return [self.format(r) for r in self.records]
+
+
+@pytest.fixture
+def dashboard_errors():
+    handler = ErrorLog()
+    logger = logging.getLogger("dashboards")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+def callback_payload(dash_app, output_id: str, values: dict) -> dict:
+    """The JSON body Dash's front end would POST to ``_dash-update-component`` for the callback that
+    writes ``output_id``, with input and state values from ``values`` (``{"id.prop": value}``)."""
+    for key, spec in dash_app.callback_map.items():
+        if f"{output_id}." not in key:
+            continue
+        ids = [o for o in key.strip(".").split("...") if o]
+        outs = [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in ids]
+        inputs = [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec["inputs"]]
+        state = [{**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in spec["state"]]
+        return {
+            "output": key,
+            "outputs": outs if key.startswith("..") else outs[0],
+            "inputs": inputs,
+            "state": state,
+            "changedPropIds": [f"{i['id']}.{i['property']}" for i in spec["inputs"]],
+        }
+    raise KeyError(f"no callback writes {output_id}")
+
+
+def callback_response(body: bytes | str) -> dict:
+    """``{component id: {property: value}}`` from a ``_dash-update-component`` answer."""
+    data = json.loads(body)
+    return data["response"]

@@ -1,0 +1,250 @@
+"""The dashboard in headless Chromium: every page for every role, signing in and out, drilling
+down, switching language, and region scoping with the browser's own session.
+
+Screenshots of every page land in ``var/screenshots/`` (ignored by git) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from datetime import datetime
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from dashboards.server import create_server
+
+from .conftest import OTHER_CITY, PASSWORD, USERS, callback_payload
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+WIDTH = 1440
+
+# page path -> an element that appears when its callbacks have drawn it
+PAGES = {
+    "overview": ("/app/", "#overview-kpi-visits"),
+    "trends": ("/app/trends", "#trends-series .main-svg"),
+    "quality": ("/app/quality", "#quality-heatmap .main-svg"),
+    "jobs": ("/app/jobs", "#jobs-durations .main-svg"),
+}
+
+pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+                                reason="needs chromium and chromedriver (make system-packages)")
+
+
+@pytest.fixture(scope="module")
+def site(demo_store):
+    store, config = demo_store
+    announced: list[str] = []
+    schedule = [{"job": "ingest", "next_run": datetime(2026, 11, 22, 9, 0)},
+                {"job": "daily", "next_run": datetime(2026, 11, 23, 6, 30)}]
+    app = create_server(store, config, announce=announced.append, next_runs=lambda: schedule)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--window-size={WIDTH},1000"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _severe(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def _wait_drawn(driver, selector: str, timeout: float = 20) -> None:
+    WebDriverWait(driver, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, selector)))
+    # then until no Dash component is still waiting for a callback
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not driver.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']"):
+            return
+        time.sleep(0.1)
+    raise TimeoutException(f"callbacks still running after {timeout} s")
+
+
+def _screenshot(driver, name: str) -> Path:
+    height = driver.execute_script("return Math.max(document.body.scrollHeight, 800)")
+    driver.set_window_size(WIDTH, min(height + 40, 4000))
+    time.sleep(0.3)  # plotly redraws on resize
+    path = SCREENSHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    driver.set_window_size(WIDTH, 1000)
+    return path
+
+
+def _login(driver, base: str, name: str, password: str = PASSWORD) -> None:
+    driver.get(f"{base}/login")
+    driver.find_element(By.ID, "login-name").send_keys(name)
+    driver.find_element(By.ID, "login-password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "app-user-name")))
+
+
+def _nav(driver) -> set[str]:
+    return {e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, "#app-nav a")}
+
+
+def _logout(driver) -> None:
+    driver.find_element(By.ID, "app-logout").click()
+    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "login-info")))
+
+
+def test_sign_in_refuses_a_wrong_password(site, browser):
+    base, _ = site
+    browser.get(f"{base}/app/quality")
+    assert "/login" in browser.current_url
+    browser.find_element(By.ID, "login-name").send_keys("vic")
+    browser.find_element(By.ID, "login-password").send_keys("not the password")
+    browser.find_element(By.ID, "login-submit").click()
+    error = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "login-error")))
+    assert "Wrong user name or password" in error.text
+    _screenshot(browser, "login-refused")
+    browser.get_log("browser")  # the 401 of the refused form is expected
+
+
+@pytest.mark.parametrize("user", list(USERS))
+def test_every_page_loads_for_each_role(site, browser, dashboard_errors, user):
+    base, _ = site
+    role, region = USERS[user]
+    _login(browser, base, user)
+    assert browser.find_element(By.ID, "app-user-name").text == user
+    for page, (path, drawn) in PAGES.items():
+        browser.get(base + path)
+        if page == "jobs" and role != "admin":
+            _wait_drawn(browser, "#app-forbidden")
+            assert "app-nav-jobs" not in _nav(browser)
+            _screenshot(browser, f"{role}-{page}-refused")
+        else:
+            _wait_drawn(browser, drawn)
+            assert f"app-nav-{page}" in _nav(browser)
+            if page == "jobs":
+                assert "failed runs in the last 7 days: 1" in browser.find_element(By.ID, "jobs-failures").text
+                assert "HTTP 503" in browser.find_element(By.ID, "jobs-runs").text
+                assert "2026-11-23 06:30" in browser.find_element(By.ID, "jobs-next").text
+            _screenshot(browser, f"{role}-{page}")
+        assert _severe(browser) == [], (user, page)
+    text = browser.find_element(By.ID, "app-page").text
+    if region == "320102":  # the viewer's county only
+        browser.get(base + "/app/quality")
+        _wait_drawn(browser, "#quality-heatmap .main-svg")
+        options = browser.find_element(By.ID, "quality-county").text
+        assert "Jiangtan" in options and "Xingchi" not in options
+    assert "Traceback" not in text
+    _logout(browser)
+    assert dashboard_errors.messages() == []
+
+
+def test_drill_down_from_the_overview_to_a_facility(site, browser, dashboard_errors):
+    base, _ = site
+    _login(browser, base, "eve")
+    browser.get(base + "/app/")
+    _wait_drawn(browser, "#overview-ranking-table")
+    link = browser.find_element(By.CSS_SELECTOR, "#overview-ranking-table a")
+    county = link.text
+    link.click()
+    WebDriverWait(browser, 10).until(EC.url_contains("/app/trends?region=3201"))
+    _wait_drawn(browser, "#trends-children .main-svg")
+    assert county in browser.find_element(By.ID, "trends-title").text
+    crumbs = browser.find_element(By.ID, "trends-breadcrumb").text
+    assert "Guangjiao City" in crumbs and "Shashan" not in crumbs  # eve cannot go above her city
+    # down to a facility with the children chart's bars
+    bar = browser.find_element(By.CSS_SELECTOR, "#trends-children .point path")
+    ActionChains(browser).move_to_element(bar).pause(0.3).click().perform()  # plotly takes clicks on its drag layer
+    WebDriverWait(browser, 10).until(EC.url_contains("region=F"))
+    _wait_drawn(browser, "#trends-series .main-svg")
+    assert "facility" in browser.find_element(By.ID, "trends-title").text
+    # weekly, percent, moving average, year-over-year: each redraws without an error
+    for control in ("trends-freq", "trends-measure", "trends-smooth"):
+        browser.find_elements(By.CSS_SELECTOR, f"#{control} input")[1].click()
+        _wait_drawn(browser, "#trends-series .main-svg")
+    browser.find_element(By.CSS_SELECTOR, "#trends-overlay input").click()
+    _wait_drawn(browser, "#trends-series .main-svg")
+    _screenshot(browser, "epidemiologist-trends-facility-weekly-overlay")
+    assert _severe(browser) == []
+    _logout(browser)
+    assert dashboard_errors.messages() == []
+
+
+def test_language_switches_per_user(site, browser):
+    base, _ = site
+    _login(browser, base, "vic")
+    browser.get(base + "/app/")
+    _wait_drawn(browser, "#overview-kpi-visits")
+    browser.find_element(By.ID, "app-lang-zh").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "app-nav"), "概览"))
+    _wait_drawn(browser, "#overview-kpi-visits")
+    assert "发热" in browser.find_element(By.ID, "overview-kpis").text
+    assert "周" in browser.find_element(By.ID, "overview-day-label").text  # 2026年第47周
+    _screenshot(browser, "viewer-overview-zh")
+    for page in ("trends", "quality"):
+        browser.get(base + PAGES[page][0])
+        _wait_drawn(browser, PAGES[page][1])
+        _screenshot(browser, f"viewer-{page}-zh")
+    assert _severe(browser) == []
+    _logout(browser)
+    _login(browser, base, "vic")  # the choice is kept with the user
+    assert "退出" in browser.find_element(By.ID, "app-logout").text
+    browser.find_element(By.ID, "app-lang-en").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "app-nav"), "Overview"))
+    _logout(browser)
+
+
+def test_a_forged_callback_from_the_browser_session_gets_nothing(site, browser):
+    base, app = site
+    _login(browser, base, "vic")
+    browser.get(base + "/app/trends")
+    _wait_drawn(browser, "#trends-series .main-svg")
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    dash_app = app.extensions["surveillance_dashboard"].app
+
+    def post(region, csrf=cookies["_csrf_token"]):
+        body = callback_payload(dash_app, "trends-series", {
+            "trends-region.data": region, "trends-syndromes.value": ["fever"], "trends-ages.value": [],
+            "trends-measure.value": "count", "trends-freq.value": "daily", "trends-range.value": "90",
+            "trends-smooth.value": "0", "trends-overlay.value": []})
+        request = urllib.request.Request(
+            f"{base}/app/_dash-update-component", data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json", "X-CSRFToken": csrf,
+                     "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())["response"]["trends-series"]["figure"]
+
+    assert len(post("320102")["data"]) == 1  # her own county
+    assert post(OTHER_CITY)["data"] == []  # another city: nothing
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post(OTHER_CITY, csrf="forged")
+    assert refused.value.code == 403
+    _logout(browser)
