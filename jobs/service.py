@@ -1,14 +1,19 @@
-"""`surveillance serve`: one process owns the database and runs the web server and the scheduler."""
+"""`surveillance serve`: one process owns the database and runs the web server and the scheduler.
+
+SIGTERM (and Ctrl-C) stop it cleanly: the web server stops accepting requests, a running job
+finishes its transaction, then the database is closed.
+"""
 
 from __future__ import annotations
 
 import logging
+import signal
 
 import waitress
 
 from dashboards.server import create_server
-from surveillance.config import Config
-from surveillance.cycle import load_configured_reference
+from surveillance.config import Config, check_detectors
+from surveillance.cycle import load_configured_reference, mark_interrupted_runs
 from surveillance.store import open_store
 
 from .scheduler import create_scheduler
@@ -16,18 +21,30 @@ from .scheduler import create_scheduler
 log = logging.getLogger(__name__)
 
 
+def _stop(signum, frame):  # noqa: ARG001
+    raise KeyboardInterrupt
+
+
 def run_service(config: Config, host: str | None = None, port: int | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    check_detectors(config)
     host = host or config.service.host
     port = port or config.service.port
     store = open_store(config.database.path, memory_limit=config.database.memory_limit)
+    mark_interrupted_runs(store)
     load_configured_reference(store, config)
     scheduler = create_scheduler(store, config)
     scheduler.start()
-    server = create_server(store, config)
+    next_runs = lambda: [{"job": job.id, "next_run": job.next_run_time} for job in scheduler.get_jobs()]  # noqa: E731
+    server = create_server(store, config, next_runs=next_runs)
+    previous = signal.signal(signal.SIGTERM, _stop)
     log.info("serving on http://%s:%s", host, port)
     try:
         waitress.serve(server, host=host, port=port, threads=config.service.threads)
+    except KeyboardInterrupt:
+        log.info("stopping")
     finally:
-        scheduler.shutdown(wait=False)
+        signal.signal(signal.SIGTERM, previous)
+        scheduler.shutdown(wait=True)
         store.close()
+        log.info("stopped")

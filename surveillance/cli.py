@@ -139,12 +139,116 @@ def ingest(config: Path = typer.Option(..., help="Config file.")):
         raise typer.Exit(1)
 
 
-@app.command()
-def cycle(config: Path = typer.Option(..., help="Config file.")):
-    """Run one full cycle of the service (reference data, feeds, snapshot) and exit."""
-    from .cycle import run_cycle
+def _run_once(config: Path, today: Optional[str], digest: bool) -> None:
+    from .config import check_detectors
+    from .cycle import mark_interrupted_runs, run_cycle
 
-    _run_with_store(config, lambda store, cfg: run_cycle(store, cfg, _today(cfg))["ingest"]["feeds"])
+    cfg = load_config(config)
+    check_detectors(cfg)  # a misspelt detector fails before any work is done
+    day = date.fromisoformat(today) if today else _today(cfg)
+    results: dict = {}
+
+    def work(store, cfg):
+        mark_interrupted_runs(store)
+        echo = lambda label, outcome: typer.echo(_describe(label, outcome))  # noqa: E731
+        typer.echo("ingest: pulling every feed")
+        results.update(run_cycle(store, cfg, day, progress=echo, digest=digest))
+        return results["ingest"]["feeds"]
+
+    _run_with_store(config, work)
+    if "detect" in results:
+        typer.echo(f"detect: {results['detect']['message']}")
+    if "notify" in results:
+        typer.echo(f"notify: {results['notify']['message']}")
+
+
+@app.command("run-once")
+def run_once(
+    config: Path = typer.Option(..., help="Config file."),
+    today: Optional[str] = typer.Option(None, help="Run as if today were this day (default: today in the service's time zone)."),
+    digest: bool = typer.Option(False, help="Also queue the daily digest for subscribers who want one."),
+):
+    """One full cycle without the scheduler: ingest, detect, alert, notify, snapshot. For cron and checks."""
+    _run_once(config, today, digest)
+
+
+@app.command()
+def cycle(
+    config: Path = typer.Option(..., help="Config file."),
+    today: Optional[str] = typer.Option(None, help="Run as if today were this day."),
+):
+    """Same as run-once: one full cycle of the service, then exit."""
+    _run_once(config, today, False)
+
+
+@app.command()
+def detect(
+    config: Path = typer.Option(..., help="Config file."),
+    since: Optional[str] = typer.Option(None, help="Re-judge every day from this one (a backfill, with the data as known on each day)."),
+    until: Optional[str] = typer.Option(None, help="Last day to judge (default: the newest day with data)."),
+    today: Optional[str] = typer.Option(None, help="Run as if today were this day."),
+):
+    """Run the detectors (data quality, signals, alert episodes) without ingesting or emailing."""
+    from .config import check_detectors
+    from .cycle import detect_job
+    from .store import open_store
+
+    cfg = load_config(config)
+    check_detectors(cfg)
+    day = date.fromisoformat(today) if today else _today(cfg)
+    with open_store(cfg.database.path, memory_limit=cfg.database.memory_limit) as store:
+        summary = detect_job(store, cfg, day, since=date.fromisoformat(since) if since else None,
+                             until=date.fromisoformat(until) if until else None,
+                             progress=lambda d, n: typer.echo(f"  {d}: {n} results"))
+    typer.echo(f"detect: {summary['message']}")
+
+
+@app.command()
+def alerts(
+    config: Path = typer.Option(..., help="Config file."),
+    all_: bool = typer.Option(False, "--all", help="Also ended and closed alerts."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """List the alert episodes (read from the snapshot if the service holds the database)."""
+    from .alerts.store import list_episodes
+    from .errors import DatabaseBusy
+    from .store import open_store
+
+    cfg = load_config(config)
+    try:
+        store = open_store(cfg.database.path, read_only=True)
+    except DatabaseBusy:
+        if cfg.database.snapshot_path is None:
+            raise
+        store = open_store(cfg.database.snapshot_path, read_only=True)
+    with store:
+        rows = list_episodes(store.cursor(), include_ended=all_)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str))
+        return
+    for r in rows:
+        typer.echo(f"{r['episode_id']:>5} {r['notify_severity']:<6} {r['kind']:<12} {r['region']:<10} {r['syndrome']:<11} "
+                   f"{r['opened_on']} .. {r['last_signal_on']} {r['state']}{' (ended ' + str(r['ended_on']) + ')' if r['ended_on'] else ''}")
+    typer.echo(f"{len(rows)} alert(s)")
+
+
+@app.command()
+def alert(
+    episode_id: int = typer.Argument(..., help="Alert (episode) number."),
+    config: Path = typer.Option(..., help="Config file."),
+    to: str = typer.Option(..., "--to", help="New state: verifying, monitoring, investigating or closed."),
+    user: str = typer.Option(..., help="Who makes the change."),
+    note: Optional[str] = typer.Option(None, help="A note for the audit trail."),
+    outcome: Optional[str] = typer.Option(None, help="When closing: confirmed_outbreak, not_an_outbreak or data_artefact."),
+):
+    """Move an alert through the workflow (the change is recorded with user, time and note)."""
+    from .alerts.workflow import transition
+    from .store import open_store
+
+    cfg = load_config(config)
+    with open_store(cfg.database.path, memory_limit=cfg.database.memory_limit) as store:
+        event = transition(store, episode_id, to, user=user, note=note, outcome=outcome)
+    typer.echo(f"alert {episode_id}: {event['from_state']} -> {event['to_state']} by {user}")
 
 
 @app.command()
@@ -198,6 +302,73 @@ def detect_file_command(
     result = detect_file(input, output, method, _parse_params(param), freq=freq)
     alarms = int(result["alarm"].fillna(0).astype(bool).sum()) if "alarm" in result else 0
     typer.echo(f"{output}: {len(result):,} rows, {alarms:,} alarms ({method})")
+
+
+@app.command("scan-file")
+def scan_file_command(
+    counts: Path = typer.Argument(..., help="CSV: region,date,count[,expected][,syndrome][,age_group]."),
+    regions: Path = typer.Option(..., help="CSV: region,lat,lon[,population]."),
+    method: str = typer.Option(..., help="permutation or poisson."),
+    param: list[str] = typer.Option([], help="Scan parameter as key=value; repeat for several."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output JSON."),
+):
+    """Space-time cluster scan over a counts CSV; writes the clusters as JSON."""
+    from .spatial import scan_file
+
+    document = scan_file(counts, regions, output, method, _parse_params(param))
+    clusters = document.get("clusters", [])
+    typer.echo(f"{output}: {len(clusters)} cluster(s) ({method})")
+    for c in clusters[:5]:
+        typer.echo(f"  #{c['rank']} {c['n_regions']} region(s) {c['start_date']}..{c['end_date']}: "
+                   f"observed {c['observed']}, expected {c['expected']:.1f}, p={c['p_value']}")
+
+
+user_app = typer.Typer(no_args_is_help=True, help="Dashboard users: add and list.")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="User name."),
+    db: Optional[Path] = typer.Option(None, help="Database file (or --config)."),
+    config: Optional[Path] = typer.Option(None, help="Config file (its database)."),
+    role: str = typer.Option("viewer", help="viewer, epidemiologist or admin."),
+    region: Optional[str] = typer.Option(None, help="Region code whose subtree the user sees (default: all)."),
+    language: str = typer.Option("en", help="en or zh."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+):
+    """Add a dashboard user. The password is read from standard input, never from the command line."""
+    from .store import open_store
+    from .users import add_user
+
+    if not password_stdin:
+        raise SurveillanceError("give the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    with open_store(_database(db, config)) as store:
+        user = add_user(store, name, password, role=role, region=region, language=language, by="cli")
+    typer.echo(f"user {user.name} added: {user.role}, region {user.region or 'all'}, language {user.language}")
+
+
+@user_app.command("list")
+def user_list(
+    db: Optional[Path] = typer.Option(None, help="Database file (or --config)."),
+    config: Optional[Path] = typer.Option(None, help="Config file (its database)."),
+):
+    """List dashboard users with their role, region and language."""
+    from .store import open_store
+    from .users import list_users
+
+    with open_store(_database(db, config), read_only=True) as store:
+        for user in list_users(store):
+            typer.echo(f"{user.name}\t{user.role}\t{user.region or 'all'}\t{user.language}\t{user.created_at}")
+
+
+def _database(db: Optional[Path], config: Optional[Path]) -> Path:
+    if db is not None:
+        return db
+    if config is not None:
+        return load_config(config).database.path
+    raise SurveillanceError("give --db or --config")
 
 
 @app.command()

@@ -11,12 +11,17 @@ import copy
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .codes import AGE_GROUPS, SYNDROMES
+from .codes import AGE_GROUPS, PANEL_LEVELS, SYNDROMES
 from .errors import ConfigError
+
+
+def _repeated(names: list[str]) -> list[str]:
+    """Names that occur more than once, sorted: for "must be unique" messages."""
+    return sorted({n for n in names if names.count(n) > 1})
 
 
 class Settings(BaseModel):
@@ -128,12 +133,151 @@ class ScheduleConfig(Settings):
     timezone: str = "Asia/Shanghai"
 
 
+# --- detection, alerts, data quality, email --------------------------------------------
+
+SEVERITIES = ("none", "yellow", "red")  # ESSENCE colours, in rising order
+SPATIAL_DETECTORS = ("spacetime_permutation", "spacetime_poisson")  # space-time scans, beside the temporal ones
+
+
+class DetectorSpec(Settings):
+    """One configured detector: which method, with which parameters, over which series."""
+
+    name: str  # a registered detector (surveillance.detectors.available()) or a space-time scan
+    label: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.%-]+$")  # id in signals; default derived
+    params: dict[str, Any] = Field(default_factory=dict)
+    levels: list[Literal["province", "city", "county", "facility"]] = Field(default_factory=lambda: ["county"])
+    syndromes: list[str] | None = None  # None: every configured syndrome
+    age_groups: list[str] = Field(default_factory=lambda: ["all"])  # "all" sums the ages
+    freq: Literal["daily", "weekly"] = "daily"
+    percent: bool = False  # judge percent of all visits (100 * count / total) instead of counts
+    history_days: int | None = Field(default=None, gt=0)  # days read before the judged day
+
+    @property
+    def id(self) -> str:
+        if self.label:
+            return self.label
+        return self.name + ("_percent" if self.percent else "")
+
+    @property
+    def history(self) -> int:
+        if self.history_days:
+            return self.history_days
+        if self.name in SPATIAL_DETECTORS:
+            return int(self.params.get("study_days", 90))
+        return 6 * 366 if self.freq == "weekly" else 120
+
+
+def default_detectors() -> list[DetectorSpec]:
+    """ESSENCE's switch on daily county counts and percent of visits, Farrington on weekly city
+    counts, and the space-time permutation scan on daily county fever counts."""
+    return [
+        DetectorSpec(name="switch", levels=["county"]),
+        DetectorSpec(name="switch", levels=["county"], percent=True),
+        DetectorSpec(name="farrington_flexible", levels=["city"], freq="weekly"),
+        DetectorSpec(name="spacetime_permutation", levels=["county"], syndromes=["fever"],
+                     params={"max_days": 7, "study_days": 90}),
+    ]
+
+
+class SeverityConfig(Settings):
+    red: float = Field(default=0.01, gt=0, lt=1)  # p below this: red
+    yellow: float = Field(default=0.05, gt=0, lt=1)  # p below this: yellow
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SeverityConfig":
+        if not self.red < self.yellow:
+            raise ValueError(f"red ({self.red}) must be below yellow ({self.yellow})")
+        return self
+
+
+class DetectionConfig(Settings):
+    detectors: list[DetectorSpec] = Field(default_factory=default_detectors)
+    severity: SeverityConfig = SeverityConfig()
+    # The first run judges this many days back; later runs judge the days since the last one.
+    initial_days: int = Field(default=7, gt=0, le=366)
+    # Days judged on incomplete data are judged again, with the data known now, for this many days.
+    recheck_days: int = Field(default=3, ge=0, le=60)
+
+    @field_validator("detectors")
+    @classmethod
+    def _unique_labels(cls, detectors: list) -> list:
+        duplicated = _repeated([d.id for d in detectors])
+        if duplicated:
+            raise ValueError(f"detector labels must be unique (set `label`); repeated: {', '.join(duplicated)}")
+        return detectors
+
+
+class AlertsConfig(Settings):
+    # Signals at most gap_days apart (periods, for weekly series) extend the same episode.
+    gap_days: int = Field(default=2, ge=0)
+    # An episode without a signal for quiet_days ends; a later signal opens a new one.
+    quiet_days: int = Field(default=7, gt=0)
+    # Episodes opened or escalated on days older than this are not emailed (backfills, catch-up).
+    notify_within_days: int = Field(default=7, gt=0)
+
+    @model_validator(mode="after")
+    def _quiet_after_gap(self) -> "AlertsConfig":
+        if self.quiet_days < self.gap_days:
+            raise ValueError(f"quiet_days ({self.quiet_days}) must be at least gap_days ({self.gap_days})")
+        return self
+
+
+class QualityConfig(Settings):
+    min_completeness: float = Field(default=0.8, ge=0, le=1)  # below: the signal is on "incomplete data"
+    usual_window_days: int = Field(default=28, gt=0)  # a unit "usually reports" if it reported on
+    usual_share: float = Field(default=0.5, gt=0, le=1)  # at least this share of the window's days
+    daily_share: float = Field(default=0.9, gt=0, le=1)  # a unit or feed "reports daily" above this share
+    silent_days: int = Field(default=2, gt=0)  # a daily reporter silent this many days: an outage
+    visits_drop: float = Field(default=0.5, gt=0, lt=1)  # visits below this share of the usual: an outage
+
+
+class SmtpConfig(Settings):
+    host: str = "127.0.0.1"  # SURVEILLANCE_SMTP_HOST overrides
+    port: int = Field(default=587, gt=0, lt=65536)  # SURVEILLANCE_SMTP_PORT overrides
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str | None = None  # login name; no login without it
+    password_env: str = "SURVEILLANCE_SMTP_PASSWORD"  # the password comes from this environment variable
+    sender: str = "surveillance@localhost"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class EmailConfig(Settings):
+    enabled: bool = True
+    max_attempts: int = Field(default=8, gt=0)  # a message refused this often is marked failed
+    backoff_seconds: float = Field(default=60.0, ge=0)  # first retry after this; doubles each time
+    max_backoff_seconds: float = Field(default=3600.0, ge=0)
+    retry_every_minutes: int = Field(default=5, gt=0)  # the service's delivery retries
+    digest_at: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")  # daily digest time (service)
+
+
+class Subscription(Settings):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    name: str | None = None
+    region: str | None = None  # a region code: its whole subtree; None: everywhere
+    syndromes: list[str] | None = None  # None: every syndrome
+    min_severity: Literal["yellow", "red"] = "yellow"
+    language: Literal["en", "zh"] = "en"
+    outbreaks: bool = True  # outbreak and cluster alerts
+    data_quality: bool = False  # data-quality alerts (feed outages), for administrators
+    digest: bool = False  # also a daily digest of the open alerts
+
+    @property
+    def min_rank(self) -> int:
+        return SEVERITIES.index(self.min_severity)
+
+
 class Config(Settings):
     database: DatabaseConfig = DatabaseConfig()
     regions: RegionsConfig = RegionsConfig()
     feeds: list[Feed] = Field(default_factory=list)
     service: ServiceConfig = ServiceConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    detection: DetectionConfig = DetectionConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    quality: QualityConfig = QualityConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    email: EmailConfig = EmailConfig()
+    subscriptions: list[Subscription] = Field(default_factory=list)
     syndromes: list[str] = Field(default_factory=lambda: list(SYNDROMES))
     age_groups: list[str] = Field(default_factory=lambda: list(AGE_GROUPS))
     # Folder the config was read from; relative paths were resolved against it.
@@ -142,11 +286,27 @@ class Config(Settings):
     @field_validator("feeds")
     @classmethod
     def _unique_feed_names(cls, feeds: list) -> list:
-        names = [f.name for f in feeds]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
+        duplicated = _repeated([f.name for f in feeds])
         if duplicated:
             raise ValueError(f"feed names must be unique; repeated: {', '.join(duplicated)}")
         return feeds
+
+    @model_validator(mode="after")
+    def _known_syndromes(self) -> "Config":
+        known = set(self.syndromes)
+        for where, items in (("detection.detectors", self.detection.detectors), ("subscriptions", self.subscriptions)):
+            for i, item in enumerate(items):
+                unknown = sorted(set(item.syndromes or ()) - known)
+                if unknown:
+                    raise ValueError(f"{where}[{i}]: unknown syndrome(s) {', '.join(unknown)}; "
+                                     f"configured syndromes: {', '.join(self.syndromes)}")
+        ages = set(self.age_groups) | {"all"}
+        for i, spec in enumerate(self.detection.detectors):
+            unknown = sorted(set(spec.age_groups) - ages)
+            if unknown:
+                raise ValueError(f"detection.detectors[{i}]: unknown age group(s) {', '.join(unknown)}; "
+                                 f"configured: {', '.join(self.age_groups)}")
+        return self
 
     def feed(self, name: str):
         for f in self.feeds:
@@ -194,6 +354,35 @@ def load_config(path: str | Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return parse_config(raw, path.resolve().parent, source=str(path))
+
+
+def check_detectors(config: Config) -> None:
+    """Every configured detector must be registered (or a space-time scan); one error lists the valid names.
+
+    Checked when a cycle starts rather than when the file is read, so reading a config stays cheap.
+    """
+    from .detectors import available
+
+    valid = [*available(), *SPATIAL_DETECTORS]
+    unknown = [d.name for d in config.detection.detectors if d.name not in valid]
+    if unknown:
+        raise ConfigError(f"detection.detectors: unknown detector(s) {', '.join(sorted(set(unknown)))}; "
+                          f"valid detectors: {', '.join(valid)}")
+
+
+def smtp_settings(config: Config) -> SmtpConfig:
+    """The SMTP settings with SURVEILLANCE_SMTP_HOST / SURVEILLANCE_SMTP_PORT applied (tests, checks)."""
+    updates: dict = {}
+    host = os.environ.get("SURVEILLANCE_SMTP_HOST")
+    port = os.environ.get("SURVEILLANCE_SMTP_PORT")
+    if host:
+        updates["host"] = host
+    if port:
+        try:
+            updates["port"] = int(port)
+        except ValueError:
+            raise ConfigError(f"SURVEILLANCE_SMTP_PORT must be a port number, got {port!r}") from None
+    return config.smtp.model_copy(update=updates) if updates else config.smtp
 
 
 def secret(env_var: str | None) -> str | None:

@@ -1,12 +1,15 @@
-"""One full cycle of the service: reference data, every feed, then the snapshot.
+"""One full cycle of the service: ingest, detect (with data-quality checks and alert episodes),
+notify, then the snapshot.
 
-Detection and alerting join this cycle as they are built; the scheduler and the CLI's
-``cycle`` command both call :func:`run_cycle`, so a manual run does what the service does.
+The scheduler and the CLI's ``run-once`` (alias ``cycle``) both call :func:`run_cycle`, so a
+manual run does what the service does. Every job is recorded in ``job_runs``. Each job
+commits its work in one transaction (ingest: one per batch), so a process killed in the
+middle leaves the database as it was before the unfinished step, and the next run does it.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Callable
 
 from .config import Config
@@ -43,9 +46,88 @@ def ingest_job(store: Store, config: Config, today: date, progress: Callable | N
     return details
 
 
-def run_cycle(store: Store, config: Config, today: date, progress: Callable | None = None) -> dict:
-    result = {"ingest": ingest_job(store, config, today, progress)}
-    if config.database.snapshot_path is not None:
+def detect_job(store: Store, config: Config, today: date, *, since: date | None = None,
+               until: date | None = None, progress: Callable | None = None) -> dict:
+    """Judge the due days (or a backfill from ``since``): data quality, signals, alert episodes."""
+    from .detection import run_detection
+
+    with job_run(store, "detect") as details:
+        details.update(run_detection(store, config, today, since=since, until=until, progress=progress))
+        days = details.get("days") or []
+        message = (f"judged {len(days)} day(s), {details['signals']} signals; "
+                   f"{details['episodes_opened']} opened, {details['episodes_escalated']} escalated, "
+                   f"{details['episodes_ended']} ended")
+        details["message"] = message
+    return {**details, "message": message}
+
+
+def notify_job(store: Store, config: Config, today: date, *, digest: bool = False,
+               now: datetime | None = None) -> dict:
+    """Queue the emails of new and escalated episodes (and the digest), then deliver what is due."""
+    from .notify import deliver, queue_alert_messages, queue_digests
+
+    with job_run(store, "notify") as details:
+        details["queue"] = queue_alert_messages(store, config, today, now=now)
+        if digest:
+            details["digest"] = queue_digests(store, config, today, now=now)
+        details["delivery"] = deliver(store, config, now=now)
+        d = details["delivery"]
+        message = (f"{details['queue']['queued']} queued; {d['sent']} sent, {d['retry']} to retry, "
+                   f"{d['failed']} failed" + (f"; {d['error']}" if d.get("error") else ""))
+        details["message"] = message
+    return {**details, "message": message}
+
+
+def deliver_job(store: Store, config: Config, now: datetime | None = None) -> dict:
+    """Retry the queued messages that are due (the service runs this every few minutes)."""
+    from .notify import deliver, outbox_status
+
+    queued = outbox_status(store.cursor()).get("queued", 0)
+    if not queued:
+        return {"sent": 0, "retry": 0, "failed": 0}
+    with job_run(store, "deliver") as details:
+        details.update(deliver(store, config, now=now))
+    return details
+
+
+def snapshot_job(store: Store, config: Config) -> str | None:
+    if config.database.snapshot_path is None:
+        return None
+    with job_run(store, "snapshot") as details:
         refresh_snapshot(store, config.database.snapshot_path)
+        details["message"] = str(config.database.snapshot_path)
+    return str(config.database.snapshot_path)
+
+
+def mark_interrupted_runs(store: Store) -> int:
+    """Job runs left 'running' by a process that was killed: the owner of the database marks them failed."""
+    with store.transaction() as cur:
+        n = cur.execute("SELECT count(*) FROM job_runs WHERE status = 'running'").fetchall()[0][0]
+        if n:
+            cur.execute("UPDATE job_runs SET status = 'failed', finished_at = current_localtimestamp(),"
+                        " message = 'interrupted: the process ended during the run' WHERE status = 'running'")
+    return n
+
+
+def run_cycle(store: Store, config: Config, today: date, progress: Callable | None = None, *,
+              detect: bool = True, notify: bool = True, digest: bool = False) -> dict:
+    """Ingest, detect, alert, notify, snapshot. A failing step is recorded and raised after the
+    snapshot, so that what did succeed is visible to notebooks."""
+    result: dict = {"ingest": ingest_job(store, config, today, progress)}
+    error = None
+    try:
+        if detect:
+            result["detect"] = detect_job(store, config, today)
+        if notify:
+            result["notify"] = notify_job(store, config, today, digest=digest)
+    except Exception as exc:
+        error = exc
+    if config.database.snapshot_path is not None:
+        snapshot_job(store, config)
         result["snapshot"] = str(config.database.snapshot_path)
+    if error is not None:
+        raise error
     return result
+
+
+run_once = run_cycle

@@ -25,8 +25,28 @@ DELIVERY_TIME = time(6, 0)  # facilities' overnight exports arrive early in the 
 FEED = "clinics"
 
 
-def demo_config(db: Path) -> dict:
-    """The demo's surveillance.toml: paths relative to the config's own folder."""
+DEMO_SMTP = {"host": "127.0.0.1", "port": 8025, "security": "none", "sender": "surveillance@example.org"}
+
+
+def demo_subscriptions(province: str | None) -> list[dict]:
+    """Example recipients (example.org addresses): the epidemiology team for everything yellow and
+    above, a Chinese-speaking duty officer for red alerts with a daily digest, and an administrator
+    for data-quality alerts."""
+    where = {"region": province} if province else {}
+    return [
+        {"email": "epi-team@example.org", "name": "Epidemiology team", **where, "min_severity": "yellow",
+         "language": "en"},
+        {"email": "duty-officer@example.org", "name": "值班员", **where, "min_severity": "red", "language": "zh",
+         "digest": True},
+        {"email": "data-admin@example.org", "name": "Data administrator", "outbreaks": False, "data_quality": True,
+         "language": "en"},
+    ]
+
+
+def demo_config(db: Path, province: str | None = "320000") -> dict:
+    """The demo's surveillance.toml: paths relative to the config's own folder. Detection uses the
+    defaults (ESSENCE switch on county counts and percent of visits, Farrington on weekly city counts,
+    the space-time permutation scan on county fever counts), written out so they can be edited."""
     return {
         "database": {"path": db.name, "snapshot_path": f"{db.stem}.snapshot.duckdb"},
         "regions": {
@@ -38,6 +58,20 @@ def demo_config(db: Path) -> dict:
         "feeds": [{"name": FEED, "kind": "folder", "path": "drop", "patterns": ["*.csv"]}],
         "service": {"host": "127.0.0.1", "port": 8050, "base_url": "http://127.0.0.1:8050"},
         "schedule": {"ingest_every_minutes": 60, "detect_at": "06:30", "timezone": "Asia/Shanghai"},
+        "detection": {
+            "severity": {"red": 0.01, "yellow": 0.05},
+            "detectors": [
+                {"name": "switch", "levels": ["county"]},
+                {"name": "switch", "levels": ["county"], "percent": True},
+                {"name": "farrington_flexible", "levels": ["city"], "freq": "weekly"},
+                {"name": "spacetime_permutation", "levels": ["county"], "syndromes": ["fever"],
+                 "params": {"max_days": 7, "study_days": 60, "n_reps": 199}},
+            ],
+        },
+        "alerts": {"gap_days": 2, "quiet_days": 7},
+        "quality": {"min_completeness": 0.8},
+        "smtp": dict(DEMO_SMTP),
+        "subscriptions": demo_subscriptions(province),
     }
 
 
@@ -66,7 +100,9 @@ def build_demo(
     simulation = simulate(geography, start, end, seed=seed, age_groups=(scale == "city"))
     deliveries = write_demo_files(geography, simulation, folder)
     config_path = folder / "surveillance.toml"
-    config_path.write_text(tomli_w.dumps(demo_config(db)), encoding="utf-8")
+    province = geography.regions.loc[geography.regions["level"] == "province", "code"].tolist()
+    config_path.write_text(tomli_w.dumps(demo_config(db, province[0] if len(province) == 1 else None)),
+                           encoding="utf-8")
     config = load_config(config_path)
 
     with open_store(db) as store:

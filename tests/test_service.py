@@ -31,6 +31,9 @@ def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     db = folder / "surveillance.duckdb"
     summary = build_demo(db, days=60, end=END, geography_options={"n_facilities": 30})
+    from .test_detection import use_detectors
+
+    use_detectors(folder)  # registered detectors only
     return db, summary
 
 
@@ -75,12 +78,13 @@ def test_a_cycle_ingests_waiting_files_and_refreshes_the_snapshot(demo, tmp_path
     config = load_config(db.parent / "surveillance.toml")
     with open_store(db) as store:
         load_configured_reference(store, config)
-        result = run_cycle(store, config, today=date(2026, 11, 22))
-        again = run_cycle(store, config, today=date(2026, 11, 22))
+        result = run_cycle(store, config, today=date(2026, 11, 22), notify=False)
+        again = run_cycle(store, config, today=date(2026, 11, 22), notify=False)
         runs = store.con.execute("SELECT job, status FROM job_runs ORDER BY run_id").fetchall()
     assert result["ingest"]["feeds"]["clinics"]["batches"] == 1
     assert again["ingest"]["feeds"]["clinics"]["batches"] == 0
-    assert runs[-2:] == [("ingest", "ok"), ("ingest", "ok")]
+    assert result["detect"]["days"] and not again["detect"]["days"]
+    assert runs[-6:] == [("ingest", "ok"), ("detect", "ok"), ("snapshot", "ok")] * 2
     assert not list((db.parent / "drop").glob("*.csv"))
     with open_store(config.database.snapshot_path, read_only=True) as snapshot:
         assert snapshot.con.execute("SELECT max(date) FROM observations").fetchone()[0] >= END
@@ -116,9 +120,46 @@ def test_scheduler_has_the_ingest_and_daily_jobs(demo):
     with open_store(db) as store:
         scheduler = create_scheduler(store, config)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"ingest", "daily"}
+    assert set(jobs) == {"ingest", "daily", "deliver"}
+    assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())
+    assert "interval[0:05:00]" in str(jobs["deliver"].trigger)
     assert "interval[1:00:00]" in str(jobs["ingest"].trigger)
     assert "hour='6', minute='30'" in str(jobs["daily"].trigger)
+
+
+def test_the_scheduler_runs_its_jobs_and_records_them(demo, tmp_path):
+    import shutil
+    from datetime import datetime, timedelta
+
+    folder = tmp_path / "copy"
+    shutil.copytree(demo[0].parent, folder)
+    config = load_config(folder / "surveillance.toml")
+    with open_store(config.database.path) as store:
+        load_configured_reference(store, config)
+        base = store.cursor().execute("SELECT coalesce(max(run_id), 0) FROM job_runs").fetchall()[0][0]
+        scheduler = create_scheduler(store, config)
+        scheduler.start()
+        try:
+            soon = datetime.now(scheduler.timezone) + timedelta(seconds=0.2)
+            scheduler.get_job("ingest").modify(next_run_time=soon)
+            scheduler.get_job("daily").modify(next_run_time=soon + timedelta(seconds=0.1))
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                jobs = [r[0] for r in store.cursor().execute(
+                    "SELECT job FROM job_runs WHERE status <> 'running' AND run_id > ? ORDER BY run_id",
+                    [base]).fetchall()]
+                if "notify" in jobs:
+                    break
+                time.sleep(0.3)
+        finally:
+            scheduler.shutdown(wait=True)
+        runs = store.cursor().execute("SELECT job, status, started_at, finished_at FROM job_runs WHERE run_id > ?"
+                                      " ORDER BY run_id", [base]).fetchall()
+    names = [r[0] for r in runs]
+    assert {"ingest", "detect", "notify", "snapshot"} <= set(names)
+    assert all(r[1] == "ok" and r[3] is not None and r[3] >= r[2] for r in runs)
+    # the two cycle jobs never overlap: each run starts after the previous one finished
+    assert all(b[2] >= a[3] for a, b in zip(runs, runs[1:]))
 
 
 def test_serve_owns_the_database_and_other_writers_are_told_plainly(demo):
@@ -147,8 +188,11 @@ def test_serve_owns_the_database_and_other_writers_are_told_plainly(demo):
         assert writer.returncode == 1
         assert "held by another process" in writer.stderr and "Traceback" not in writer.stderr
     finally:
-        service.terminate()
+        service.terminate()  # SIGTERM: a clean shutdown
         service.wait(timeout=30)
+    output = service.stdout.read()
+    assert service.returncode == 0, output
+    assert "Scheduler has been shut down" in output and "jobs.service: stopped" in output
 
 
 def test_the_library_imports_neither_dash_nor_apscheduler():

@@ -1,0 +1,90 @@
+"""The alert workflow (after WHO EWARS): who is doing what about an alert.
+
+States: ``new`` -> ``verifying`` -> ``monitoring`` | ``investigating`` -> ``closed`` (with an
+outcome: ``confirmed_outbreak``, ``not_an_outbreak`` or ``data_artefact``). Monitoring and
+investigating may hand over to each other; an alert may be closed from any open state (a
+``new`` alert only as ``not_an_outbreak`` or ``data_artefact``: confirming an outbreak needs
+verification first); a closed alert can be reopened (to ``verifying``, ``monitoring`` or
+``investigating``). Every change is an event with its user, time and note.
+
+The workflow is independent of the signal: an episode keeps collecting evidence while it is
+being verified, and a closed alert stays closed when its signal goes on (an escalation is
+still recorded and emailed).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..errors import SurveillanceError
+
+STATES = ("new", "verifying", "monitoring", "investigating", "closed")
+OUTCOMES = ("confirmed_outbreak", "not_an_outbreak", "data_artefact")
+TRANSITIONS = {
+    "new": ("verifying", "closed"),
+    "verifying": ("monitoring", "investigating", "closed"),
+    "monitoring": ("investigating", "closed"),
+    "investigating": ("monitoring", "closed"),
+    "closed": ("verifying", "monitoring", "investigating"),  # reopening
+}
+
+
+class WorkflowError(SurveillanceError):
+    """A transition the workflow does not allow (the message says which ones it does)."""
+
+
+def allowed(state: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(state, ())
+
+
+def check_transition(state: str, to_state: str, outcome: str | None = None, user: str | None = None) -> str:
+    """Validate a transition; returns the event's action (``transition`` or ``reopened``)."""
+    if not user or not str(user).strip():
+        raise WorkflowError("a workflow change needs the user who makes it")
+    if to_state not in STATES:
+        raise WorkflowError(f"unknown state {to_state!r}; states: {', '.join(STATES)}")
+    if to_state not in allowed(state):
+        raise WorkflowError(f"an alert in state {state!r} cannot move to {to_state!r}; "
+                            f"allowed from {state!r}: {', '.join(allowed(state))}")
+    if to_state == "closed":
+        if outcome not in OUTCOMES:
+            raise WorkflowError(f"closing an alert needs an outcome: {', '.join(OUTCOMES)} (got {outcome!r})")
+        if state == "new" and outcome == "confirmed_outbreak":
+            raise WorkflowError("a new alert cannot be closed as a confirmed outbreak without verification; "
+                                "move it to 'verifying' first")
+    elif outcome is not None:
+        raise WorkflowError(f"an outcome is given only when closing an alert, not when moving to {to_state!r}")
+    return "reopened" if state == "closed" else "transition"
+
+
+def transition(store, episode_id: int, to_state: str, *, user: str, note: str | None = None,
+               outcome: str | None = None, at: datetime | None = None) -> dict:
+    """Move an episode to ``to_state`` and record the event, in one transaction. Returns the event."""
+    at = at or datetime.now()
+    with store.transaction() as cur:
+        row = cur.execute("SELECT state FROM alert_episodes WHERE episode_id = ?", [episode_id]).fetchall()
+        if not row:
+            raise WorkflowError(f"no alert {episode_id}")
+        state = row[0][0]
+        action = check_transition(state, to_state, outcome, user)
+        cur.execute("UPDATE alert_episodes SET state = ?, outcome = ?, updated_at = ? WHERE episode_id = ?",
+                    [to_state, outcome if to_state == "closed" else None, at, episode_id])
+        event = {"episode_id": episode_id, "at": at, "user_name": user, "action": action, "from_state": state,
+                 "to_state": to_state, "note": note if outcome is None else f"outcome: {outcome}" + (f"; {note}" if note else "")}
+        cur.execute(
+            "INSERT INTO alert_events VALUES (nextval('alert_event_ids'), ?, ?, NULL, ?, ?, ?, ?, NULL, ?, false, false)",
+            [episode_id, at, user, action, state, to_state, event["note"]],
+        )
+    return event
+
+
+def add_note(store, episode_id: int, *, user: str, note: str, at: datetime | None = None) -> None:
+    if not user or not note:
+        raise WorkflowError("a note needs a user and a text")
+    with store.transaction() as cur:
+        if not cur.execute("SELECT 1 FROM alert_episodes WHERE episode_id = ?", [episode_id]).fetchall():
+            raise WorkflowError(f"no alert {episode_id}")
+        cur.execute(
+            "INSERT INTO alert_events VALUES (nextval('alert_event_ids'), ?, ?, NULL, ?, 'note', NULL, NULL, NULL, ?, false, false)",
+            [episode_id, at or datetime.now(), user, note],
+        )

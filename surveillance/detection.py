@@ -1,0 +1,269 @@
+"""The detect job: read the data as known on each judged day, run the configured detectors,
+check data quality, and turn the results into signals and alert episodes.
+
+Which days are judged: the days after the last judged one up to the newest day with data
+(at most yesterday); the first run judges ``detection.initial_days`` days. Days whose signals
+were on incomplete data are judged again, with the data known now, for ``recheck_days``
+days. ``since`` (a backfill) judges every day from ``since``. Each day ``d`` is judged with
+the data known now; a backfill (``since``) judges each day ``d`` with the data as known at the
+end of ``d + 1`` (the morning after, when the daily cycle runs), so history shows what would
+have been raised then.
+
+Percent of visits: a detector that has a ``percent`` parameter gets ``percent=true``; for one
+that has not, the job computes ``100 * count / total`` itself and runs the detector on that
+(points without visits are missing).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from .alerts.signals import SIGNAL_COLUMNS, signals_from_clusters, signals_from_findings, signals_from_result
+from .alerts.store import apply_signals, save_quality
+from .config import SPATIAL_DETECTORS, Config, DetectorSpec, check_detectors
+from .panel import Panel, to_weekly
+from .quality import check_day, completeness_at
+from .store import Store
+from .store.read import read_panel
+
+log = logging.getLogger(__name__)
+
+
+def newest_data_day(con, as_of: date | None = None) -> date | None:
+    if as_of is None:
+        row = con.execute("SELECT max(date) FROM observations").fetchall()[0]
+    else:
+        row = con.execute("SELECT max(date) FROM observations WHERE received_at < ?",
+                          [datetime.combine(as_of + timedelta(days=1), datetime.min.time())]).fetchall()[0]
+    return row[0]
+
+
+def days_to_judge(con, config: Config, today: date, since: date | None = None,
+                  until: date | None = None) -> tuple[list[date], list[date]]:
+    """``(days, rechecks)``: new days to judge, and earlier days to judge again (incomplete data)."""
+    newest = newest_data_day(con, today)
+    if newest is None:
+        return [], []
+    last = min(today - timedelta(days=1), newest) if until is None else until
+    if since is not None:
+        first = since
+    else:
+        judged = con.execute("SELECT max(date) FROM signals WHERE period_days = 1 AND detector <> 'quality'").fetchall()[0][0]
+        first = judged + timedelta(days=1) if judged else last - timedelta(days=config.detection.initial_days - 1)
+    days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+    rechecks: list[date] = []
+    if since is None and config.detection.recheck_days:
+        lo = last - timedelta(days=config.detection.recheck_days)
+        # Only days whose data changed since they were judged: the data "filled in".
+        rows = con.execute(
+            "WITH judged AS (SELECT date, max(as_of) AS as_of, bool_or(incomplete) AS incomplete FROM signals"
+            " WHERE period_days = 1 AND detector <> 'quality' AND date >= ? AND date < ? GROUP BY date)"
+            " SELECT j.date FROM judged j WHERE j.incomplete AND j.as_of < ? AND EXISTS (SELECT 1 FROM observations o"
+            " WHERE o.date = j.date AND o.received_at >= j.as_of + INTERVAL 1 DAY) ORDER BY j.date",
+            [lo, first, today],
+        ).fetchall()
+        rechecks = [r[0] for r in rows]
+    return days, rechecks
+
+
+def _with_percent_panel(panel: Panel) -> Panel:
+    totals = panel.totals if panel.totals is not None else np.full(panel.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = 100.0 * panel.counts / totals
+    percent[~(totals > 0)] = np.nan
+    return Panel(counts=percent, dates=panel.dates, keys=panel.keys, totals=None, freq=panel.freq,
+                 attrs=dict(panel.attrs))
+
+
+def _concat(panels: list[Panel]) -> Panel:
+    if len(panels) == 1:
+        return panels[0]
+    totals = None if any(p.totals is None for p in panels) else np.vstack([p.totals for p in panels])
+    return Panel(counts=np.vstack([p.counts for p in panels]), dates=panels[0].dates,
+                 keys=pd.concat([p.keys for p in panels], ignore_index=True), totals=totals, freq=panels[0].freq,
+                 attrs=dict(panels[0].attrs))
+
+
+class DayJudge:
+    """Judges one data day with the data known on ``as_of``; caches panels and completeness."""
+
+    def __init__(self, con, config: Config, day: date, as_of: date):
+        self.con, self.config, self.day, self.as_of = con, config, day, as_of
+        self._panels: dict = {}
+        self._completeness: dict = {}
+
+    def panel(self, spec: DetectorSpec, level: str) -> Panel | None:
+        syndromes = tuple(spec.syndromes or self.config.syndromes)
+        key = (level, spec.freq, spec.history, syndromes, tuple(spec.age_groups))
+        if key not in self._panels:
+            start = self.day - timedelta(days=spec.history - 1)
+            parts = []
+            if "all" in spec.age_groups:
+                parts.append(read_panel(self.con, level=level, syndromes=list(syndromes), start=start, end=self.day,
+                                        as_of=self.as_of))
+            split = [a for a in spec.age_groups if a != "all"]
+            if split:
+                parts.append(read_panel(self.con, level=level, syndromes=list(syndromes), age_groups=split,
+                                        start=start, end=self.day, as_of=self.as_of))
+            parts = [p for p in parts if p.shape[0] and p.shape[1]]
+            panel = _concat(parts) if parts else None
+            if panel is not None and spec.freq == "weekly":
+                panel = to_weekly(panel)
+            self._panels[key] = panel
+        return self._panels[key]
+
+    def completeness(self, level: str, period: int) -> pd.DataFrame:
+        key = (level, period)
+        if key not in self._completeness:
+            comp = completeness_at(self.con, self.config.quality, level, self.day - timedelta(days=period - 1),
+                                   self.day, as_of=self.as_of)
+            if period > 1:
+                comp = comp.groupby("region", as_index=False)["completeness"].mean()
+                comp["date"] = pd.Timestamp(self.day)
+            self._completeness[key] = comp
+        return self._completeness[key]
+
+    def run(self, spec: DetectorSpec, flagged: pd.DataFrame | None = None) -> pd.DataFrame:
+        if spec.name in SPATIAL_DETECTORS:
+            return self.run_scan(spec)
+        from .detectors import detect, get
+
+        if spec.freq == "weekly" and self.day.weekday() != 6:
+            return pd.DataFrame(columns=SIGNAL_COLUMNS)  # weeks are judged on their last day (Sunday)
+        names = {p.name for p in get(spec.name).schema.params}
+        out = []
+        for level in spec.levels:
+            panel = self.panel(spec, level)
+            if panel is None or panel.shape[1] == 0:
+                continue
+            params = dict(spec.params)
+            if "monitor_last" in names and "monitor_last" not in params and "monitorLast" not in params:
+                params["monitor_last"] = 1  # only the judged point is needed
+            observed = None
+            run_panel = panel
+            if spec.percent:
+                if "percent" in names:
+                    params["percent"] = True
+                    run_panel = panel
+                else:
+                    run_panel = _with_percent_panel(panel)
+                observed = _with_percent_panel(panel).counts
+            result = detect(spec.name, run_panel, **params)
+            period = 7 if spec.freq == "weekly" else 1
+            out.append(signals_from_result(
+                result, panel, level=level, severity_thresholds=self.config.detection.severity,
+                judged_dates=panel.dates[-1:], detector=spec.id, as_of=self.as_of,
+                measure="percent" if spec.percent else "count", period_days=period,
+                completeness=self.completeness(level, period), min_completeness=self.config.quality.min_completeness,
+                flagged=flagged, observed=observed,
+            ))
+        out = [o for o in out if len(o)]
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=SIGNAL_COLUMNS)
+
+    def run_scan(self, spec: DetectorSpec) -> pd.DataFrame:
+        from .spatial import scan
+
+        method = spec.name.removeprefix("spacetime_")
+        regions = self.con.execute("SELECT code, lat, lon, population FROM regions WHERE level = 'county'").df()
+        out = []
+        for syndrome in spec.syndromes or self.config.syndromes:
+            plain = spec.model_copy(update={"syndromes": [syndrome], "age_groups": ["all"], "freq": "daily"})
+            panel = self.panel(plain, "county")
+            if panel is None or panel.shape[1] < 2:
+                continue
+            keys = panel.keys["region"].astype(str)
+            ref = regions.set_index("code").reindex(keys)
+            keep = ref["lat"].notna().to_numpy() & ref["lon"].notna().to_numpy()
+            counts = np.nan_to_num(panel.counts[keep], nan=0.0)
+            if counts.sum() <= 0:
+                continue
+            params = dict(spec.params)
+            params.setdefault("study_days", min(panel.shape[1], 90))
+            params["study_days"] = min(int(params["study_days"]), panel.shape[1])
+            result = scan(counts, ref["lat"].to_numpy()[keep], ref["lon"].to_numpy()[keep], method=method,
+                          dates=panel.dates, regions=keys[keep].tolist(), params=params,
+                          population=ref["population"].to_numpy(dtype=float)[keep] if method == "poisson" else None,
+                          expected=None)
+            out.append(signals_from_clusters(
+                result, detector=spec.id, syndrome=syndrome, age_group="all", as_of=self.as_of,
+                severity_thresholds=self.config.detection.severity, completeness=self.completeness("county", 1),
+                min_completeness=self.config.quality.min_completeness))
+        out = [o for o in out if len(o)]
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=SIGNAL_COLUMNS)
+
+
+def judge_day(con, config: Config, day: date, as_of: date, *, quality_checks: bool = True) -> dict:
+    """Signals and data quality of one data day. Returns ``signals``, ``completeness``, ``findings``."""
+    quality = check_day(con, config.quality, day, today=as_of, as_of=as_of,
+                        feeds=[f.name for f in config.feeds if f.enabled]) if quality_checks else None
+    findings = quality["findings"] if quality is not None else pd.DataFrame(columns=["region", "date"])
+    flagged = findings[findings["kind"] == "visits_drop"][["region", "date"]] if len(findings) else None
+    if flagged is not None:
+        flagged = _flag_below(con, flagged)
+    judge = DayJudge(con, config, day, as_of)
+    parts = []
+    for spec in config.detection.detectors:
+        try:
+            parts.append(judge.run(spec, flagged))
+        except Exception as exc:  # one broken detector must not stop the others; the job reports it
+            log.exception("detector %s failed on %s", spec.id, day)
+            raise RuntimeError(f"detector {spec.id} failed on {day}: {exc}") from exc
+    if quality is not None and len(findings):
+        parts.append(signals_from_findings(findings, as_of=as_of))
+    parts = [p for p in parts if len(p)]
+    signals = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SIGNAL_COLUMNS)
+    return {"signals": signals, "completeness": quality["completeness"] if quality is not None else None,
+            "findings": findings}
+
+
+def _flag_below(con, flagged: pd.DataFrame) -> pd.DataFrame:
+    """A visits drop in a province flags its cities and counties too."""
+    tree = con.execute("SELECT code, parent FROM regions").df()
+    out = [flagged]
+    frontier = flagged
+    for _ in range(3):
+        below = frontier.merge(tree, left_on="region", right_on="parent")[["code", "date"]].rename(columns={"code": "region"})
+        if not len(below):
+            break
+        out.append(below)
+        frontier = below
+    return pd.concat(out, ignore_index=True).drop_duplicates()
+
+
+def run_detection(store: Store, config: Config, today: date, *, since: date | None = None,
+                  until: date | None = None, progress=None) -> dict:
+    """Judge the due days (or ``since``..``until``), store signals and update episodes in one transaction."""
+    check_detectors(config)
+    con = store.cursor()
+    days, rechecks = days_to_judge(con, config, today, since, until)
+    if not days and not rechecks:
+        return {"days": [], "signals": 0, "episodes_opened": 0, "episodes_escalated": 0, "episodes_ended": 0}
+    all_signals, all_quality = [], []
+    for day in sorted(set(days) | set(rechecks)):
+        # A backfill sees what was known the morning after each day; a live run what is known now.
+        as_of = min(day + timedelta(days=1), today) if since is not None else today
+        judged = judge_day(con, config, day, as_of)
+        all_signals.append(judged["signals"])
+        if judged["completeness"] is not None:
+            all_quality.append((judged["completeness"], as_of))
+        if progress:
+            progress(day, len(judged["signals"]))
+    signals = pd.concat([s for s in all_signals if len(s)] or [pd.DataFrame(columns=SIGNAL_COLUMNS)],
+                        ignore_index=True)
+    last = max(days) if days else max(rechecks)
+    if since is not None:
+        notify_since = last
+    else:
+        notify_since = max(min(days) if days else last, last - timedelta(days=config.alerts.notify_within_days - 1))
+    with store.transaction() as cur:
+        for completeness, as_of in all_quality:
+            save_quality(cur, completeness, as_of)
+        summary = apply_signals(cur, signals, today=today, gap_days=config.alerts.gap_days,
+                                quiet_days=config.alerts.quiet_days, notify_since=notify_since)
+    summary["days"] = [str(d) for d in sorted(set(days))]
+    summary["rechecked"] = [str(d) for d in rechecks]
+    return summary

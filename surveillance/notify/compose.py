@@ -1,0 +1,207 @@
+"""Alert emails: multipart plain text and HTML, in English or Simplified Chinese.
+
+Only aggregated counts appear: region, syndrome, observed vs expected, p-value, detector,
+completeness, the last four weeks of daily counts, and a link to the alert's page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import pandas as pd
+
+from ..codes import SYNDROMES
+
+SYNDROMES_ZH = {"fever": "发热", "ili": "流感样病例", "ari": "急性呼吸道感染", "diarrhoea": "急性腹泻",
+                "rash_fever": "发热伴皮疹", "hfmd": "手足口病"}
+FINDINGS = {"unit_silent": ("Reporting unit silent", "报告单位停报"), "feed_silent": ("Feed silent", "数据源中断"),
+            "visits_drop": ("Total visits dropped sharply", "总就诊量骤降")}
+SEVERITY_WORDS = {"en": {"red": "RED", "yellow": "YELLOW", "none": "none"},
+                  "zh": {"red": "红色", "yellow": "黄色", "none": "无"}}
+COLOURS = {"red": "#c62828", "yellow": "#f9a825", "none": "#607d8b"}
+
+TEXT = {
+    "en": {
+        "alert": "alert", "dq": "Data quality", "opened": "New alert", "escalated": "Alert escalated",
+        "observed": "Observed", "expected": "expected", "threshold": "threshold", "pvalue": "p-value",
+        "detector": "Detector", "completeness": "Data completeness", "region": "Region", "syndrome": "Syndrome",
+        "age": "Age group", "since": "Signal since", "last": "Last signal", "severity": "Severity",
+        "regions": "Regions", "history": "Daily counts, last 4 weeks", "date": "Date", "count": "Count",
+        "link": "Open the alert", "incomplete": "Incomplete data: judged on partial reports; red is not confirmed "
+        "until the data fill in.", "why": "Why", "state": "Workflow state", "footer":
+        "Aggregated counts only; no patient data. You receive this as a subscriber of the surveillance service.",
+        "visits": "visits", "digest": "Daily digest", "open_alerts": "open alerts", "none_open": "No open alerts.",
+    },
+    "zh": {
+        "alert": "预警", "dq": "数据质量", "opened": "新预警", "escalated": "预警升级",
+        "observed": "观察值", "expected": "预期", "threshold": "阈值", "pvalue": "P值",
+        "detector": "探测方法", "completeness": "数据完整率", "region": "地区", "syndrome": "症候群",
+        "age": "年龄组", "since": "信号开始", "last": "最近信号", "severity": "级别",
+        "regions": "涉及地区", "history": "近4周每日就诊数", "date": "日期", "count": "人数",
+        "link": "查看预警", "incomplete": "数据不完整：基于部分报告判断，数据补齐前不按红色预警发送。",
+        "why": "原因", "state": "处置状态", "footer": "仅含汇总数据，不含任何患者信息。您作为监测系统订阅者收到此邮件。",
+        "visits": "就诊", "digest": "每日摘要", "open_alerts": "条进行中的预警", "none_open": "暂无进行中的预警。",
+    },
+}
+
+
+def syndrome_label(code: str, language: str) -> str:
+    if code in FINDINGS:
+        return FINDINGS[code][1 if language == "zh" else 0]
+    if language == "zh":
+        return SYNDROMES_ZH.get(code, code)
+    return SYNDROMES.get(code, code)
+
+
+def _num(value, digits: int = 1) -> str:
+    if value is None or value != value:
+        return "–"
+    value = float(value)
+    return f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.{digits}f}"
+
+
+def _p(value) -> str:
+    return "–" if value is None or value != value else f"{float(value):.2g}"
+
+
+def _pct(value) -> str:
+    return "–" if value is None or value != value else f"{float(value):.0%}"
+
+
+def alert_link(base_url: str, episode_id: int) -> str:
+    return f"{base_url.rstrip('/')}/alerts/{episode_id}"
+
+
+def compose_alert(
+    *,
+    episode: dict,
+    event: dict,
+    evidence: pd.DataFrame,
+    history: pd.DataFrame,
+    region_names: dict[str, str],
+    base_url: str,
+    sender: str,
+    recipient: str,
+    language: str = "en",
+) -> EmailMessage:
+    """One alert email. ``evidence`` are the episode's signals (newest last), ``history`` its
+    ``date, count`` for the last four weeks."""
+    t = TEXT[language]
+    severity = event.get("severity") or episode["notify_severity"]
+    sev_word = SEVERITY_WORDS[language][severity]
+    region = episode["region"]
+    name = region_names.get(region, region)
+    place = f"{name} ({region})"
+    syndrome = syndrome_label(episode["syndrome"], language)
+    dq = episode["kind"] == "data_quality"
+    latest = evidence.sort_values(["date", "pvalue"], ascending=[True, False]).iloc[-1] if len(evidence) else None
+    regions = json.loads(episode["regions"]) if isinstance(episode["regions"], str) else list(episode["regions"])
+    link = alert_link(base_url, int(episode["episode_id"]))
+    incomplete = bool(latest is not None and latest["incomplete"])
+
+    if dq:
+        subject = (f"【{t['dq']}】{syndrome}：{place}" if language == "zh" else f"[{t['dq']}] {syndrome}: {place}")
+    elif latest is not None:
+        obs, exp = _num(latest["observed"]), _num(latest["expected"])
+        unit = "%" if latest["measure"] == "percent" else ""
+        if language == "zh":
+            subject = f"【{sev_word}{t['alert']}】{syndrome} {place}：{t['observed']} {obs}{unit}，{t['expected']} {exp}{unit}"
+        else:
+            subject = f"[{sev_word}] {syndrome} {t['alert']}: {place}: {obs}{unit} observed vs {exp}{unit} expected"
+    else:
+        subject = f"[{sev_word}] {syndrome} {t['alert']}: {place}"
+    if incomplete and not dq:
+        subject += "（数据不完整）" if language == "zh" else " (incomplete data)"
+
+    facts: list[tuple[str, str]] = [
+        (t["severity"], sev_word), (t["region"], place), (t["syndrome"], syndrome),
+    ]
+    if episode.get("age_group") not in (None, "all"):
+        facts.append((t["age"], episode["age_group"]))
+    if len(regions) > 1:
+        facts.append((t["regions"], ", ".join(f"{region_names.get(r, r)} ({r})" for r in regions)))
+    facts += [(t["since"], str(episode["opened_on"])), (t["last"], str(episode["last_signal_on"]))]
+    if latest is not None:
+        unit = "%" if latest["measure"] == "percent" else ""
+        facts.append((t["observed"], f"{_num(latest['observed'])}{unit} ({t['expected']} {_num(latest['expected'])}{unit}, "
+                                     f"{t['threshold']} {_num(latest['upperbound'])}{unit})"))
+        facts.append((t["pvalue"], _p(latest["pvalue"])))
+        facts.append((t["detector"], ", ".join(sorted(set(evidence["detector"])))))
+        facts.append((t["completeness"], _pct(latest["completeness"])))
+    if event.get("note"):
+        facts.append((t["why"], str(event["note"])))
+    facts.append((t["state"], str(episode.get("state") or "new")))
+
+    title = t["escalated"] if event.get("action") == "escalated" else t["opened"]
+    lines = [f"{title}: {subject}", ""]
+    lines += [f"{k}: {v}" for k, v in facts]
+    if incomplete and not dq:
+        lines += ["", t["incomplete"]]
+    if len(history):
+        lines += ["", t["history"] + ":", f"{t['date']:<12}{t['count']:>8}"]
+        lines += [f"{str(pd.Timestamp(d).date()):<12}{_num(c):>8}" for d, c in zip(history["date"], history["count"])]
+    lines += ["", f"{t['link']}: {link}", "", t["footer"]]
+    text = "\n".join(lines) + "\n"
+
+    colour = COLOURS[severity]
+    rows = "".join(f"<tr><th style='text-align:left;padding:2px 8px'>{html.escape(k)}</th>"
+                   f"<td style='padding:2px 8px'>{html.escape(v)}</td></tr>" for k, v in facts)
+    chart = ""
+    if len(history):
+        top = max(float(history["count"].fillna(0).max() or 0), 1.0)
+        bars = "".join(
+            f"<tr><td style='font-size:11px;padding:0 6px'>{pd.Timestamp(d).date()}</td>"
+            f"<td style='font-size:11px;text-align:right;padding:0 6px'>{_num(c)}</td>"
+            f"<td style='padding:0'><div style='background:{colour};height:9px;width:{int(200 * (float(c) if c == c and c is not None else 0.0) / top)}px'>"
+            f"</div></td></tr>" for d, c in zip(history["date"], history["count"]))
+        chart = (f"<h3 style='font-size:14px'>{html.escape(t['history'])}</h3>"
+                 f"<table id='history' style='border-collapse:collapse'>{bars}</table>")
+    warn = (f"<p style='color:#b26a00'><b>{html.escape(t['incomplete'])}</b></p>" if incomplete and not dq else "")
+    body_html = (
+        f"<!doctype html><html lang='{'zh-CN' if language == 'zh' else 'en'}'><head><meta charset='utf-8'></head>"
+        f"<body style='font-family:sans-serif;color:#222'>"
+        f"<h2 style='color:{colour}'>{html.escape(title)}: {html.escape(subject)}</h2>{warn}"
+        f"<table id='facts' style='border-collapse:collapse'>{rows}</table>{chart}"
+        f"<p><a href='{html.escape(link)}'>{html.escape(t['link'])}</a></p>"
+        f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p></body></html>"
+    )
+    return _message(subject, text, body_html, sender, recipient)
+
+
+def compose_digest(*, episodes: pd.DataFrame, day, region_names: dict[str, str], base_url: str, sender: str,
+                   recipient: str, language: str = "en") -> EmailMessage:
+    """The daily digest: one line per open alert of the subscription."""
+    t = TEXT[language]
+    subject = f"{t['digest']} {day}: {len(episodes)} {t['open_alerts']}"
+    lines, items = [subject, ""], []
+    for ep in episodes.to_dict("records"):
+        sev = SEVERITY_WORDS[language][ep["notify_severity"]]
+        name = region_names.get(ep["region"], ep["region"])
+        line = (f"[{sev}] {syndrome_label(ep['syndrome'], language)} {name} ({ep['region']}), "
+                f"{ep['opened_on']} - {ep['last_signal_on']}, {ep['state']}: {alert_link(base_url, ep['episode_id'])}")
+        lines.append(line)
+        items.append(f"<li><a href='{html.escape(alert_link(base_url, ep['episode_id']))}'>{html.escape(line)}</a></li>")
+    if not len(episodes):
+        lines.append(t["none_open"])
+    lines += ["", t["footer"]]
+    body_html = (f"<!doctype html><html><head><meta charset='utf-8'></head><body style='font-family:sans-serif'>"
+                 f"<h2>{html.escape(subject)}</h2><ul>{''.join(items) or html.escape(t['none_open'])}</ul>"
+                 f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p></body></html>")
+    return _message(subject, "\n".join(lines) + "\n", body_html, sender, recipient)
+
+
+def _message(subject: str, text: str, body_html: str, sender: str, recipient: str) -> EmailMessage:
+    # SMTP line endings; headers kept on one line (the default folding mangles a leading "[")
+    msg = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = recipient
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    msg.set_content(text, charset="utf-8")
+    msg.add_alternative(body_html, subtype="html", charset="utf-8")
+    return msg

@@ -1,0 +1,286 @@
+"""Data quality: completeness, timeliness and feed outages.
+
+A rise in counts means little when half the clinics have not reported yet, and a dip means
+nothing when a feed has fallen silent. These checks say how far the data can be trusted on
+each day, so that signals on incomplete data are marked as such, and outages reach the
+administrators as data-quality alerts instead of passing as quiet days.
+
+The rules (thresholds from ``QualityConfig``):
+
+* **Completeness** of a region on a day: of the units that *usually report* (reported on at
+  least ``usual_share`` of the ``usual_window_days`` days before that day), the share that
+  reported. A region with no usual reporters has completeness NaN (nothing expected, nothing
+  missing).
+* **Timeliness** of a region on a day: the share of the day's final count (all syndromes) that
+  had arrived by the end of the next day, from the stored revisions.
+* **Outages** (findings, not exceptions):
+  ``unit_silent``: a unit that reports daily (on at least ``daily_share`` of the window's days)
+  sent nothing for the last ``silent_days`` days; ``feed_silent``: a feed that delivered a good
+  batch on at least ``daily_share`` of the window's days delivered none for ``silent_days`` days;
+  ``visits_drop``: a county's or the province's visits on the newest day fell below
+  ``visits_drop`` times the median of the same weekday over the four weeks before.
+
+The pure functions take tables and return tables; ``*_from_store`` read what they need.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+FINDING_COLUMNS = ["kind", "level", "region", "date", "severity", "detail", "value", "usual"]
+
+
+def _end_of(day) -> datetime:
+    return datetime.combine(pd.Timestamp(day).date() + timedelta(days=1), datetime.min.time())
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def unit_days_from_store(con, start, end, as_of=None) -> pd.DataFrame:
+    """``unit, date, visits``: one row per unit and day with data, as known at the end of ``as_of``.
+
+    ``visits`` is all visits of the unit that day (the largest total over its syndrome rows,
+    summed over age groups), or the sum of its counts when no total was sent.
+    """
+    params: list = [pd.Timestamp(start).date(), pd.Timestamp(end).date()]
+    received = ""
+    if as_of is not None:
+        received = " AND received_at < ?"
+        params.append(_end_of(as_of))
+    sql = f"""
+        WITH known AS (
+            SELECT date, unit, syndrome, age_group, max_by(count, revision) AS count,
+                   arg_max_null(total, revision) AS total
+            FROM observations WHERE date BETWEEN ? AND ? {received} GROUP BY ALL
+        ), per_age AS (
+            SELECT unit, date, age_group, coalesce(max(total), sum(count)) AS visits FROM known GROUP BY ALL
+        )
+        SELECT unit, date, sum(visits)::DOUBLE AS visits FROM per_age GROUP BY ALL ORDER BY unit, date
+    """
+    out = con.execute(sql, params).df()
+    out["date"] = pd.to_datetime(out["date"])
+    return out
+
+
+def unit_regions_from_store(con) -> pd.DataFrame:
+    return con.execute("SELECT unit, facility, county, city, province FROM unit_regions").df()
+
+
+def timeliness_from_store(con, start, end, level: str = "county") -> pd.DataFrame:
+    """``region, date, timeliness``: share of the final count (all syndromes) known by the end of day+1."""
+    sql = f"""
+        WITH per_key AS (
+            SELECT date, unit, syndrome, age_group,
+                   max_by(count, revision) AS final,
+                   coalesce(max_by(count, revision) FILTER (received_at < date + INTERVAL 2 DAY), 0) AS early
+            FROM observations WHERE date BETWEEN ? AND ? GROUP BY ALL
+        )
+        SELECT ur.{level} AS region, k.date, sum(k.early)::DOUBLE / nullif(sum(k.final), 0) AS timeliness
+        FROM per_key k JOIN unit_regions ur ON ur.unit = k.unit
+        WHERE ur.{level} IS NOT NULL GROUP BY ALL ORDER BY region, k.date
+    """
+    out = con.execute(sql, [pd.Timestamp(start).date(), pd.Timestamp(end).date()]).df()
+    out["date"] = pd.to_datetime(out["date"])
+    return out
+
+
+def feed_days_from_store(con, start, end) -> pd.DataFrame:
+    """``feed, date``: the days (of arrival) on which each feed delivered a good batch."""
+    out = con.execute(
+        "SELECT DISTINCT feed, CAST(received_at AS DATE) AS date FROM ingest_batches"
+        " WHERE status IN ('loaded', 'partial') AND CAST(received_at AS DATE) BETWEEN ? AND ?",
+        [pd.Timestamp(start).date(), pd.Timestamp(end).date()],
+    ).df()
+    out["date"] = pd.to_datetime(out["date"])
+    return out
+
+
+# --- pure checks ---------------------------------------------------------------------------
+
+
+def _reporting_matrix(unit_days: pd.DataFrame, units: list[str], start, end) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    grid = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
+    matrix = np.zeros((len(units), len(grid)), dtype=bool)
+    if len(unit_days):
+        u = pd.Index(units).get_indexer(unit_days["unit"])
+        t = grid.get_indexer(pd.to_datetime(unit_days["date"]))
+        ok = (u >= 0) & (t >= 0)
+        matrix[u[ok], t[ok]] = True
+    return matrix, grid
+
+
+def _trailing_share(matrix: np.ndarray, window: int) -> np.ndarray:
+    """Share of the ``window`` days *before* each day on which a unit reported (NaN without history)."""
+    n_units, n_days = matrix.shape
+    csum = np.concatenate([np.zeros((n_units, 1)), np.cumsum(matrix, axis=1)], axis=1)
+    idx = np.arange(n_days)
+    lo = np.maximum(idx - window, 0)
+    days = (idx - lo).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (csum[:, idx] - csum[:, lo]) / days
+    share[:, days == 0] = np.nan
+    return share
+
+
+def completeness(
+    unit_days: pd.DataFrame,
+    unit_regions: pd.DataFrame,
+    level: str,
+    start,
+    end,
+    *,
+    window_days: int = 28,
+    usual_share: float = 0.5,
+) -> pd.DataFrame:
+    """``region, date, units_usual, units_reporting, completeness`` for every day in ``[start, end]``.
+
+    ``unit_days`` (``unit, date``) must reach back ``window_days`` before ``start``.
+    """
+    units = unit_regions["unit"].astype(str).tolist()
+    first = pd.Timestamp(start) - pd.Timedelta(days=window_days)
+    matrix, grid = _reporting_matrix(unit_days, units, first, end)
+    usual = _trailing_share(matrix, window_days) >= usual_share  # NaN (no history) -> False
+    keep = grid >= pd.Timestamp(start)
+    usual, reported, days = usual[:, keep], matrix[:, keep], grid[keep]
+    regions = unit_regions[level].astype(object).to_numpy()
+    valid = pd.notna(regions)
+    codes, names = pd.factorize(regions[valid], sort=True)
+    n_usual = np.zeros((len(names), len(days)))
+    n_reporting = np.zeros((len(names), len(days)))
+    np.add.at(n_usual, codes, usual[valid])
+    np.add.at(n_reporting, codes, (usual & reported)[valid])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n_usual > 0, n_reporting / n_usual, np.nan)
+    return pd.DataFrame({
+        "region": np.repeat(np.asarray(names, dtype=object), len(days)),
+        "date": np.tile(days.values, len(names)),
+        "units_usual": n_usual.ravel().astype(int),
+        "units_reporting": n_reporting.ravel().astype(int),
+        "completeness": share.ravel(),
+    })
+
+
+def silent_units(
+    unit_days: pd.DataFrame, unit_regions: pd.DataFrame, day, *, window_days: int = 28, daily_share: float = 0.9,
+    silent_days: int = 2,
+) -> pd.DataFrame:
+    """Findings ``unit_silent``: daily reporters with no data on the last ``silent_days`` days up to ``day``."""
+    units = unit_regions["unit"].astype(str).tolist()
+    day = pd.Timestamp(day)
+    first = day - pd.Timedelta(days=window_days + silent_days - 1)
+    matrix, grid = _reporting_matrix(unit_days, units, first, day)
+    before, recent = matrix[:, :window_days], matrix[:, window_days:]
+    share = before.mean(axis=1) if before.shape[1] else np.zeros(len(units))
+    hit = (share >= daily_share) & ~recent.any(axis=1)
+    rows = [{
+        "kind": "unit_silent", "level": "facility", "region": units[i], "date": day, "severity": "yellow",
+        "detail": f"no data for {silent_days} days from a unit that reported on {share[i]:.0%} of the "
+                  f"previous {window_days} days",
+        "value": 0.0, "usual": float(share[i]),
+    } for i in np.flatnonzero(hit)]
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def silent_feeds(feed_days: pd.DataFrame, feeds: list[str], today, *, window_days: int = 28,
+                 daily_share: float = 0.9, silent_days: int = 2) -> pd.DataFrame:
+    """Findings ``feed_silent``: feeds that deliver daily but delivered nothing for ``silent_days`` days.
+
+    The window ends ``silent_days`` days before ``today`` (a feed is not late before its day is over).
+    """
+    today = pd.Timestamp(today)
+    rows = []
+    for feed in feeds:
+        days = set(pd.to_datetime(feed_days.loc[feed_days["feed"] == feed, "date"]))
+        recent = [today - pd.Timedelta(days=k) for k in range(1, silent_days + 1)]
+        window = [today - pd.Timedelta(days=k) for k in range(silent_days + 1, silent_days + 1 + window_days)]
+        share = sum(d in days for d in window) / window_days
+        if share >= daily_share and not any(d in days for d in recent):
+            rows.append({"kind": "feed_silent", "level": "feed", "region": feed, "date": today - pd.Timedelta(days=1),
+                         "severity": "red",
+                         "detail": f"feed {feed} delivered nothing for {silent_days} days; it delivered on "
+                                   f"{share:.0%} of the {window_days} days before",
+                         "value": 0.0, "usual": share})
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def visits_drops(visits: pd.DataFrame, day, *, level: str, drop: float = 0.5, weeks: int = 4) -> pd.DataFrame:
+    """Findings ``visits_drop``: regions whose visits on ``day`` fell below ``drop`` x the median of
+    the same weekday over the ``weeks`` weeks before (at least two of them with data).
+
+    ``visits``: ``region, date, visits`` (a region without a row on ``day`` had no visits).
+    """
+    day = pd.Timestamp(day)
+    same_days = [day - pd.Timedelta(weeks=k) for k in range(1, weeks + 1)]
+    table = visits.assign(date=pd.to_datetime(visits["date"])).pivot_table(
+        index="region", columns="date", values="visits", aggfunc="sum")
+    rows = []
+    for region, row in table.iterrows():
+        past = np.array([row.get(d, np.nan) for d in same_days], dtype=float)
+        past = past[np.isfinite(past) & (past > 0)]
+        if len(past) < 2:
+            continue
+        usual = float(np.median(past))
+        now = row.get(day, np.nan)
+        now = 0.0 if not np.isfinite(now) else float(now)
+        if now < drop * usual:
+            rows.append({"kind": "visits_drop", "level": level, "region": str(region), "date": day, "severity": "red",
+                         "detail": f"{now:,.0f} visits against a usual {usual:,.0f} on this weekday "
+                                   f"({now / usual:.0%})",
+                         "value": now, "usual": usual})
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+# --- everything for one day ----------------------------------------------------------------
+
+
+def visits_by_region(unit_days: pd.DataFrame, unit_regions: pd.DataFrame, level: str) -> pd.DataFrame:
+    merged = unit_days.merge(unit_regions[["unit", level]], on="unit")
+    merged = merged[merged[level].notna()]
+    return merged.groupby([level, "date"], as_index=False)["visits"].sum().rename(columns={level: "region"})
+
+
+def check_day(con, quality, day, *, today=None, as_of=None, feeds: list[str] = ()) -> dict[str, pd.DataFrame]:
+    """The data-quality tables of one data day, as known on ``as_of``: ``completeness`` (county level,
+    with timeliness and visits) and ``findings`` (outages)."""
+    day = pd.Timestamp(day)
+    window = quality.usual_window_days
+    start = day - pd.Timedelta(days=window + 28)
+    unit_days = unit_days_from_store(con, start, day, as_of=as_of)
+    unit_regions = unit_regions_from_store(con)
+    county = completeness(unit_days, unit_regions, "county", day, day, window_days=window,
+                          usual_share=quality.usual_share)
+    visits = visits_by_region(unit_days, unit_regions, "county")
+    county = county.merge(visits, on=["region", "date"], how="left")
+    timely = timeliness_from_store(con, day, day)
+    county = county.merge(timely, on=["region", "date"], how="left")
+    findings = [
+        silent_units(unit_days, unit_regions, day, window_days=window, daily_share=quality.daily_share,
+                     silent_days=quality.silent_days),
+        visits_drops(visits, day, level="county", drop=quality.visits_drop),
+        visits_drops(visits_by_region(unit_days, unit_regions, "province"), day, level="province",
+                     drop=quality.visits_drop),
+    ]
+    if feeds:
+        today = pd.Timestamp(today if today is not None else day + pd.Timedelta(days=1))
+        feed_days = feed_days_from_store(con, today - pd.Timedelta(days=window + quality.silent_days + 1), today)
+        findings.append(silent_feeds(feed_days, list(feeds), today, window_days=window,
+                                     daily_share=quality.daily_share, silent_days=quality.silent_days))
+    findings = [f for f in findings if len(f)]
+    found = pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=FINDING_COLUMNS)
+    return {"completeness": county, "findings": found}
+
+
+def completeness_at(con, quality, level: str, start, end, as_of=None) -> pd.DataFrame:
+    """Completeness of every region at ``level`` on the days ``[start, end]``, as known on ``as_of``."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    unit_days = unit_days_from_store(con, start - pd.Timedelta(days=quality.usual_window_days), end, as_of=as_of)
+    return completeness(unit_days, unit_regions_from_store(con), level, start, end,
+                        window_days=quality.usual_window_days, usual_share=quality.usual_share)
+
+
+def as_date(value) -> date:
+    return pd.Timestamp(value).date()

@@ -1,0 +1,80 @@
+"""Data quality: completeness, timeliness and outages, as findings (tables), never exceptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from surveillance.config import QualityConfig
+from surveillance.quality import check_day, completeness, silent_feeds, silent_units, visits_drops
+
+UNITS = pd.DataFrame({"unit": ["u1", "u2", "u3", "u4"], "facility": ["u1", "u2", "u3", "u4"],
+                      "county": ["A", "A", "A", "B"], "city": "C", "province": "P"})
+
+
+def reports(days, skip=()):
+    rows = [(u, d) for d in pd.date_range("2026-01-01", periods=days) for u in ("u1", "u2", "u3", "u4")
+            if (u, d.strftime("%Y-%m-%d")) not in skip and not (u == "u3" and d.day % 2)]
+    return pd.DataFrame(rows, columns=["unit", "date"]).assign(visits=100.0)
+
+
+def test_completeness_counts_the_units_that_usually_report():
+    # u3 reports every other day (usual at a 40% share); u2 is missing on the last day
+    data = reports(40, skip={("u2", "2026-02-09")})
+    out = completeness(data, UNITS, "county", "2026-02-08", "2026-02-09", window_days=28, usual_share=0.4)
+    a = out[out["region"] == "A"].set_index("date")
+    assert a.loc[pd.Timestamp("2026-02-08"), "units_usual"] == 3
+    assert a.loc[pd.Timestamp("2026-02-08"), "completeness"] == 1.0  # u3 reported on the 8th
+    assert a.loc[pd.Timestamp("2026-02-09"), "units_reporting"] == 1  # u1 only: u2 silent, u3 off day
+    assert abs(a.loc[pd.Timestamp("2026-02-09"), "completeness"] - 1 / 3) < 1e-12
+    b = out[out["region"] == "B"]
+    assert list(b["completeness"]) == [1.0, 1.0]
+
+
+def test_outages_a_silent_daily_unit_a_silent_feed_and_a_visits_drop():
+    data = reports(40, skip={("u4", "2026-02-08"), ("u4", "2026-02-09")})
+    found = silent_units(data, UNITS, "2026-02-09", window_days=28, daily_share=0.9, silent_days=2)
+    assert list(found["region"]) == ["u4"] and found.iloc[0]["kind"] == "unit_silent"
+    assert "no data for 2 days" in found.iloc[0]["detail"]  # u3 (every other day) is not a daily reporter
+
+    feed_days = pd.DataFrame({"feed": "clinics", "date": pd.date_range("2026-01-01", "2026-02-07")})
+    feeds = silent_feeds(feed_days, ["clinics", "new_feed"], "2026-02-10", silent_days=2)
+    assert list(feeds["region"]) == ["clinics"] and feeds.iloc[0]["severity"] == "red"
+    assert silent_feeds(feed_days, ["clinics"], "2026-02-09", silent_days=2).empty
+
+    visits = pd.DataFrame({"region": "A", "date": pd.date_range("2026-01-01", periods=40), "visits": 1000.0})
+    visits.loc[visits.index[-1], "visits"] = 300.0
+    drops = visits_drops(visits, visits["date"].iloc[-1], level="county", drop=0.5)
+    assert list(drops["region"]) == ["A"] and "300 visits against a usual 1,000" in drops.iloc[0]["detail"]
+    assert visits_drops(visits.iloc[:-1], visits["date"].iloc[-2], level="county").empty
+
+
+def _ingest(store, rows, received):
+    from surveillance.store.write import write_batch
+
+    frame = pd.DataFrame(rows, columns=["date", "unit", "syndrome", "age_group", "count", "total"])
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    with store.transaction() as cur:
+        cur.register("valid_rows", frame)
+        write_batch(cur, feed="clinics", source="test", checksum=None, valid_table="valid_rows",
+                    quarantined=pd.DataFrame(columns=["row_number", "field", "value", "reason", "raw"]),
+                    rows_read=len(frame), collapsed_rows=0, received_at=received, started_at=received)
+        cur.unregister("valid_rows")
+
+
+def test_check_day_from_the_store_with_timeliness_from_revisions(store):
+    days = pd.date_range("2026-01-01", "2026-01-31")
+    for d in days:
+        rows = [(d, u, "fever", "all", 10, 100) for u in ("F320102001", "F320102002", "F320103001")]
+        if d == days[-1]:
+            rows = rows[:1] + [(d, "F320103001", "fever", "all", 4, 100)]  # F320102002 silent, partial count
+        _ingest(store, rows, datetime.combine((d + pd.Timedelta(days=1)).date(), datetime.min.time()))
+    # the partial count is corrected two days later: timeliness 4/10
+    _ingest(store, [(days[-1], "F320103001", "fever", "all", 10, 100)],
+            datetime.combine((days[-1] + pd.Timedelta(days=3)).date(), datetime.min.time()))
+    out = check_day(store.cursor(), QualityConfig(), days[-1], as_of=(days[-1] + pd.Timedelta(days=3)).date())
+    comp = out["completeness"].set_index("region")
+    assert comp.loc["320102", "completeness"] == 0.5 and comp.loc["320103", "completeness"] == 1.0
+    assert abs(comp.loc["320103", "timeliness"] - 0.4) < 1e-12 and comp.loc["320102", "timeliness"] == 1.0
+    assert out["findings"].empty  # one day silent is not yet an outage (silent_days=2)
