@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .codes import AGE_GROUPS, PANEL_LEVELS, SYNDROMES
+from .codes import AGE_GROUPS, SYNDROMES
 from .errors import ConfigError
 
 
