@@ -162,6 +162,12 @@ def _register_router(ctx: DashboardContext, pages) -> None:
         query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
         multi = {k: v for k, v in parse_qs((search or "").lstrip("?")).items()}
         page = by_path.get(path)
+        if page is None:  # pages with a parameter in the path: ``/alerts/12``
+            for candidate in pages:
+                match = getattr(candidate, "PATTERN", None) and candidate.PATTERN.fullmatch(path)
+                if match:
+                    page, query = candidate, {**query, **match.groupdict()}
+                    break
         if page is None:
             content = html.Div(t("not_found", lang), className="notice", id="app-not-found")
         elif not user.can(page.ROLE):
@@ -170,7 +176,8 @@ def _register_router(ctx: DashboardContext, pages) -> None:
             content = page.layout(ctx, scope, lang, query, multi)
         nav = [
             dcc.Link(t(p.TITLE, lang), href=ctx.url(p.PATH), id=f"app-nav-{p.NAME}",
-                     className="nav-link active" if p is page else "nav-link")
+                     className="nav-link active" if p is page or getattr(page, "NAV_PARENT", None) == p.NAME
+                     else "nav-link")
             for p in pages if p.NAV and user.can(p.ROLE)
         ]
         here = (pathname or ctx.prefix) + (search or "")

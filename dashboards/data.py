@@ -321,3 +321,120 @@ def job_runs(con, limit: int = 200) -> pd.DataFrame:
                date_diff('millisecond', started_at, finished_at) / 1000.0 AS seconds
         FROM job_runs ORDER BY run_id DESC LIMIT ?""", [limit]).df()
     return table
+
+
+# --- alerts and clusters ---------------------------------------------------------------------
+
+ALERT_COLUMNS = ("episode_id, kind, level, region, regions, syndrome, age_group, detectors, period_days, opened_on,"
+                 " last_signal_on, ended_on, severity, notify_severity, incomplete, state, outcome, updated_at")
+
+
+def alert_visible(scope: Scope, episode: dict) -> bool:
+    """An episode belongs to its region (a cluster to its centre): visible inside that region's subtree.
+    Feeds and other non-regions (data-quality episodes) are visible only to users of every region."""
+    if scope.root is None:
+        return True
+    return scope.allows(str(episode.get("region")))
+
+
+def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = None,
+           since=None) -> pd.DataFrame:
+    """The user's episodes, newest signal first (``regions`` and ``detectors`` as lists)."""
+    where, params = ["true"], []
+    if not include_ended:
+        where.append("ended_on IS NULL AND state <> 'closed'")
+    if kind is not None:
+        where.append("kind = ?")
+        params.append(kind)
+    if since is not None:
+        where.append("last_signal_on >= ?")
+        params.append(_day(since))
+    frame = con.execute(f"SELECT {ALERT_COLUMNS} FROM alert_episodes WHERE {' AND '.join(where)}"
+                        " ORDER BY last_signal_on DESC, episode_id DESC", params).df()
+    if frame.empty:
+        return frame
+    keep = [alert_visible(scope, {"region": r}) for r in frame["region"]]
+    frame = frame[keep].reset_index(drop=True)
+    for column in ("regions", "detectors"):
+        frame[column] = [json_list(v) for v in frame[column]]
+    for column in ("opened_on", "last_signal_on", "ended_on"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def json_list(value) -> list:
+    import json
+
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return list(json.loads(value)) if isinstance(value, str) else list(value)
+
+
+def alert(con, scope: Scope, episode_id) -> dict | None:
+    """One episode with its evidence and events, or None if there is none the user may see
+    (an episode outside the user's subtree is answered exactly like a missing one)."""
+    from surveillance.alerts.store import episode_detail
+
+    try:
+        episode_id = int(episode_id)
+    except (TypeError, ValueError):
+        return None
+    detail = episode_detail(con, episode_id)
+    if detail is None or not alert_visible(scope, detail):
+        return None
+    detail["regions"] = [r for r in json_list(detail["regions"]) if scope.root is None or scope.allows(r)]
+    detail["detectors"] = json_list(detail["detectors"])
+    return detail
+
+
+def alert_signals(con, episode: dict) -> pd.DataFrame:
+    """Every judged point (quiet days too) of the episode's series by the detectors that fed it, the latest
+    judgement of each day: ``detector, method, date, measure, observed, expected, upperbound, pvalue, severity,
+    score, period_days, regions``."""
+    detectors = episode["detectors"] or []
+    if not detectors:
+        return pd.DataFrame(columns=["detector", "method", "date", "measure", "observed", "expected", "upperbound",
+                                     "pvalue", "severity", "score", "period_days", "regions"])
+    frame = con.execute(f"""
+        SELECT detector, method, date, measure, arg_max(observed, as_of) AS observed,
+               arg_max(expected, as_of) AS expected, arg_max(upperbound, as_of) AS upperbound,
+               arg_max(pvalue, as_of) AS pvalue, arg_max(severity, as_of) AS severity, arg_max(score, as_of) AS score,
+               arg_max(period_days, as_of) AS period_days, arg_max(regions, as_of) AS regions
+        FROM signals
+        WHERE region = ? AND syndrome = ? AND age_group = ? AND detector IN ({', '.join('?' for _ in detectors)})
+        GROUP BY detector, method, date, measure ORDER BY date, detector""",
+                        [episode["region"], episode["syndrome"], episode["age_group"], *detectors]).df()
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def alert_counts(con, scope: Scope, episode: dict, start, end, *, regions: list[str] | None = None,
+                 age_groups: list[str] | None = None) -> pd.DataFrame:
+    """``date, region, age_group, count, total`` of the episode's syndrome in ``regions`` (default: its region),
+    read with :func:`surveillance.store.read.read_counts`, only for regions the user may see."""
+    from surveillance.store.read import read_counts
+
+    regions = [r for r in (regions or [episode["region"]]) if scope.allows(r)]
+    level = scope.index.level(regions[0]) if regions else None
+    if not regions or level not in ("province", "city", "county", "facility"):
+        return pd.DataFrame(columns=["date", "region", "age_group", "count", "total"])
+    frames = []
+    for region in regions:
+        frame = read_counts(con, level=scope.index.level(region), syndromes=[episode["syndrome"]],
+                            age_groups=age_groups, start=start, end=end, within=scope.region(region))
+        frames.append(frame[frame["region"] == region])
+    out = pd.concat(frames, ignore_index=True)
+    out["date"] = pd.to_datetime(out["date"])
+    return out[["date", "region", "age_group", "count", "total"]]
+
+
+def age_groups_seen(con) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT age_group FROM observations WHERE date >= (SELECT max(date) - 28 FROM observations)"
+        " ORDER BY age_group").fetchall()]
+
+
+def neighbours_of(con, scope: Scope, region: str) -> list[str]:
+    rows = con.execute("SELECT neighbour FROM region_neighbours WHERE region = ? UNION "
+                       "SELECT region FROM region_neighbours WHERE neighbour = ?", [region, region]).fetchall()
+    return sorted(r[0] for r in rows if r[0] != region and scope.allows(r[0]))

@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 from typing import Callable
 
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, jsonify, redirect, render_template_string, request
 
 from surveillance.config import Config
 from surveillance.status import daily_counts, store_status
@@ -120,6 +120,11 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
         _default_admin(store, config, announce)
         create_dashboard(server, store, config, next_runs=next_runs)
         dashboard_url = PREFIX
+
+        @server.get("/alerts/<int:episode_id>")
+        def alert_link(episode_id: int):
+            """The alert emails link to ``{base_url}/alerts/ID``: the alert's page in the dashboard."""
+            return redirect(f"{PREFIX.rstrip('/')}/alerts/{episode_id}")
 
     @server.get("/")
     @server.get("/status")

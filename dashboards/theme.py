@@ -63,3 +63,24 @@ def empty_figure(lang: str | None, message: str | None = None) -> go.Figure:
 
 GRAPH_CONFIG = {"displaylogo": False,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+
+
+def severity_badge(code: str, lang: str | None, *, badge_id: str | None = None):
+    """The severity as a coloured badge with its word (never the colour alone)."""
+    from dash import html
+
+    from .i18n import severity_name
+
+    code = code if code in SEVERITY_COLOURS else "none"
+    extra = {"id": badge_id} if badge_id else {}
+    return html.Span(severity_name(code, lang), className=f"severity severity-{code}", **extra,
+                     style={"background": SEVERITY_COLOURS[code], "color": SEVERITY_TEXT[code]})
+
+
+def severity_rules(column: str, lang: str | None) -> list[dict]:
+    """DataTable styles colouring ``column`` (which holds the severity's word) in ESSENCE colours."""
+    from .i18n import severity_name
+
+    return [{"if": {"filter_query": f'{{{column}}} = "{severity_name(code, lang)}"', "column_id": column},
+             "backgroundColor": SEVERITY_COLOURS[code], "color": SEVERITY_TEXT[code], "fontWeight": "600"}
+            for code in ("red", "yellow")]

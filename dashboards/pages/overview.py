@@ -18,7 +18,7 @@ from dash import Input, Output, State, dcc, html
 from .. import data
 from ..i18n import date_label, number, percent, syndrome_name, t
 from ..theme import (ACCENT, FONT, GRAPH_CONFIG, INK, MUTED, RATIO_MAX, RATIO_SCALE, SEVERITY_COLOURS,
-                     base_layout, empty_figure)
+                     base_layout, empty_figure, severity_badge)
 
 NAME = "overview"
 PATH = "/"
@@ -68,8 +68,37 @@ def layout(ctx, scope, lang, query, multi):
             html.H2(id="overview-recent-title"),
             dcc.Graph(id="overview-recent", config=GRAPH_CONFIG, className="line-graph"),
         ]),
-        # Alerts: the newest alert episodes go here once they are stored.
+        _alerts_card(ctx, scope, lang),
         dcc.Location(id="overview-go", refresh="callback-nav"),
+    ])
+
+
+NEWEST_ALERTS = 8
+
+
+def _alerts_card(ctx, scope, lang):
+    """Active alerts by severity and the newest ones (links to their pages)."""
+    active = data.alerts(ctx.cursor(), scope, include_ended=False)
+    counts = active["severity"].value_counts() if len(active) else {}
+    red, yellow = int(counts.get("red", 0)), int(counts.get("yellow", 0))
+    kpi = _kpi(t("alerts.active", lang), f"{red + yellow}", t("alerts.active_detail", lang, red=red, yellow=yellow),
+               tone="tone-red" if red else "tone-yellow" if yellow else "", kpi_id="overview-kpi-alerts")
+    items = []
+    for r in active.head(NEWEST_ALERTS).itertuples():
+        items.append(html.Li([
+            severity_badge(r.severity, lang),
+            dcc.Link(f"#{r.episode_id} {syndrome_name(r.syndrome, lang) if r.kind != 'data_quality' else r.syndrome}, "
+                     f"{ctx.regions.name(r.region)}", href=ctx.url(f"/alerts/{r.episode_id}")),
+            html.Span(f"{t('state.' + r.state, lang)} · {date_label(r.last_signal_on, lang, weekday=False)}",
+                      className="muted"),
+        ]))
+    newest = (html.Ul(items, className="alert-list", id="overview-alerts-list") if items
+              else html.P(t("alerts.none", lang), className="muted"))
+    return html.Section(className="card", id="overview-alerts", children=[
+        html.H2(t("alerts.newest", lang)),
+        html.Div(className="kpis", children=[kpi]),
+        newest,
+        dcc.Link(t("alerts.all", lang), href=ctx.url("/alerts")),
     ])
 
 

@@ -1,21 +1,32 @@
-"""A small demo database with one user per role, and helpers to call Dash callbacks by hand."""
+"""A small demo database with one user per role and the alerts of one detect run, and helpers to
+call Dash callbacks by hand."""
 
 from __future__ import annotations
 
 import json
 import logging
+import tomllib
 from datetime import date
+
+import tomli_w
 
 import pytest
 
 from surveillance.config import load_config
-from surveillance.cycle import load_configured_reference
+from surveillance.cycle import detect_job, load_configured_reference
 from surveillance.demo import build_demo
 from surveillance.store import open_store
 from surveillance.store.runs import job_run
 from surveillance.users import add_user
 
 END = date(2026, 11, 20)
+TODAY = date(2026, 11, 21)
+# Small and quick: one registered detector per county series and the space-time permutation scan.
+DETECTORS = [
+    {"name": "ears_c2", "levels": ["county"]},
+    {"name": "spacetime_permutation", "syndromes": ["fever"],
+     "params": {"max_days": 7, "study_days": 30, "n_reps": 99}},
+]
 PASSWORD = "correct horse battery"
 # name -> (role, region): the administrator sees everything, the epidemiologist one city
 # (Guangjiao, 320100), the viewer one district of it (Jiangtan, 320102).
@@ -33,11 +44,16 @@ def demo_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dashboard-demo")
     db = folder / "surveillance.duckdb"
     build_demo(db, days=60, end=END, geography_options={"n_facilities": 30})
-    config = load_config(folder / "surveillance.toml")
+    config_path = folder / "surveillance.toml"
+    raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    raw["detection"]["detectors"] = DETECTORS
+    config_path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    config = load_config(config_path)
     store = open_store(db)
     load_configured_reference(store, config)
     for name, (role, region) in USERS.items():
         add_user(store, name, PASSWORD, role=role, region=region)
+    detect_job(store, config, TODAY)  # the detect step of the daily cycle: signals and alert episodes
     with job_run(store, "ingest") as details:
         details["message"] = "1 batch"
     try:
@@ -96,3 +112,25 @@ def callback_response(body: bytes | str) -> dict:
     """``{component id: {property: value}}`` from a ``_dash-update-component`` answer."""
     data = json.loads(body)
     return data["response"]
+
+
+def alert_in(store, root: str, *, kind: str = "outbreak", skip: int = 0) -> int:
+    """The id of an alert episode whose region lies in ``root``'s subtree."""
+    rows = store.cursor().execute(
+        "SELECT e.episode_id FROM alert_episodes e JOIN regions r ON r.code = e.region"
+        " WHERE e.kind = ? AND (r.code = ? OR r.parent = ?) ORDER BY e.episode_id", [kind, root, root]).fetchall()
+    return rows[skip][0]
+
+
+def workflow_payload(episode_id: int, to: str, *, note: str | None = None, outcome: str | None = None) -> dict:
+    """The body Dash's front end sends when a workflow button (``to``) of an alert's page is pressed."""
+    button = {"to": to, "type": "alert-action"}
+    return {
+        "output": "..alert-workflow.children...alert-message.children..",
+        "outputs": [{"id": "alert-workflow", "property": "children"}, {"id": "alert-message", "property": "children"}],
+        "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+        "state": [{"id": "alert-id", "property": "data", "value": episode_id},
+                  {"id": "alert-note", "property": "value", "value": note},
+                  {"id": "alert-outcome", "property": "value", "value": outcome}],
+        "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
+    }

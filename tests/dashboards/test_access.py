@@ -15,7 +15,8 @@ from dashboards.access import OutOfScope, RegionIndex, Scope
 from dashboards.server import create_server
 from surveillance.users import audit_log, get_user
 
-from .conftest import OTHER_CITY, OTHER_COUNTY, PASSWORD, callback_payload, callback_response
+from .conftest import (OTHER_CITY, OTHER_COUNTY, PASSWORD, alert_in, callback_payload, callback_response,
+                       workflow_payload)
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +187,109 @@ def test_scope_rules(demo_store):
     assert scope.counties() == ["320102", "320103", "320121", "320122", "320123"]
     everything = Scope(get_user(store, "ada"), index)
     assert everything.region(None) is None and everything.allows(OTHER_COUNTY)
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+def _route(client, path):
+    app_token = client.get_cookie("_csrf_token").value
+    body = {"output": "..app-page.children...app-nav.children...app-user.children..",
+            "outputs": [{"id": "app-page", "property": "children"}, {"id": "app-nav", "property": "children"},
+                        {"id": "app-user", "property": "children"}],
+            "inputs": [{"id": "app-url", "property": "pathname", "value": path},
+                       {"id": "app-url", "property": "search", "value": ""}],
+            "changedPropIds": ["app-url.pathname"]}
+    response = client.post("/app/_dash-update-component", json=body, headers={"X-CSRFToken": app_token})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _state(store, episode_id):
+    return store.cursor().execute("SELECT state, outcome FROM alert_episodes WHERE episode_id = ?",
+                                  [episode_id]).fetchone()
+
+
+def test_the_demo_has_alerts_and_a_cluster(demo_store):
+    store, _ = demo_store
+    kinds = dict(store.cursor().execute("SELECT kind, count(*) FROM alert_episodes GROUP BY kind").fetchall())
+    assert kinds.get("outbreak", 0) > 3 and kinds.get("cluster", 0) >= 1
+
+
+def test_alert_email_links_open_the_alert_page(server):
+    client = server.test_client()
+    response = client.get("/alerts/3")
+    assert response.status_code == 302 and response.location == "/app/alerts/3"
+
+
+def test_alert_detail_in_scope_and_out_of_scope(server, demo_store):
+    store, _ = demo_store
+    own, other = alert_in(store, "320100"), alert_in(store, OTHER_CITY)
+    client = _client(server, "eve")
+    page = _route(client, f"/app/alerts/{own}")
+    assert "alert-series" in page and "alert-evidence" in page and "alert-actions" in page
+    before = len(audit_log(store, user="eve", action="refused"))
+    page = _route(client, f"/app/alerts/{other}")
+    assert "alert-not-found" in page and "alert-series" not in page
+    assert "Hanwan" not in page and "Xingchi" not in page and "Weikou" not in page
+    missing = _route(client, "/app/alerts/999999")
+    assert missing.replace("999999", str(other)) == page  # the same answer as for an alert that does not exist
+    assert len(audit_log(store, user="eve", action="refused")) == before + 1
+
+
+def test_the_alert_list_is_scoped(server, demo_store):
+    store, _ = demo_store
+    client = _client(server, "vic")
+    response = _call(client, server, "alerts-box", {"alerts-severity.value": [], "alerts-state.value": [],
+                                                    "alerts-syndrome.value": [], "alerts-kind.value": [],
+                                                    "alerts-ended.value": ["1"]})
+    text = response.get_data(as_text=True)
+    assert "Jiangtan District (320102)" in text
+    for name in ("Huiyao", "Guyi", "Hanwan", "Xingchi", "Zhaoguan"):
+        assert f"{name}" not in text, name
+    viewer = _route(client, f"/app/alerts/{alert_in(store, '320100', skip=0)}")
+    assert "alert-read-only" in viewer or "alert-not-found" in viewer
+    assert "alert-actions" not in viewer
+
+
+@pytest.mark.parametrize("user,root", [("vic", "320100"), ("eve", OTHER_CITY)])
+def test_a_forged_workflow_callback_changes_nothing(server, demo_store, user, root):
+    """A viewer (no right to act) or an epidemiologist on another region's alert: refused and audited."""
+    store, _ = demo_store
+    episode_id = alert_in(store, root, skip=1)
+    before, refused = _state(store, episode_id), len(audit_log(store, user=user, action="refused"))
+    events = store.cursor().execute("SELECT count(*) FROM alert_events WHERE episode_id = ?", [episode_id]).fetchone()
+    client = _client(server, user)
+    token = client.get_cookie("_csrf_token").value
+    for to in ("verifying", "closed", "note"):
+        response = client.post("/app/_dash-update-component", headers={"X-CSRFToken": token},
+                               json=workflow_payload(episode_id, to, note="forged", outcome="not_an_outbreak"))
+        assert response.status_code == 200
+        answer = callback_response(response.data)
+        assert "alert-workflow" not in answer and "Not allowed" in json.dumps(answer)
+    assert _state(store, episode_id) == before
+    assert store.cursor().execute("SELECT count(*) FROM alert_events WHERE episode_id = ?",
+                                  [episode_id]).fetchone() == events
+    assert len(audit_log(store, user=user, action="refused")) == refused + 3
+
+
+def test_an_epidemiologist_moves_an_alert_by_callback(server, demo_store):
+    store, _ = demo_store
+    episode_id = alert_in(store, "320100", skip=2)
+    client = _client(server, "eve")
+    token = client.get_cookie("_csrf_token").value
+
+    def press(to, **kw):
+        response = client.post("/app/_dash-update-component", headers={"X-CSRFToken": token},
+                               json=workflow_payload(episode_id, to, **kw))
+        return callback_response(response.data)
+
+    wrong = press("closed", outcome="confirmed_outbreak")  # a new alert cannot be confirmed unverified
+    assert "alert-workflow" not in wrong and "verifying" in json.dumps(wrong)
+    assert _state(store, episode_id) == ("new", None)
+    answer = press("verifying", note="called the county CDC")
+    assert "alert-history" in json.dumps(answer)
+    assert _state(store, episode_id) == ("verifying", None)
+    audit = audit_log(store, user="eve", action="alert_transition")
+    assert f"alert {episode_id}" in audit["target"].tolist()
+    assert "called the county CDC" in audit["detail"].iloc[0]

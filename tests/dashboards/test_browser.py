@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium: every page for every role, signing in and out, drilling
-down, switching language, and region scoping with the browser's own session.
+down, switching language, region scoping with the browser's own session, and an alert taken
+through its workflow.
 
 Screenshots of every page land in ``var/screenshots/`` (ignored by git) for a person to look at.
 """
@@ -21,7 +22,7 @@ from werkzeug.serving import make_server
 
 from dashboards.server import create_server
 
-from .conftest import OTHER_CITY, PASSWORD, USERS, callback_payload
+from .conftest import OTHER_CITY, PASSWORD, USERS, alert_in, callback_payload, workflow_payload
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import TimeoutException  # noqa: E402
@@ -40,6 +41,8 @@ WIDTH = 1440
 PAGES = {
     "overview": ("/app/", "#overview-kpi-visits"),
     "trends": ("/app/trends", "#trends-series .main-svg"),
+    "alerts": ("/app/alerts?all=1", "#alerts-count"),
+    "clusters": ("/app/clusters", "#clusters-map .main-svg"),
     "quality": ("/app/quality", "#quality-heatmap .main-svg"),
     "jobs": ("/app/jobs", "#jobs-durations .main-svg"),
 }
@@ -156,6 +159,30 @@ def test_every_page_loads_for_each_role(site, browser, dashboard_errors, user):
                 assert "2026-11-23 06:30" in browser.find_element(By.ID, "jobs-next").text
             _screenshot(browser, f"{role}-{page}")
         assert _severe(browser) == [], (user, page)
+    # an alert of the user's regions, from the alert list
+    browser.get(base + "/app/alerts?all=1")  # with the ended ones: the viewer's district has no running alert
+    _wait_drawn(browser, "#alerts-table a")
+    assert browser.find_element(By.CSS_SELECTOR, "#alerts-ended input").is_selected()
+    link = browser.find_element(By.CSS_SELECTOR, "#alerts-table a")
+    assert link.get_attribute("href").startswith(f"{base}/app/alerts/")
+    link.click()
+    WebDriverWait(browser, 10).until(EC.url_matches(r"/app/alerts/\d+$"))
+    _wait_drawn(browser, "#alert-series .main-svg")
+    assert browser.find_elements(By.ID, "alert-history")
+    assert bool(browser.find_elements(By.ID, "alert-actions")) == (role != "viewer")
+    assert "app-nav-alerts" in _nav(browser) and "active" in browser.find_element(By.ID, "app-nav-alerts").get_attribute("class")
+    _screenshot(browser, f"{role}-alert")
+    assert _severe(browser) == [], (user, "alert")
+    browser.get(base + "/app/clusters")
+    _wait_drawn(browser, "#clusters-map .main-svg")
+    if region == "320102":  # no cluster is centred in the viewer's district: an honest empty state
+        assert "No space-time clusters in the last 30 days" in browser.find_element(By.ID, "clusters-list").text
+    else:
+        assert browser.find_elements(By.CSS_SELECTOR, "#clusters-table a")
+    browser.get(base + "/app/")
+    _wait_drawn(browser, "#overview-kpi-visits")
+    assert "Active alerts" in browser.find_element(By.ID, "overview-kpi-alerts").text
+    assert _severe(browser) == [], (user, "overview alerts")
     text = browser.find_element(By.ID, "app-page").text
     if region == "320102":  # the viewer's county only
         browser.get(base + "/app/quality")
@@ -198,8 +225,9 @@ def test_drill_down_from_the_overview_to_a_facility(site, browser, dashboard_err
     assert dashboard_errors.messages() == []
 
 
-def test_language_switches_per_user(site, browser):
+def test_language_switches_per_user(site, browser, demo_store):
     base, _ = site
+    store, _ = demo_store
     _login(browser, base, "vic")
     browser.get(base + "/app/")
     _wait_drawn(browser, "#overview-kpi-visits")
@@ -209,10 +237,16 @@ def test_language_switches_per_user(site, browser):
     assert "发热" in browser.find_element(By.ID, "overview-kpis").text
     assert "周" in browser.find_element(By.ID, "overview-day-label").text  # 2026年第47周
     _screenshot(browser, "viewer-overview-zh")
-    for page in ("trends", "quality"):
+    for page in ("trends", "alerts", "clusters", "quality"):
         browser.get(base + PAGES[page][0])
         _wait_drawn(browser, PAGES[page][1])
         _screenshot(browser, f"viewer-{page}-zh")
+    own = store.cursor().execute("SELECT min(episode_id) FROM alert_episodes WHERE region = '320102'").fetchone()[0]
+    browser.get(f"{base}/app/alerts/{own}")
+    _wait_drawn(browser, "#alert-series .main-svg")
+    assert "预警" in browser.find_element(By.ID, "alert-title").text
+    assert "历史记录" in browser.find_element(By.ID, "app-page").text
+    _screenshot(browser, "viewer-alert-zh")
     assert _severe(browser) == []
     _logout(browser)
     _login(browser, base, "vic")  # the choice is kept with the user
@@ -247,4 +281,101 @@ def test_a_forged_callback_from_the_browser_session_gets_nothing(site, browser):
     with pytest.raises(urllib.error.HTTPError) as refused:
         post(OTHER_CITY, csrf="forged")
     assert refused.value.code == 403
+    _logout(browser)
+
+
+def _button(driver, to: str):
+    return driver.find_element(By.CSS_SELECTOR, f"button[id='{{\"to\":\"{to}\",\"type\":\"alert-action\"}}']")
+
+
+def _act(driver, to: str, note: str, outcome: str | None = None) -> None:
+    box = driver.find_element(By.CSS_SELECTOR, "#alert-note")
+    box.clear()
+    box.send_keys(note)
+    if outcome:
+        driver.find_element(By.CSS_SELECTOR, f"#alert-outcome input[value='{outcome}']").click()
+    _button(driver, to).click()
+    WebDriverWait(driver, 10).until(EC.text_to_be_present_in_element((By.ID, "alert-history"), note))
+    _wait_drawn(driver, "#alert-state")
+
+
+def test_an_alert_through_its_workflow(site, browser, demo_store, dashboard_errors):
+    base, _ = site
+    store, _ = demo_store
+    episode_id = alert_in(store, "320100", skip=3)
+    _login(browser, base, "eve")
+    # the list filters by severity (from the address too) and shows the state of each alert
+    browser.get(f"{base}/app/alerts?all=1&severity=red")
+    _wait_drawn(browser, "#alerts-table a")
+    severities = {c.text for c in browser.find_elements(By.CSS_SELECTOR, "#alerts-table td[data-dash-column='severity']")}
+    assert severities == {"red"}
+    _screenshot(browser, "epidemiologist-alerts-red")
+    browser.get(f"{base}/alerts/{episode_id}")  # the link in the alert emails
+    WebDriverWait(browser, 10).until(EC.url_contains(f"/app/alerts/{episode_id}"))
+    _wait_drawn(browser, "#alert-series .main-svg")
+    assert browser.find_element(By.ID, "alert-state").text == "new"
+    steps = [("verifying", "phoned the county CDC", None, "verifying"),
+             ("investigating", "field team sent to two schools", None, "investigating"),
+             ("closed", "norovirus confirmed in 6 samples", "confirmed_outbreak", "closed"),
+             ("monitoring", "new cases after closing: watch for a week", None, "monitoring")]
+    for to, note, outcome, state in steps:
+        _act(browser, to, note, outcome)
+        assert browser.find_element(By.ID, "alert-state").text == state
+        if to == "closed":
+            assert "confirmed outbreak" in browser.find_element(By.ID, "alert-outcome-now").text
+            _screenshot(browser, "epidemiologist-alert-closed")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#alert-history tbody tr")
+    history = [r.text for r in rows]
+    for _, note, _, state in steps:  # each step with its user, its change and its note
+        assert any(note in row and "eve" in row and f"→ {state}" in row for row in history), (note, history)
+    assert any("outcome: confirmed_outbreak" in row for row in history)
+    assert any("reopened" in row for row in history)
+    assert any("system" in row and "opened" in row for row in history)
+    assert store.cursor().execute("SELECT state, outcome FROM alert_episodes WHERE episode_id = ?",
+                                  [episode_id]).fetchone() == ("monitoring", None)
+    audit = store.cursor().execute("SELECT action FROM audit_log WHERE user_name = 'eve' AND target = ?"
+                                   " ORDER BY audit_id", [f"alert {episode_id}"]).fetchall()
+    assert [a for (a,) in audit] == ["alert_transition"] * 3 + ["alert_reopened"]
+    _screenshot(browser, "epidemiologist-alert-workflow")
+    assert _severe(browser) == []
+    _logout(browser)
+    assert dashboard_errors.messages() == []
+
+
+def test_a_viewer_sees_the_workflow_but_cannot_act(site, browser, demo_store):
+    base, app = site
+    store, _ = demo_store
+    mine = alert_in(store, "320100", skip=3)  # the alert moved above: in Guangjiao City, maybe not in vic's district
+    own = store.cursor().execute("SELECT min(episode_id) FROM alert_episodes WHERE region = '320102'").fetchone()[0]
+    other = alert_in(store, OTHER_CITY)
+    _login(browser, base, "vic")
+    if own is not None:
+        browser.get(f"{base}/app/alerts/{own}")
+        _wait_drawn(browser, "#alert-series .main-svg")
+        assert browser.find_elements(By.ID, "alert-read-only") and not browser.find_elements(By.ID, "alert-actions")
+        assert not browser.find_elements(By.CSS_SELECTOR, "#alert-note, #alert-outcome")
+        _screenshot(browser, "viewer-alert")
+    browser.get(f"{base}/app/alerts/{other}")
+    _wait_drawn(browser, "#alert-not-found")
+    assert "Hanwan" not in browser.find_element(By.ID, "app-page").text
+    _screenshot(browser, "viewer-alert-not-found")
+    assert _severe(browser) == []
+    # the workflow callback forged with the viewer's own session changes nothing
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    target = own if own is not None else mine
+    before = store.cursor().execute("SELECT state, outcome FROM alert_episodes WHERE episode_id = ?", [target]).fetchone()
+    refused = store.cursor().execute("SELECT count(*) FROM audit_log WHERE user_name = 'vic' AND action = 'refused'"
+                                     ).fetchone()[0]
+    body = workflow_payload(target, "closed", note="forged", outcome="not_an_outbreak")
+    request = urllib.request.Request(
+        f"{base}/app/_dash-update-component", data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-CSRFToken": cookies["_csrf_token"],
+                 "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.loads(response.read())["response"]
+    assert "alert-workflow" not in answer
+    assert store.cursor().execute("SELECT state, outcome FROM alert_episodes WHERE episode_id = ?",
+                                  [target]).fetchone() == before
+    assert store.cursor().execute("SELECT count(*) FROM audit_log WHERE user_name = 'vic' AND action = 'refused'"
+                                  ).fetchone()[0] == refused + 1
     _logout(browser)

@@ -1,0 +1,376 @@
+"""Alert detail (``/app/alerts/<id>``): one alert episode with everything needed to act on it.
+
+The series with the detector's expected line, its threshold band (the upper bound) and the alarm
+days marked; the evidence (observed, expected, threshold, p-value, detector, completeness per
+day) and the detectors' parameters; the age groups and the neighbouring regions over the last
+seven days; the workflow state with its full history. Epidemiologists and administrators move it
+through the workflow (verify, monitor, investigate, close with an outcome, reopen) with a note;
+viewers see the state and history only, and the server refuses (and audits) a workflow callback
+from anyone else. An alert outside the user's regions is answered like a missing one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash import ctx as callback_context
+from dash.exceptions import PreventUpdate
+
+from surveillance.alerts.workflow import OUTCOMES, WorkflowError, add_note, allowed, transition
+from surveillance.users import record_audit
+
+from .. import data
+from ..access import OutOfScope
+from ..i18n import AGE_GROUPS, age_name, date_label, number, percent, severity_name, syndrome_name, t
+from ..theme import (ACCENT, GRAPH_CONFIG, MUTED, SEVERITY_COLOURS, base_layout, empty_figure, severity_badge,
+                     severity_rules)
+from .quality import _table
+
+NAME = "alert"
+PATH = "/alerts/detail"
+PATTERN = re.compile(r"/alerts/(?P<id>\d{1,12})")
+TITLE = "nav.alerts"
+ROLE = "viewer"
+NAV = False
+NAV_PARENT = "alerts"
+
+HISTORY_DAYS = 42  # days of the series before the alert opened
+RECENT_DAYS = 7
+
+
+def _not_found(ctx, scope, lang, episode_id):
+    return html.Div(className="page page-alert", children=[
+        dcc.Link(t("alert.back", lang), href=ctx.url("/alerts"), className="back"),
+        html.Div(t("alert.not_found", lang, id=episode_id), className="notice", id="alert-not-found"),
+    ])
+
+
+def layout(ctx, scope, lang, query, multi):
+    episode_id = query.get("id")
+    cur = ctx.cursor()
+    detail = data.alert(cur, scope, episode_id)
+    if detail is None:
+        exists = episode_id and str(episode_id).isdigit() and cur.execute(
+            "SELECT 1 FROM alert_episodes WHERE episode_id = ?", [int(episode_id)]).fetchall()
+        if exists:  # someone asked for an alert of another region: the same answer as for a missing one
+            record_audit(ctx.store, scope.user.name, "refused", "alert", f"alert {episode_id} is outside the user's regions")
+        return _not_found(ctx, scope, lang, episode_id)
+    signals = data.alert_signals(cur, detail)
+    kind = detail["kind"]
+    name = syndrome_name(detail["syndrome"], lang) if kind != "data_quality" else detail["syndrome"]
+    region = ctx.regions.label(detail["region"])
+    summary = t("alert.summary", lang, kind=t("kind." + kind, lang), age=age_name(detail["age_group"], lang),
+                opened=date_label(detail["opened_on"], lang), last=date_label(detail["last_signal_on"], lang))
+    ended = (f" · {t('alerts.ended', lang)} {date_label(detail['ended_on'], lang)}" if detail["ended_on"] is not None
+             else f" · {t('alerts.running', lang)}")
+    others = [r for r in detail["regions"] if r != detail["region"]]
+    recent = _recent_days(cur, scope, detail)
+    return html.Div(className="page page-alert", children=[
+        dcc.Link(t("alert.back", lang), href=ctx.url("/alerts"), className="back", id="alert-back"),
+        dcc.Store(id="alert-id", data=int(detail["episode_id"])),
+        html.Div(className="page-head", children=[
+            html.H1([severity_badge(detail["severity"], lang, badge_id="alert-severity"), " ",
+                     t("alert.title", lang, id=detail["episode_id"], syndrome=name, region=region)], id="alert-title"),
+        ]),
+        html.P([summary, ended] + ([" · ", html.Span(t("alerts.incomplete", lang), className="tone-yellow")]
+                                   if detail["incomplete"] else []), className="day-label", id="alert-summary"),
+        html.P([t("col.regions", lang), ": ", ", ".join(ctx.regions.label(r) for r in [detail["region"], *others])],
+               className="muted", id="alert-regions") if others else None,
+        html.Section(className="card", children=[
+            html.H2(t("alert.series", lang)),
+            dcc.Graph(id="alert-series", config=GRAPH_CONFIG, figure=_series(ctx, scope, detail, signals, lang)),
+            html.P(t("alert.series_hint", lang), className="hint"),
+        ]),
+        html.Div(className="grid-2-1", children=[
+            html.Section(className="card", children=[html.H2(t("alert.workflow", lang)),
+                                                     html.Div(id="alert-message", className="alert-message"),
+                                                     html.Div(id="alert-workflow",
+                                                              children=_workflow(ctx, scope, detail, lang))]),
+            html.Section(className="card", children=[html.H2(t("alert.parameters", lang)),
+                                                     _parameters(ctx, detail, lang)]),
+        ]),
+        html.Section(className="card", children=[html.H2(t("alert.evidence", lang)), _evidence(ctx, detail, signals, lang)]),
+        html.Section(className="card", children=[html.H2(t("alert.ages", lang)),
+                                                 _ages(cur, scope, detail, recent, lang)]) if kind != "data_quality" else None,
+        html.Section(className="card", children=[html.H2(t("alert.neighbours", lang)),
+                                                 _neighbours(ctx, cur, scope, detail, recent, lang)])
+        if kind != "data_quality" else None,
+    ])
+
+
+# --- the series ----------------------------------------------------------------------------
+
+
+def _series(ctx, scope, detail, signals, lang):
+    if detail["kind"] == "data_quality":
+        return empty_figure(lang, t("alert.no_series", lang))
+    cur = ctx.cursor()
+    last = data.latest_day(cur, scope)
+    opened = pd.Timestamp(detail["opened_on"])
+    end = max(pd.Timestamp(detail["last_signal_on"]), pd.Timestamp(last) if last else opened)
+    start = opened - timedelta(days=HISTORY_DAYS)
+    regions = detail["regions"] if detail["kind"] == "cluster" else [detail["region"]]
+    age = detail["age_group"]
+    counts = data.alert_counts(cur, scope, detail, start, end, regions=regions, age_groups=None if age == "all" else [age])
+    if counts.empty:
+        return empty_figure(lang, t("alert.no_series", lang))
+    daily = counts.groupby("date")[["count", "total"]].sum(min_count=1).sort_index()
+    measures = set(signals["measure"]) if len(signals) else set()
+    measure = "count" if "count" in measures or not measures else sorted(measures)[0]
+    if measure == "percent":
+        values = 100 * daily["count"] / daily["total"].where(daily["total"] > 0)
+        axis = t("trends.percent", lang)
+    else:
+        values = daily["count"]
+        axis = t("trends.count", lang)
+    hover_day = "%{x|%Y-%m-%d %a}" if lang == "zh" else "%{x|%a %d %b %Y}"
+    digits = ".2f" if measure == "percent" else ",.0f"
+    fig = go.Figure()
+    judged = signals[(signals["measure"] == measure) & signals["expected"].notna()] if len(signals) else signals
+    if detail["kind"] != "cluster" and len(judged):
+        for detector, part in judged.groupby("detector"):
+            part = part.sort_values("date")
+            fig.add_trace(go.Scatter(x=part["date"], y=part["expected"], mode="lines+markers",
+                                     name=f"{t('word.expected', lang)} ({detector})",
+                                     line=dict(color=MUTED, dash="dash", width=1.5), marker=dict(size=4),
+                                     hovertemplate=f"{hover_day}: %{{y:{digits}}}<extra></extra>"))
+            if part["upperbound"].notna().any():
+                fig.add_trace(go.Scatter(x=part["date"], y=part["upperbound"], mode="lines", fill="tonexty",
+                                         fillcolor="rgba(245,196,0,0.18)", line=dict(color=SEVERITY_COLOURS["yellow"], width=1),
+                                         name=f"{t('alert.threshold', lang)} ({detector})",
+                                         hovertemplate=f"{hover_day}: %{{y:{digits}}}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=values.index, y=values.to_numpy(), mode="lines+markers", name=t("word.observed", lang),
+                             line=dict(color=ACCENT, width=2), marker=dict(size=4),
+                             hovertemplate=f"{hover_day}: %{{y:{digits}}}<extra></extra>"))
+    evidence = pd.DataFrame(detail["evidence"])
+    if len(evidence):
+        evidence["date"] = pd.to_datetime(evidence["date"])
+        rank = {"none": 0, "yellow": 1, "red": 2}
+        worst = evidence.assign(r=evidence["severity"].map(rank)).sort_values("r").groupby("date").last()
+        for severity in ("yellow", "red"):
+            days = worst[worst["severity"] == severity].index
+            if not len(days):
+                continue
+            y = values.reindex(days)
+            fig.add_trace(go.Scatter(
+                x=days, y=y.to_numpy(), mode="markers+text", text=[severity_name(severity, lang)] * len(days),
+                textposition="top center", textfont=dict(size=11, color="#1f2933"),
+                name=f"{t('alert.signal', lang)}: {severity_name(severity, lang)}",
+                marker=dict(size=13, color=SEVERITY_COLOURS[severity], symbol="diamond",
+                            line=dict(color="#1f2933", width=1)),
+                hovertemplate=f"{hover_day}: %{{y:{digits}}} ({severity_name(severity, lang)})<extra></extra>"))
+    if detail["kind"] == "cluster" and len(signals):
+        newest = signals.sort_values("date").iloc[-1]
+        days = int(newest["period_days"] or 1)
+        fig.add_vrect(x0=newest["date"] - pd.Timedelta(days=days - 0.5), x1=newest["date"] + pd.Timedelta(hours=12),
+                      fillcolor=SEVERITY_COLOURS["yellow"], opacity=0.12, line_width=0)
+    fig.add_vrect(x0=opened - pd.Timedelta(hours=12), x1=pd.Timestamp(detail["last_signal_on"]) + pd.Timedelta(hours=12),
+                  fillcolor=SEVERITY_COLOURS["red"], opacity=0.06, line_width=0)
+    fig.update_layout(**base_layout(height=380, hovermode="closest"))
+    fig.update_yaxes(title_text=axis)
+    fig.update_xaxes(tickformat="%m-%d" if lang == "zh" else None)
+    return fig
+
+
+# --- evidence and parameters ---------------------------------------------------------------
+
+
+def _evidence(ctx, detail, signals, lang):
+    frame = pd.DataFrame(detail["evidence"])
+    if frame.empty:
+        return html.P(t("no_data", lang), className="muted")
+    frame = frame.sort_values(["date", "detector"], ascending=[False, True])
+    def digits(measure, value=None):
+        return 2 if measure == "percent" else 0 if value is None or float(value).is_integer() else 1
+    table = pd.DataFrame({
+        "date": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in frame["date"]],
+        "detector": frame["detector"],
+        "region": [ctx.regions.label(r) for r in frame["region"]],
+        "observed": [number(v, digits=digits(m, v)) for v, m in zip(frame["observed"], frame["measure"])],
+        "expected": [number(v, digits=digits(m, 0.5)) for v, m in zip(frame["expected"], frame["measure"])],
+        "upperbound": [number(v, digits=digits(m, 0.5)) for v, m in zip(frame["upperbound"], frame["measure"])],
+        "pvalue": ["–" if v is None or v != v else f"{v:.3g}" for v in frame["pvalue"]],
+        "severity": [severity_name(s, lang) for s in frame["severity"]],
+        "completeness": [percent(v, 0) + (f" ({t('alerts.incomplete', lang)})" if inc else "")
+                         for v, inc in zip(frame["completeness"], frame["incomplete"])],
+        "as_of": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in frame["as_of"]],
+        "detail": [("" if d is None else str(d)) + ("" if m == "count" else f" [{t('trends.percent', lang)}]")
+                   for d, m in zip(frame["detail"], frame["measure"])],
+    })
+    return _table("alert-evidence", table,
+                  [("date", "col.date"), ("detector", "col.detector"), ("region", "col.region"),
+                   ("observed", "col.observed"), ("expected", "col.expected"), ("upperbound", "col.upperbound"),
+                   ("pvalue", "col.pvalue"), ("severity", "col.severity"), ("completeness", "col.completeness"),
+                   ("as_of", "col.as_of"), ("detail", "col.detail")], lang, page_size=14,
+                  style_rules=severity_rules("severity", lang))
+
+
+def _parameters(ctx, detail, lang):
+    specs = {spec.id: spec for spec in ctx.config.detection.detectors}
+    items = []
+    for label in detail["detectors"]:
+        spec = specs.get(label)
+        if spec is None:  # a detector no longer configured, or the data-quality checks
+            items.append(html.Li([html.B(label)]))
+            continue
+        params = json.dumps(spec.params, sort_keys=True) if spec.params else t("alert.default_params", lang)
+        extra = [f"{spec.name}", f"{spec.freq}"] + (["%"] if spec.percent else [])
+        items.append(html.Li([html.B(label), f" ({', '.join(extra)}): ", html.Code(params)]))
+    return html.Ul(items, id="alert-parameters")
+
+
+# --- ages and neighbours -------------------------------------------------------------------
+
+
+def _recent_days(cur, scope, detail) -> list[pd.Timestamp]:
+    end = pd.Timestamp(detail["last_signal_on"])
+    return [end - pd.Timedelta(days=k) for k in range(RECENT_DAYS - 1, -1, -1)]
+
+
+def _day_head(day, lang) -> str:
+    return day.strftime("%m-%d") if lang == "zh" else day.strftime("%a %d")
+
+
+def _ages(cur, scope, detail, days, lang):
+    regions = detail["regions"] if detail["kind"] == "cluster" else [detail["region"]]
+    order = list(AGE_GROUPS)
+    ages = sorted((a for a in data.age_groups_seen(cur) if a != "all"),
+                  key=lambda a: (order.index(a) if a in order else len(order), a))
+    counts = data.alert_counts(cur, scope, detail, days[0], days[-1], regions=regions, age_groups=ages or None)
+    if counts.empty:
+        return html.P(t("no_data", lang), className="muted")
+    table = counts.pivot_table(index="age_group", columns="date", values="count", aggfunc="sum")
+    table = table.reindex(index=[a for a in ages if a in table.index] or table.index, columns=days)
+    total = table.sum(axis=1)
+    share = total / total.sum() if total.sum() else total * float("nan")
+    head = html.Tr([html.Th(t("col.age_group", lang))] + [html.Th(_day_head(d, lang), className="num") for d in days]
+                   + [html.Th(t("col.total_7", lang), className="num"), html.Th(t("col.share", lang), className="num")])
+    body = [html.Tr([html.Td(age_name(a, lang))] + [html.Td(number(table.loc[a, d]), className="num") for d in days]
+                    + [html.Td(number(total[a]), className="num"), html.Td(percent(share[a], 0), className="num")])
+            for a in table.index]
+    return html.Div(className="table-scroll", children=html.Table(
+        className="table", id="alert-ages", children=[html.Thead(head), html.Tbody(body)]))
+
+
+def _neighbours(ctx, cur, scope, detail, days, lang):
+    centre = detail["region"]
+    neighbours = data.neighbours_of(cur, scope, centre)
+    if not neighbours:
+        return html.P(t("alert.no_neighbours", lang), className="muted", id="alert-neighbours-none")
+    regions = [centre, *neighbours]
+    counts = data.alert_counts(cur, scope, detail, days[0], days[-1], regions=regions,
+                               age_groups=None if detail["age_group"] == "all" else [detail["age_group"]])
+    table = (counts.pivot_table(index="region", columns="date", values="count", aggfunc="sum")
+             .reindex(index=regions, columns=days))
+    head = html.Tr([html.Th(t("col.region", lang))] + [html.Th(_day_head(d, lang), className="num") for d in days]
+                   + [html.Th(t("col.total_7", lang), className="num"), html.Th(t("col.in_alert", lang))])
+    body = []
+    for code in regions:
+        link = dcc.Link(ctx.regions.label(code), href=ctx.url("/trends", region=code, syndrome=detail["syndrome"]))
+        body.append(html.Tr([html.Td(html.B(link) if code == centre else link)]
+                            + [html.Td(number(table.loc[code, d]), className="num") for d in days]
+                            + [html.Td(number(table.loc[code].sum(min_count=1)), className="num"),
+                               html.Td("✓" if code in detail["regions"] else "")]))
+    return html.Div(className="table-scroll", children=html.Table(
+        className="table", id="alert-neighbours", children=[html.Thead(head), html.Tbody(body)]))
+
+
+# --- workflow ------------------------------------------------------------------------------
+
+
+def _workflow(ctx, scope, detail, lang):
+    state = detail["state"]
+    line = [t("alert.state_now", lang, state=""), html.Span(t("state." + state, lang), className="state-badge",
+                                                             id="alert-state")]
+    if detail.get("outcome"):
+        line += [" · ", html.Span(t("alert.outcome_now", lang, outcome=t("outcome." + detail["outcome"], lang)),
+                                  id="alert-outcome-now")]
+    children = [html.P(line)]
+    if scope.user.can("epidemiologist"):
+        outcomes = [o for o in OUTCOMES if not (state == "new" and o == "confirmed_outbreak")]
+        buttons = []
+        for to in allowed(state):
+            label = (t("action.reopen", lang, state=t("state." + to, lang)) if state == "closed"
+                     else t("action." + to, lang))
+            buttons.append(html.Button(label, id={"type": "alert-action", "to": to}, n_clicks=0,
+                                       className="primary" if to != "closed" else ""))
+        buttons.append(html.Button(t("action.note", lang), id={"type": "alert-action", "to": "note"}, n_clicks=0))
+        children.append(html.Div(className="alert-form", children=[
+            html.Label([t("alert.note", lang), dcc.Textarea(id="alert-note", value="", maxLength=2000)]),
+            html.Fieldset([html.Legend(t("alert.outcome", lang)), dcc.RadioItems(
+                id="alert-outcome", value=None,
+                options=[{"label": t("outcome." + o, lang), "value": o} for o in outcomes])],
+                hidden=state == "closed"),
+        ]))
+        children.append(html.Div(buttons, className="alert-actions", id="alert-actions"))
+    else:
+        children.append(html.P(t("alert.read_only", lang), className="muted", id="alert-read-only"))
+    children.append(html.H3(t("alert.history", lang)))
+    children.append(_history(detail, lang))
+    return children
+
+
+def _history(detail, lang):
+    rows = []
+    for e in reversed(detail["events"]):
+        change = ""
+        if e.get("from_state") or e.get("to_state"):
+            change = f"{t('state.' + e['from_state'], lang) if e.get('from_state') else ''} → " \
+                     f"{t('state.' + e['to_state'], lang) if e.get('to_state') else ''}"
+        at = pd.Timestamp(e["at_time"]).strftime("%Y-%m-%d %H:%M")
+        day = f" ({pd.Timestamp(e['day']).strftime('%Y-%m-%d')})" if e.get("day") is not None else ""
+        rows.append(html.Tr(className=f"event event-{e['action']}", children=[
+            html.Td(at + day), html.Td(e["user_name"], className="event-user"),
+            html.Td(t("event." + e["action"], lang)), html.Td(change, className="event-change"),
+            html.Td(severity_badge(e["severity"], lang) if e.get("severity") else ""),
+            html.Td(e.get("note") or "", className="event-note"),
+        ]))
+    head = html.Tr([html.Th(t(k, lang)) for k in ("col.time", "col.user", "col.action", "col.change", "col.severity",
+                                                  "col.note")])
+    return html.Div(className="table-scroll", children=html.Table(
+        className="table", id="alert-history", children=[html.Thead(head), html.Tbody(rows)]))
+
+
+def register(ctx):
+    @ctx.callback(
+        Output("alert-workflow", "children"), Output("alert-message", "children"),
+        Input({"type": "alert-action", "to": ALL}, "n_clicks"),
+        State("alert-id", "data"), State("alert-note", "value"), State("alert-outcome", "value"),
+        role="epidemiologist", prevent_initial_call=True,
+        empty=lambda lang: (no_update, html.Span(t("alert.refused", lang), className="error", id="alert-refused")),
+    )
+    def act(scope, clicks, episode_id, note, outcome):
+        triggered = callback_context.triggered_id
+        value = callback_context.triggered[0].get("value") if callback_context.triggered else None
+        if not isinstance(triggered, dict) or not value:
+            raise PreventUpdate
+        lang, user = scope.user.language, scope.user.name
+        detail = data.alert(ctx.cursor(), scope, episode_id)
+        if detail is None:
+            raise OutOfScope(f"alert {episode_id!r} is not among {user}'s regions")
+        episode_id = int(detail["episode_id"])
+        to = str(triggered.get("to"))
+        note = (note or "").strip()[:2000] or None
+        try:
+            if to == "note":
+                if not note:
+                    return no_update, html.Span(t("alert.need_note", lang), className="error")
+                add_note(ctx.store, episode_id, user=user, note=note)
+                record_audit(ctx.store, user, "alert_note", f"alert {episode_id}", note)
+                message = t("alert.note_added", lang)
+            else:
+                event = transition(ctx.store, episode_id, to, user=user, note=note,
+                                   outcome=(outcome or None) if to == "closed" else None)
+                record_audit(ctx.store, user, "alert_" + event["action"], f"alert {episode_id}",
+                             f"{event['from_state']} -> {event['to_state']}" + (f"; {event['note']}" if event["note"] else ""))
+                message = t("alert.done", lang, state=t("state." + to, lang))
+        except WorkflowError as exc:
+            record_audit(ctx.store, user, "alert_refused", f"alert {episode_id}", str(exc))
+            return no_update, html.Span(str(exc), className="error", id="alert-error")
+        fresh = data.alert(ctx.cursor(), scope, episode_id)
+        return _workflow(ctx, scope, fresh, lang), html.Span(message, id="alert-done")

@@ -1,0 +1,105 @@
+"""Alerts: the alert episodes of the user's regions in a table that filters and sorts, with their
+severity (ESSENCE colour and word), workflow state, region, syndrome, opened and last-signal days.
+Each row links to the alert's page."""
+
+from __future__ import annotations
+
+from dash import Input, Output, dash_table, dcc, html
+
+from .. import data
+from ..i18n import age_name, severity_name, syndrome_name, t
+from ..theme import FONT, severity_rules
+
+NAME = "alerts"
+PATH = "/alerts"
+TITLE = "nav.alerts"
+ROLE = "viewer"
+NAV = True
+
+SEVERITIES = ["red", "yellow"]
+STATES = ["new", "verifying", "monitoring", "investigating", "closed"]
+KINDS = ["outbreak", "cluster", "data_quality"]
+
+
+def layout(ctx, scope, lang, query, multi):
+    states = [s for s in multi.get("state", []) if s in STATES]
+    return html.Div(className="page page-alerts", children=[
+        html.Div(className="page-head", children=[html.H1(t("alerts.title", lang))]),
+        html.Div(className="controls controls-wrap", children=[
+            html.Label([t("alerts.severity", lang), dcc.Dropdown(
+                id="alerts-severity", multi=True, value=[s for s in multi.get("severity", []) if s in SEVERITIES],
+                options=[{"label": severity_name(s, lang), "value": s} for s in SEVERITIES])]),
+            html.Label([t("alerts.state", lang), dcc.Dropdown(
+                id="alerts-state", multi=True, value=states,
+                options=[{"label": t("state." + s, lang), "value": s} for s in STATES])]),
+            html.Label([t("alerts.syndrome", lang), dcc.Dropdown(
+                id="alerts-syndrome", multi=True, value=[s for s in multi.get("syndrome", []) if s in ctx.config.syndromes],
+                options=[{"label": syndrome_name(s, lang), "value": s} for s in ctx.config.syndromes])]),
+            html.Label([t("alerts.kind", lang), dcc.Dropdown(
+                id="alerts-kind", multi=True, value=[k for k in multi.get("kind", []) if k in KINDS],
+                options=[{"label": t("kind." + k, lang), "value": k} for k in KINDS])]),
+            dcc.Checklist(id="alerts-ended", value=["1"] if query.get("all") == "1" else [], inline=True,
+                          options=[{"label": t("alerts.include_ended", lang), "value": "1"}]),
+        ]),
+        html.P(id="alerts-count", className="day-label"),
+        html.Section(className="card", children=[html.Div(id="alerts-box")]),
+    ])
+
+
+def rows(ctx, frame, lang) -> list[dict]:
+    out = []
+    for r in frame.itertuples():
+        out.append({
+            "alert": f"[#{r.episode_id}]({ctx.url(f'/alerts/{r.episode_id}')})",
+            "episode_id": int(r.episode_id),
+            "severity": severity_name(r.severity, lang),
+            "state": t("state." + r.state, lang) + (f" ({t('outcome.' + r.outcome, lang)})" if r.outcome else ""),
+            "kind": t("kind." + r.kind, lang),
+            "region": ctx.regions.label(r.region),
+            "syndrome": syndrome_name(r.syndrome, lang) if r.kind != "data_quality" else r.syndrome,
+            "age_group": age_name(r.age_group, lang),
+            "opened": r.opened_on.strftime("%Y-%m-%d"),
+            "last_signal": r.last_signal_on.strftime("%Y-%m-%d"),
+            "ended": "" if r.ended_on is None or r.ended_on != r.ended_on else r.ended_on.strftime("%Y-%m-%d"),
+            "detectors": ", ".join(r.detectors),
+        })
+    return out
+
+
+def register(ctx):
+    @ctx.callback(
+        Output("alerts-count", "children"), Output("alerts-box", "children"),
+        Input("alerts-severity", "value"), Input("alerts-state", "value"), Input("alerts-syndrome", "value"),
+        Input("alerts-kind", "value"), Input("alerts-ended", "value"),
+        empty=lambda lang: ("", html.P(t("no_data", lang), className="muted")),
+    )
+    def table(scope, severities, states, syndromes, kinds, ended):
+        lang = scope.user.language
+        frame = data.alerts(ctx.cursor(), scope, include_ended=bool(ended) or "closed" in (states or []))
+        if not frame.empty:
+            if severities:
+                frame = frame[frame["severity"].isin(severities)]
+            if states:
+                frame = frame[frame["state"].isin(states)]
+            if syndromes:
+                frame = frame[frame["syndrome"].isin(syndromes)]
+            if kinds:
+                frame = frame[frame["kind"].isin(kinds)]
+        if frame.empty:
+            return t("alerts.count", lang, n=0), html.P(t("alerts.none", lang), className="muted", id="alerts-none")
+        columns = [("alert", "col.alert"), ("severity", "col.severity"), ("state", "col.state"), ("kind", "col.kind"),
+                   ("region", "col.region"), ("syndrome", "col.syndrome"), ("age_group", "col.age_group"),
+                   ("opened", "col.opened"), ("last_signal", "col.last_signal"), ("ended", "col.ended"),
+                   ("detectors", "col.detectors")]
+        return t("alerts.count", lang, n=len(frame)), dash_table.DataTable(
+            id="alerts-table", data=rows(ctx, frame, lang),
+            columns=[{"name": t(label, lang), "id": c, **({"presentation": "markdown"} if c == "alert" else {})}
+                     for c, label in columns],
+            markdown_options={"link_target": "_self"},
+            page_size=25, sort_action="native", filter_action="native",
+            style_table={"overflowX": "auto"},
+            style_cell={"textAlign": "left", "whiteSpace": "normal", "height": "auto", "fontFamily": FONT,
+                        "fontSize": "0.9rem", "padding": "4px 8px"},
+            style_header={"fontWeight": "600", "backgroundColor": "#f3f5f7"},
+            style_data_conditional=severity_rules("severity", lang),
+        )
