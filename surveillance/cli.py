@@ -304,6 +304,46 @@ def detect_file_command(
     typer.echo(f"{output}: {len(result):,} rows, {alarms:,} alarms ({method})")
 
 
+@app.command()
+def evaluate(
+    suite: str = typer.Option(..., help="weekly (Noufaily et al. 2013, 42 scenarios) or daily (the demo generator's "
+                                        "series with injected outbreaks, 9 scenarios)."),
+    methods: str = typer.Option(..., help="Comma-separated registered detectors, e.g. farrington_flexible,bayes."),
+    reps: int = typer.Option(100, min=1, help="Replicate series per scenario."),
+    seed: int = typer.Option(1, help="Random seed: the same seed gives the same series."),
+    param: list[str] = typer.Option([], help="Detector parameter as key=value for every method that takes it, or "
+                                             "method.key=value for one; repeat for several."),
+    scenario: list[int] = typer.Option([], help="Scenario id to run (default: all); repeat for several."),
+    target_rate: Optional[float] = typer.Option(None, help="Also judge with thresholds tuned to this many alarms per "
+                                                           "series-year (12 = one a month)."),
+    tune_by: str = typer.Option("series", help="Tune one threshold per series or per scenario (pooled)."),
+    output: Path = typer.Option(..., "-o", "--output", help="HTML report; CSV files go to <name>_files/ beside it."),
+):
+    """Judge detectors on simulated series with known outbreaks: POD, false positive rate,
+    sensitivity, specificity, timeliness, calibration; HTML report and CSV files."""
+    from .evaluation import evaluate_to_report
+
+    params: dict = {}
+    for key, value in _parse_params(param).items():
+        method, dot, name = key.rpartition(".")
+        if dot:
+            params.setdefault(method, {})[name] = value
+        else:
+            params[name] = value
+    done = evaluate_to_report(suite, methods, reps, seed, output, params, scenarios=scenario or None,
+                              target_per_year=target_rate, tune_by=tune_by)
+    ev = done["evaluation"]
+    table = done["overall"].set_index("method")
+    typer.echo(f"{suite} suite, {len(ev.scenarios)} scenarios x {reps} replicates, seed {seed} "
+               f"({done['seconds']:.0f} s)")
+    typer.echo(table.to_string(float_format=lambda x: f"{x:.4f}"))
+    if ev.tuned_overall is not None:
+        typer.echo(f"at {ev.target_per_year:g} alarms per series-year (tuned per {ev.tune_by}):")
+        typer.echo(ev.tuned_overall.set_index("method")[list(table.columns)].to_string(
+            float_format=lambda x: f"{x:.4f}"))
+    typer.echo(f"report {done['html']}, CSV files in {done['html'].with_name(done['html'].stem + '_files')}")
+
+
 @app.command("scan-file")
 def scan_file_command(
     counts: Path = typer.Argument(..., help="CSV: region,date,count[,expected][,syndrome][,age_group]."),
