@@ -203,6 +203,19 @@ def detect(
     typer.echo(f"detect: {summary['message']}")
 
 
+def _open_for_reading(cfg: Config):
+    """The database read-only, or its snapshot while the service holds the database."""
+    from .errors import DatabaseBusy
+    from .store import open_store
+
+    try:
+        return open_store(cfg.database.path, read_only=True)
+    except DatabaseBusy:
+        if cfg.database.snapshot_path is None:
+            raise
+        return open_store(cfg.database.snapshot_path, read_only=True)
+
+
 @app.command()
 def alerts(
     config: Path = typer.Option(..., help="Config file."),
@@ -211,17 +224,8 @@ def alerts(
 ):
     """List the alert episodes (read from the snapshot if the service holds the database)."""
     from .alerts.store import list_episodes
-    from .errors import DatabaseBusy
-    from .store import open_store
 
-    cfg = load_config(config)
-    try:
-        store = open_store(cfg.database.path, read_only=True)
-    except DatabaseBusy:
-        if cfg.database.snapshot_path is None:
-            raise
-        store = open_store(cfg.database.snapshot_path, read_only=True)
-    with store:
+    with _open_for_reading(load_config(config)) as store:
         rows = list_episodes(store.cursor(), include_ended=all_)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, default=str))
@@ -342,6 +346,40 @@ def evaluate(
         typer.echo(ev.tuned_overall.set_index("method")[list(table.columns)].to_string(
             float_format=lambda x: f"{x:.4f}"))
     typer.echo(f"report {done['html']}, CSV files in {done['html'].with_name(done['html'].stem + '_files')}")
+
+
+@app.command()
+def tune(
+    config: Path = typer.Option(..., help="Config file."),
+    target_rate: float = typer.Option(12.0, help="Yellow-or-red signals wanted per series-year (12 = one a month)."),
+    since: Optional[str] = typer.Option(None, help="First day of the history (default: a year before --until)."),
+    until: Optional[str] = typer.Option(None, help="Last day of the history (default: the newest judged day)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="CSV with the per-series figures."),
+):
+    """How many signals each configured detector raised per series-year on the store's history, and
+    the severity thresholds that would have raised the target rate."""
+    from datetime import timedelta
+
+    from .evaluation.workload import workload
+
+    cfg = load_config(config)
+    with _open_for_reading(cfg) as store:
+        last = date.fromisoformat(until) if until else store.con.execute(
+            "SELECT max(date) FROM signals WHERE status = 'ok'").fetchone()[0]
+        if last is None:
+            raise SurveillanceError("no judged signals yet; run `surveillance cycle` or backfill with "
+                                    "`surveillance detect --since DAY`")
+        first = date.fromisoformat(since) if since else last - timedelta(days=364)
+        summary, per_series = workload(store.con, cfg, first, last, target_rate)
+    typer.echo(f"history {first} to {last}; target {target_rate:g} yellow-or-red signals per series-year")
+    shown = summary.set_index("detector")
+    typer.echo(shown.to_string(float_format=lambda x: f"{x:.4g}"))
+    typer.echo("\nTo apply, add to each detector's entry in the config:")
+    for row in summary.itertuples():
+        typer.echo(f"  {row.detector}: severity = {{ red = {row.red:.3g}, yellow = {row.yellow:.3g} }}")
+    if output:
+        per_series.to_csv(output, index=False)
+        typer.echo(f"per-series figures: {output}")
 
 
 @app.command("scan-file")

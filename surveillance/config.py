@@ -139,6 +139,17 @@ SEVERITIES = ("none", "yellow", "red")  # ESSENCE colours, in rising order
 SPATIAL_DETECTORS = ("spacetime_permutation", "spacetime_poisson")  # space-time scans, beside the temporal ones
 
 
+class SeverityConfig(Settings):
+    red: float = Field(default=0.01, gt=0, lt=1)  # p below this: red
+    yellow: float = Field(default=0.05, gt=0, lt=1)  # p below this: yellow
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SeverityConfig":
+        if not self.red < self.yellow:
+            raise ValueError(f"red ({self.red}) must be below yellow ({self.yellow})")
+        return self
+
+
 class DetectorSpec(Settings):
     """One configured detector: which method, with which parameters, over which series."""
 
@@ -151,6 +162,9 @@ class DetectorSpec(Settings):
     freq: Literal["daily", "weekly"] = "daily"
     percent: bool = False  # judge percent of all visits (100 * count / total) instead of counts
     history_days: int | None = Field(default=None, gt=0)  # days read before the judged day
+    # This detector's own p-value thresholds for yellow and red (default: detection.severity),
+    # e.g. as `surveillance tune` recommends for a target alarm rate.
+    severity: SeverityConfig | None = None
 
     @property
     def id(self) -> str:
@@ -177,17 +191,6 @@ def default_detectors() -> list[DetectorSpec]:
         DetectorSpec(name="spacetime_permutation", levels=["county"], syndromes=["fever"],
                      params={"max_days": 7, "study_days": 90}),
     ]
-
-
-class SeverityConfig(Settings):
-    red: float = Field(default=0.01, gt=0, lt=1)  # p below this: red
-    yellow: float = Field(default=0.05, gt=0, lt=1)  # p below this: yellow
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "SeverityConfig":
-        if not self.red < self.yellow:
-            raise ValueError(f"red ({self.red}) must be below yellow ({self.yellow})")
-        return self
 
 
 class DetectionConfig(Settings):

@@ -56,7 +56,7 @@ def allowed_share(target_per_year: float, points_per_year: float) -> float:
     return share
 
 
-def _threshold(values: np.ndarray, share: float) -> float:
+def threshold_for_share(values: np.ndarray, share: float) -> float:
     """The smallest threshold with at most ``floor(n * share)`` of ``values`` above it."""
     values = np.sort(values[~np.isnan(values)])
     n = values.size
@@ -92,11 +92,11 @@ def tune_thresholds(result: DetectionResult, history: np.ndarray | slice, target
         out = np.full(ev.shape[0], np.nan)
         for _, rows in labels.groupby(labels, sort=False).groups.items():
             rows = np.asarray(rows)
-            out[rows] = _threshold(hist[rows].ravel(), share)
+            out[rows] = threshold_for_share(hist[rows].ravel(), share)
         return out
-    pooled = _threshold(hist.ravel(), share)
+    pooled = threshold_for_share(hist.ravel(), share)
     enough = (~np.isnan(hist)).sum(axis=1) >= min_points
-    own = np.array([_threshold(row, share) if ok else np.nan for row, ok in zip(hist, enough)])
+    own = np.array([threshold_for_share(row, share) if ok else np.nan for row, ok in zip(hist, enough)])
     return np.where(enough, own, pooled)
 
 
