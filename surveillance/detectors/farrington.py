@@ -289,17 +289,25 @@ def thresholds(y, eta, var, dispersion, phi, params):
             pvalue = norm.sf(y ** exponent, loc=mu ** exponent, scale=se)
         else:
             mean = mu if params["threshold"] == "nbplugin" else np.exp(eta + z * se_link)
-            upper = np.full_like(mean, np.nan)
-            pvalue = np.full_like(mean, np.nan)
-            finite = np.isfinite(mean) & np.isfinite(phi)
-            over = finite & (phi > 1)
-            size = mean[over] / (phi[over] - 1.0)
-            upper[over] = nbinom.ppf(1 - alpha, size, 1.0 / phi[over])
-            pvalue[over] = nbinom.sf(y[over] - 1, size, 1.0 / phi[over])
-            plain = finite & ~(phi > 1)
-            upper[plain] = poisson.ppf(1 - alpha, mean[plain])
-            pvalue[plain] = poisson.sf(y[plain] - 1, mean[plain])
+            upper, pvalue = quasi_poisson_threshold(y, mean, phi, alpha)
     return mu, upper, pvalue
+
+
+def quasi_poisson_threshold(y, mean, phi, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Upper ``1 - alpha`` quantile and ``P(Y >= y)`` of a count with mean ``mean`` and variance
+    ``phi * mean``: negative binomial where ``phi > 1``, Poisson otherwise; NaN where either is NaN."""
+    y, mean, phi = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (y, mean, phi)))
+    upper = np.full(mean.shape, np.nan)
+    pvalue = np.full(mean.shape, np.nan)
+    finite = np.isfinite(mean) & np.isfinite(phi)
+    over = finite & (phi > 1)
+    size = mean[over] / (phi[over] - 1.0)
+    upper[over] = nbinom.ppf(1 - alpha, size, 1.0 / phi[over])
+    pvalue[over] = nbinom.sf(y[over] - 1, size, 1.0 / phi[over])
+    plain = finite & ~(phi > 1)
+    upper[plain] = poisson.ppf(1 - alpha, mean[plain])
+    pvalue[plain] = poisson.sf(y[plain] - 1, mean[plain])
+    return upper, pvalue
 
 
 def run_farrington(name: str, panel: Panel, params: dict) -> DetectionResult:
