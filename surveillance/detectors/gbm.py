@@ -48,6 +48,7 @@ LEVEL_FLOOR = 0.05  # a series that was silent for a year still gets a (tiny) ex
 SHRINK_POINTS = 30.0  # a series' own dispersion counts as much as this many pooled points
 MAX_TRAIN_ROWS = 400_000  # enough for a pooled model; bounds the time per refit on large panels
 N_BINS = 255  # values per feature the trees choose splits among
+EMPTY = "empty"
 
 
 def _defaults(panel: Panel, params: dict) -> dict:
@@ -138,7 +139,9 @@ class _Binned:
     def cut(X: np.ndarray, edges: list) -> np.ndarray:
         out = X.copy()
         for j, e in enumerate(edges):
-            if e is not None:
+            if e is EMPTY:  # never seen in training (e.g. no year back yet): carries no information
+                out[:, j] = 0.0
+            elif e is not None:
                 column = X[:, j]
                 out[:, j] = np.where(np.isnan(column), np.nan, np.searchsorted(e, column))
         return out
@@ -148,11 +151,17 @@ class _Binned:
 
 
 def _edges(X: np.ndarray) -> list:
+    """Per feature: quantile cut points, None (few values: kept as they are) or EMPTY (all missing)."""
     edges = []
     for column in X.T:
         present = column[~np.isnan(column)]
-        many = np.unique(present).size > N_BINS
-        edges.append(np.unique(np.quantile(present, np.linspace(0, 1, N_BINS + 1)[1:-1])) if many else None)
+        distinct = np.unique(present).size
+        if distinct == 0:
+            edges.append(EMPTY)
+        elif distinct > N_BINS:
+            edges.append(np.unique(np.quantile(present, np.linspace(0, 1, N_BINS + 1)[1:-1])))
+        else:
+            edges.append(None)
     return edges
 
 

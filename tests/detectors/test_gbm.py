@@ -100,3 +100,16 @@ def test_weekly_series_with_a_holiday_calendar_parameter():
     r = detect("gbm", panel, holidays=True, monitor_last=52)
     assert (r.status[:, -52:] == Status.OK).mean() > 0.9
     assert r.alarm[0, -3:].all()  # the outbreak the panel carries in series 0
+
+
+def test_a_panel_mostly_before_reporting_began():
+    """Rows read from before a region reported are NaN: features that never had data must not break the fit."""
+    panel, _ = daily_truth(n_series=6, seed=4)
+    counts = panel.counts.copy()
+    counts[:, : DAYS - 420] = np.nan  # reporting began 420 days ago: no "last year" for most training rows
+    late = Panel(counts=counts, dates=panel.dates, keys=panel.keys, freq="daily")
+    r = detect("gbm", late, monitor_last=20)
+    assert (r.status[:, -20:] == Status.OK).all()
+    counts[:, : DAYS - 60] = np.nan  # two months only: nothing can be judged, and nothing raises
+    r = detect("gbm", Panel(counts=counts, dates=panel.dates, keys=panel.keys, freq="daily"), monitor_last=20)
+    assert (r.status[:, -20:] == Status.INSUFFICIENT_BASELINE).all()
