@@ -113,3 +113,17 @@ def test_a_panel_mostly_before_reporting_began():
     counts[:, : DAYS - 60] = np.nan  # two months only: nothing can be judged, and nothing raises
     r = detect("gbm", Panel(counts=counts, dates=panel.dates, keys=panel.keys, freq="daily"), monitor_last=20)
     assert (r.status[:, -20:] == Status.INSUFFICIENT_BASELINE).all()
+
+
+def test_a_guard_band_reaching_last_year_is_refused():
+    """The same-date-last-year feature must stay outside the guard band, or the outbreak would feed its own baseline."""
+    from surveillance.detectors.params import InvalidParameter
+
+    panel, _ = daily_truth(n_series=2)
+    with pytest.raises(InvalidParameter, match="'guard' must be less than 358"):
+        detect("gbm", panel, guard=358, monitor_last=10)
+
+
+def test_nothing_is_reported_before_the_monitored_window(simulated):
+    _, _, r = simulated
+    assert np.isnan(r.expected[:, :-365]).all() and not r.alarm[:, :-365].any()
