@@ -76,7 +76,7 @@ class RegionIndex:
             for code in levels:
                 chain[code] = (code, *hierarchy.ancestors(code))
         return {"regions": regions, "units": units, "hierarchy": hierarchy, "names": names,
-                "levels": levels, "chain": chain, "geojson": {}}
+                "levels": levels, "chain": chain, "geojson": {}, "geojson_text": {}}
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -150,6 +150,22 @@ class RegionIndex:
         collection = {"type": "FeatureCollection", "features": features}
         cache[root] = collection
         return collection
+
+    def county_geojson_text(self, root: str | None) -> bytes:
+        """:meth:`county_geojson` serialised once, for the maps to fetch by address."""
+        cache = self._current()["geojson_text"]
+        if root not in cache:
+            cache[root] = json.dumps(self.county_geojson(root), separators=(",", ":")).encode()
+        return cache[root]
+
+    def county_shape_codes(self, root: str | None) -> list[str]:
+        """The counties inside ``root`` that have a boundary to draw."""
+        return [f["id"] for f in self.county_geojson(root)["features"]]
+
+    def version(self) -> str:
+        """Changes when the regions or units change (maps put it in the shapes' address)."""
+        self._current()
+        return format(hash(self._signature) & 0xFFFFFFFF, "08x")
 
 
 def drill_level(level: str | None) -> str | None:

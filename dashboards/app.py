@@ -27,6 +27,7 @@ from surveillance.users import User, record_audit
 
 from . import auth
 from .access import OutOfScope, RegionIndex, Scope
+from .geo import install_geo_route
 from .i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ def create_dashboard(server: Flask, store: Store, config: Config, *, prefix: str
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     ctx = DashboardContext(app, store, config, prefix=prefix, next_runs=next_runs)
+    install_geo_route(server, ctx)
     app.layout = functools.partial(_shell, ctx)
     for page in PAGES:
         page.register(ctx)

@@ -339,7 +339,8 @@ def alert_visible(scope: Scope, episode: dict) -> bool:
 
 def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = None,
            since=None) -> pd.DataFrame:
-    """The user's episodes, newest signal first (``regions`` and ``detectors`` as lists)."""
+    """The user's episodes, newest signal first; ``detectors`` as lists, ``regions`` the regions of a
+    cluster (empty for other kinds, whose place is ``region``)."""
     where, params = ["true"], []
     if not include_ended:
         where.append("ended_on IS NULL AND state <> 'closed'")
@@ -353,10 +354,14 @@ def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = 
                         " ORDER BY last_signal_on DESC, episode_id DESC", params).df()
     if frame.empty:
         return frame
-    keep = [alert_visible(scope, {"region": r}) for r in frame["region"]]
-    frame = frame[keep].reset_index(drop=True)
-    for column in ("regions", "detectors"):
-        frame[column] = [json_list(v) for v in frame[column]]
+    if scope.root is not None:  # each distinct region is checked once: national tables have tens of thousands of rows
+        visible = {r: alert_visible(scope, {"region": r}) for r in frame["region"].unique()}
+        frame = frame[frame["region"].map(visible)].reset_index(drop=True)
+    detectors = frame["detectors"].to_numpy(dtype=object)  # numpy iterates far faster than arrow strings
+    parsed = {v: json_list(v) for v in set(detectors)}  # a few distinct sets
+    frame["detectors"] = [list(parsed[v]) for v in detectors]
+    cluster = (frame["kind"] == "cluster").to_numpy()
+    frame["regions"] = [json_list(v) if c else [] for c, v in zip(cluster, frame["regions"].to_numpy(dtype=object))]
     for column in ("opened_on", "last_signal_on", "ended_on"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
@@ -387,23 +392,34 @@ def alert(con, scope: Scope, episode_id) -> dict | None:
     return detail
 
 
+SIGNAL_COLUMNS = ["detector", "method", "date", "measure", "observed", "expected", "upperbound", "pvalue", "severity",
+                  "score", "period_days", "regions"]
+
+
 def alert_signals(con, episode: dict) -> pd.DataFrame:
     """Every judged point (quiet days too) of the episode's series by the detectors that fed it, the latest
     judgement of each day: ``detector, method, date, measure, observed, expected, upperbound, pvalue, severity,
     score, period_days, regions``."""
-    detectors = episode["detectors"] or []
-    if not detectors:
-        return pd.DataFrame(columns=["detector", "method", "date", "measure", "observed", "expected", "upperbound",
-                                     "pvalue", "severity", "score", "period_days", "regions"])
+    return episodes_signals(con, [episode]).drop(columns="episode_id")
+
+
+def episodes_signals(con, episodes: list[dict]) -> pd.DataFrame:
+    """:func:`alert_signals` of several episodes in one query, with an ``episode_id`` column."""
+    wanted = [(int(ep["episode_id"]), ep["region"], ep["syndrome"], ep["age_group"], d)
+              for ep in episodes for d in (ep["detectors"] or [])]
+    if not wanted:
+        return pd.DataFrame(columns=["episode_id", *SIGNAL_COLUMNS])
+    values = ", ".join("(?, ?, ?, ?, ?)" for _ in wanted)
     frame = con.execute(f"""
-        SELECT detector, method, date, measure, arg_max(observed, as_of) AS observed,
-               arg_max(expected, as_of) AS expected, arg_max(upperbound, as_of) AS upperbound,
-               arg_max(pvalue, as_of) AS pvalue, arg_max(severity, as_of) AS severity, arg_max(score, as_of) AS score,
-               arg_max(period_days, as_of) AS period_days, arg_max(regions, as_of) AS regions
-        FROM signals
-        WHERE region = ? AND syndrome = ? AND age_group = ? AND detector IN ({', '.join('?' for _ in detectors)})
-        GROUP BY detector, method, date, measure ORDER BY date, detector""",
-                        [episode["region"], episode["syndrome"], episode["age_group"], *detectors]).df()
+        WITH wanted(episode_id, region, syndrome, age_group, detector) AS (VALUES {values})
+        SELECT w.episode_id, s.detector, s.method, s.date, s.measure, arg_max(s.observed, s.as_of) AS observed,
+               arg_max(s.expected, s.as_of) AS expected, arg_max(s.upperbound, s.as_of) AS upperbound,
+               arg_max(s.pvalue, s.as_of) AS pvalue, arg_max(s.severity, s.as_of) AS severity,
+               arg_max(s.score, s.as_of) AS score, arg_max(s.period_days, s.as_of) AS period_days,
+               arg_max(s.regions, s.as_of) AS regions
+        FROM signals s JOIN wanted w USING (region, syndrome, age_group, detector)
+        GROUP BY w.episode_id, s.detector, s.method, s.date, s.measure
+        ORDER BY w.episode_id, s.date, s.detector""", [v for row in wanted for v in row]).df()
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
 
@@ -418,12 +434,13 @@ def alert_counts(con, scope: Scope, episode: dict, start, end, *, regions: list[
     level = scope.index.level(regions[0]) if regions else None
     if not regions or level not in ("province", "city", "county", "facility"):
         return pd.DataFrame(columns=["date", "region", "age_group", "count", "total"])
-    frames = []
+    by_level: dict[str, list[str]] = {}
     for region in regions:
-        frame = read_counts(con, level=scope.index.level(region), syndromes=[episode["syndrome"]],
-                            age_groups=age_groups, start=start, end=end, within=scope.region(region))
-        frames.append(frame[frame["region"] == region])
+        by_level.setdefault(scope.index.level(region), []).append(region)
+    frames = [read_counts(con, level=lvl, syndromes=[episode["syndrome"]], age_groups=age_groups, start=start,
+                          end=end, within=codes) for lvl, codes in by_level.items()]  # one query per level
     out = pd.concat(frames, ignore_index=True)
+    out = out[out["region"].isin(regions)]
     out["date"] = pd.to_datetime(out["date"])
     return out[["date", "region", "age_group", "count", "total"]]
 

@@ -7,6 +7,7 @@ not thread-safe.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from datetime import datetime
@@ -103,6 +104,14 @@ def _jsonable(value):
 
 
 log = logging.getLogger(__name__)
+
+
+def settle_heap() -> None:
+    """Take what was built at start (region index and shapes, Dash's registry, imported modules) out of
+    the garbage collector's full passes. They live as long as the process; walking them cost the national
+    demo a pause of over 100 ms every few requests (alerts table p95 350 ms, 160 ms after)."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_server(store: Store, config: Config, *, dashboard: bool = True,

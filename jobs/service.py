@@ -6,12 +6,13 @@ finishes its transaction, then the database is closed.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 
 import waitress
 
-from dashboards.server import create_server
+from dashboards.server import create_server, settle_heap
 from surveillance.config import Config, check_detectors
 from surveillance.cycle import load_configured_reference, mark_interrupted_runs
 from surveillance.store import open_store
@@ -37,6 +38,7 @@ def run_service(config: Config, host: str | None = None, port: int | None = None
     scheduler.start()
     next_runs = lambda: [{"job": job.id, "next_run": job.next_run_time} for job in scheduler.get_jobs()]  # noqa: E731
     server = create_server(store, config, next_runs=next_runs)
+    settle_heap()
     previous = signal.signal(signal.SIGTERM, _stop)
     log.info("serving on http://%s:%s", host, port)
     try:
@@ -46,5 +48,6 @@ def run_service(config: Config, host: str | None = None, port: int | None = None
     finally:
         signal.signal(signal.SIGTERM, previous)
         scheduler.shutdown(wait=True)
+        gc.unfreeze()  # what settle_heap froze is finalised normally on the way out
         store.close()
         log.info("stopped")

@@ -47,23 +47,29 @@ def layout(ctx, scope, lang, query, multi):
 
 
 def rows(ctx, frame, lang) -> list[dict]:
-    out = []
-    for r in frame.itertuples():
-        out.append({
-            "alert": f"[#{r.episode_id}]({ctx.url(f'/alerts/{r.episode_id}')})",
-            "episode_id": int(r.episode_id),
-            "severity": severity_name(r.severity, lang),
-            "state": t("state." + r.state, lang) + (f" ({t('outcome.' + r.outcome, lang)})" if r.outcome else ""),
-            "kind": t("kind." + r.kind, lang),
-            "region": ctx.regions.label(r.region),
-            "syndrome": syndrome_name(r.syndrome, lang) if r.kind != "data_quality" else r.syndrome,
-            "age_group": age_name(r.age_group, lang),
-            "opened": r.opened_on.strftime("%Y-%m-%d"),
-            "last_signal": r.last_signal_on.strftime("%Y-%m-%d"),
-            "ended": "" if r.ended_on is None or r.ended_on != r.ended_on else r.ended_on.strftime("%Y-%m-%d"),
-            "detectors": ", ".join(r.detectors),
-        })
-    return out
+    """The table's rows, built column-wise: tens of thousands of alerts must not cost a Python loop each."""
+    def each(column, name):  # translate every distinct value once
+        return frame[column].map({v: name(v) for v in frame[column].unique()})
+
+    ids = frame["episode_id"].astype(int)
+    outcome = each("outcome", lambda o: f" ({t('outcome.' + o, lang)})" if isinstance(o, str) and o else "")
+    dq = frame["kind"] == "data_quality"
+    columns = {
+        "alert": "[#" + ids.astype(str) + "](" + ctx.url("/alerts/") + ids.astype(str) + ")",
+        "episode_id": ids,
+        "severity": each("severity", lambda s: severity_name(s, lang)),
+        "state": each("state", lambda s: t("state." + s, lang)) + outcome,
+        "kind": each("kind", lambda k: t("kind." + k, lang)),
+        "region": each("region", ctx.regions.label),
+        "syndrome": frame["syndrome"].where(dq, each("syndrome", lambda s: syndrome_name(s, lang))),
+        "age_group": each("age_group", lambda a: age_name(a, lang)),
+        "opened": frame["opened_on"].dt.strftime("%Y-%m-%d"),
+        "last_signal": frame["last_signal_on"].dt.strftime("%Y-%m-%d"),
+        "ended": frame["ended_on"].dt.strftime("%Y-%m-%d").fillna(""),
+        "detectors": [", ".join(d) for d in frame["detectors"]],
+    }
+    values = [list(v) if isinstance(v, list) else v.tolist() for v in columns.values()]
+    return [dict(zip(columns, row)) for row in zip(*values)]
 
 
 def register(ctx):

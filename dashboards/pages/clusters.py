@@ -11,6 +11,7 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from .. import data
+from ..geo import county_shapes_url
 from ..i18n import date_label, number, severity_name, syndrome_name, t
 from ..theme import FONT, GRAPH_CONFIG, INK, SEVERITY_COLOURS, empty_figure, severity_badge
 
@@ -52,9 +53,11 @@ def clusters(ctx, scope, days: int) -> pd.DataFrame:
     frame = data.alerts(cur, scope, kind="cluster", since=last - timedelta(days=days - 1))
     if frame.empty:
         return frame
+    episodes = frame.to_dict("records")
+    every = data.episodes_signals(cur, episodes)
     rows = []
-    for ep in frame.to_dict("records"):
-        signals = data.alert_signals(cur, ep)
+    for ep in episodes:
+        signals = every[every["episode_id"] == ep["episode_id"]]
         coloured = signals[signals["severity"].isin(["yellow", "red"])] if len(signals) else signals
         newest = (coloured if len(coloured) else signals).sort_values("date").iloc[-1] if len(signals) else None
         period = int(newest["period_days"]) if newest is not None and newest["period_days"] == newest["period_days"] else 1
@@ -123,10 +126,10 @@ def _list(ctx, table: pd.DataFrame, lang):
 
 
 def _map(ctx, scope, table: pd.DataFrame, lang) -> dict:
-    geojson = ctx.regions.county_geojson(scope.root)
-    if not geojson["features"]:
+    shown = ctx.regions.county_shape_codes(scope.root)
+    if not shown:
         return empty_figure(lang)
-    shown = [f["id"] for f in geojson["features"]]
+    geojson = county_shapes_url(ctx, scope)
     names = [ctx.regions.name(c) for c in shown]
     traces = [{"type": "choropleth", "geojson": geojson, "locations": shown, "z": [0] * len(shown),
                "colorscale": [[0, "#eef1f4"], [1, "#eef1f4"]], "showscale": False, "text": names,
@@ -134,8 +137,9 @@ def _map(ctx, scope, table: pd.DataFrame, lang) -> dict:
                "showlegend": False}]
     regions = ctx.regions.regions().set_index("code")
     # Older clusters first, so the newest is drawn on top.
+    on_map = set(shown)
     for r in table.iloc[::-1].itertuples():
-        inside = [c for c in r.regions if c in set(shown)]
+        inside = [c for c in r.regions if c in on_map]
         if not inside:
             continue
         colour = SEVERITY_COLOURS.get(r.severity, SEVERITY_COLOURS["none"])

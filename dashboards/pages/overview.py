@@ -8,6 +8,7 @@ county (on the map or in the list) opens its trends.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import numpy as np
@@ -16,6 +17,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html
 
 from .. import data
+from ..geo import county_shapes_url
 from ..i18n import date_label, number, percent, syndrome_name, t
 from ..theme import (ACCENT, FONT, GRAPH_CONFIG, INK, MUTED, RATIO_MAX, RATIO_SCALE, SEVERITY_COLOURS,
                      base_layout, empty_figure, severity_badge)
@@ -148,9 +150,14 @@ def register(ctx):
         day = pd.Timestamp(day).normalize()
         name = syndrome_name(syndrome, lang)
 
-        counties = data.county_ratios(cur, scope, day, syndrome)
-        reporting = data.unit_reporting(cur, scope, day, window_days=ctx.config.quality.usual_window_days,
-                                        usual_share=ctx.config.quality.usual_share)
+        # The three reads are independent scans; DuckDB runs them side by side on their own cursors.
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            ratios = pool.submit(data.county_ratios, ctx.cursor(), scope, day, syndrome)
+            reporting = pool.submit(data.unit_reporting, ctx.cursor(), scope, day,
+                                    window_days=ctx.config.quality.usual_window_days,
+                                    usual_share=ctx.config.quality.usual_share)
+            daily = pool.submit(data.scope_daily, ctx.cursor(), scope, syndrome, day - timedelta(days=56 + 27), day)
+            counties, reporting, daily = ratios.result(), reporting.result(), daily.result()
         by_county = data.completeness_by_county(reporting)
         counties = counties.merge(by_county, on="region", how="left")
 
@@ -180,8 +187,6 @@ def register(ctx):
         ]
         label = date_label(day, lang, week=True)
 
-        start = day - timedelta(days=56 + 27)
-        daily = data.scope_daily(cur, scope, syndrome, start, day)
         return (label, kpis, _map(ctx, scope, counties, lang), _ranking(ctx, counties, syndrome, lang),
                 t("overview.recent", lang, syndrome=name), _recent(daily, day, lang))
 
@@ -202,10 +207,10 @@ def register(ctx):
 
 
 def _map(ctx, scope, counties: pd.DataFrame, lang) -> dict:
-    geojson = ctx.regions.county_geojson(scope.root)
-    if not geojson["features"]:
+    shown = set(ctx.regions.county_shape_codes(scope.root))
+    if not shown:
         return empty_figure(lang)
-    shown = {f["id"] for f in geojson["features"]}
+    geojson = county_shapes_url(ctx, scope)
     counties = counties[counties["region"].isin(shown)].copy()
     counties["name"] = [ctx.regions.name(c) for c in counties["region"]]
     custom = np.column_stack([

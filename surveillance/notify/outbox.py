@@ -76,9 +76,8 @@ def _history(cur, episode: dict, day, days: int = 28) -> pd.DataFrame:
     regions = json.loads(episode["regions"]) if episode["kind"] == "cluster" else [episode["region"]]
     day = pd.Timestamp(day)
     ages = None if episode["age_group"] == "all" else [episode["age_group"]]
-    frames = [read_counts(cur, level=episode["level"], syndromes=[episode["syndrome"]], age_groups=ages,
-                          start=day - pd.Timedelta(days=days - 1), end=day, within=r) for r in regions]
-    long = pd.concat(frames, ignore_index=True)
+    long = read_counts(cur, level=episode["level"], syndromes=[episode["syndrome"]], age_groups=ages,
+                       start=day - pd.Timedelta(days=days - 1), end=day, within=regions)
     long = long[long["region"].isin(regions)]
     grid = pd.DataFrame({"date": pd.date_range(day - pd.Timedelta(days=days - 1), day)})
     sums = long.assign(date=pd.to_datetime(long["date"])).groupby("date", as_index=False)["count"].sum()

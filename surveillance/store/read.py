@@ -40,12 +40,12 @@ def read_counts(
     start=None,
     end=None,
     as_of=None,
-    within: str | None = None,
+    within: str | list[str] | None = None,
 ) -> pd.DataFrame:
     """Long table ``date, region, syndrome, age_group, count, total`` at a hierarchy level.
 
     ``age_groups=None`` sums all ages into age group "all"; a list keeps those groups apart.
-    ``within`` keeps only regions inside that region code (its subtree).
+    ``within`` keeps only regions inside that region code (its subtree), or inside any of a list of codes.
     """
     if level not in PANEL_LEVELS:
         raise UnknownName(f"unknown region level {level!r}; valid levels: {', '.join(PANEL_LEVELS)}")
@@ -61,6 +61,13 @@ def read_counts(
     filters += _in_list("syndrome", syndromes, params)
     if age_groups is not None:
         filters += _in_list("age_group", age_groups, params)
+    if within is not None:  # by unit, inside: revisions of other regions' units are never aggregated
+        codes = [within] if isinstance(within, str) else list(within)
+        if not codes:
+            raise ValueError("within: an empty list of regions")
+        inside = " OR ".join("? IN (facility, county, city, province)" for _ in codes)
+        filters += f" AND unit IN (SELECT unit FROM unit_regions WHERE {inside})"
+        params.extend(codes)
     if as_of is not None:
         filters += " AND received_at < ?"
         params.append(_as_of_end(as_of))
@@ -71,16 +78,12 @@ def read_counts(
     else:
         known = f"SELECT date, unit, syndrome, age_group, count, total FROM observations_latest WHERE true {filters}"
     age = "k.age_group" if age_groups is not None else f"'{ALL_AGES}'"
-    subtree = ""
-    if within is not None:
-        subtree = " AND ? IN (ur.facility, ur.county, ur.city, ur.province)"
-        params.append(within)
     sql = f"""
         SELECT k.date, ur.{level} AS region, k.syndrome, {age} AS age_group,
                sum(k.count)::DOUBLE AS count, sum(k.total)::DOUBLE AS total
         FROM ({known}) k
         JOIN unit_regions ur ON ur.unit = k.unit
-        WHERE ur.{level} IS NOT NULL {subtree}
+        WHERE ur.{level} IS NOT NULL
         GROUP BY ALL
         ORDER BY region, k.syndrome, age_group, k.date
     """

@@ -147,6 +147,25 @@ def test_the_overview_shows_only_the_users_counties(server):
     assert "Hanwan" not in response.get_data(as_text=True) and OTHER_COUNTY not in response.get_data(as_text=True)
 
 
+def test_map_shapes_only_for_the_users_own_subtree(server, demo_store):
+    store, _ = demo_store
+    assert server.test_client().get("/app/geo/counties.json").status_code == 302  # sign in first
+    vic = _client(server, "vic")
+    figure = callback_response(_call(vic, server, "overview-map", {
+        "overview-day.date": "2026-11-19", "overview-syndrome.value": "fever"}).data)["overview-map"]["figure"]
+    address = figure["data"][0]["geojson"]
+    assert address.startswith("/app/geo/counties.json?root=320102&v=")
+    shapes = vic.get(address)
+    assert shapes.status_code == 200 and "private" in shapes.headers["Cache-Control"]
+    assert [f["id"] for f in json.loads(shapes.data)["features"]] == ["320102"]
+    before = len(audit_log(store, user="vic", action="refused"))
+    assert vic.get(f"/app/geo/counties.json?root={OTHER_CITY}").status_code == 403
+    assert vic.get("/app/geo/counties.json").status_code == 403  # everything: not for a county's viewer
+    assert len(audit_log(store, user="vic", action="refused")) == before + 2
+    everything = _client(server, "ada").get("/app/geo/counties.json")
+    assert len(json.loads(everything.data)["features"]) == 10
+
+
 def test_viewers_get_nothing_from_admin_callbacks(server):
     client = _client(server, "vic")
     response = _call(client, server, "jobs-runs", {"jobs-refresh.n_intervals": 1})

@@ -98,6 +98,13 @@ def _wait_drawn(driver, selector: str, timeout: float = 20) -> None:
     raise TimeoutException(f"callbacks still running after {timeout} s")
 
 
+def _wait_shapes(driver, map_selector: str, timeout: float = 20) -> int:
+    """The number of county shapes a map drew, once it drew any."""
+    selector = f"{map_selector} .choroplethlayer path"
+    WebDriverWait(driver, timeout).until(lambda d: d.find_elements(By.CSS_SELECTOR, selector))
+    return len({e.get_attribute("d") for e in driver.find_elements(By.CSS_SELECTOR, selector)})
+
+
 def _screenshot(driver, name: str) -> Path:
     height = driver.execute_script("return Math.max(document.body.scrollHeight, 800)")
     driver.set_window_size(WIDTH, min(height + 40, 4000))
@@ -153,6 +160,10 @@ def test_every_page_loads_for_each_role(site, browser, dashboard_errors, user):
         else:
             _wait_drawn(browser, drawn)
             assert f"app-nav-{page}" in _nav(browser)
+            # the county shapes arrive by their own request (the viewer's district has no cluster: no map)
+            if page == "overview" or (page == "clusters" and region != "320102"):
+                shapes = _wait_shapes(browser, f"#{page}-map")
+                assert shapes == 1 if region == "320102" else shapes > 1, (user, page, shapes)
             if page == "jobs":
                 assert "failed runs in the last 7 days: 1" in browser.find_element(By.ID, "jobs-failures").text
                 assert "HTTP 503" in browser.find_element(By.ID, "jobs-runs").text
