@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= var/demo
 DEMO_DB := $(DEMO_DIR)/surveillance.duckdb
+DEMO_SNAPSHOT := $(DEMO_DIR)/surveillance.snapshot.duckdb
 SYSTEM_PACKAGES ?= chromium chromium-driver fonts-noto-cjk
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test venv dev-venv system-packages bench clean
+.PHONY: run test notebooks venv dev-venv system-packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +24,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	touch $@ $(VENV)/.installed
+
 venv: $(VENV)/.installed
-dev-venv: $(VENV)/.installed-dev
+dev-$(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed-dev
 
 $(DEMO_DB): | $(VENV)/.installed
 	$(BIN)/surveillance demo --db $(DEMO_DB)
@@ -32,6 +41,13 @@ $(DEMO_DB): | $(VENV)/.installed
 run: $(VENV)/.installed $(DEMO_DB)
 	$(BIN)/surveillance cycle --config $(DEMO_DIR)/surveillance.toml
 	$(BIN)/surveillance serve --config $(DEMO_DIR)/surveillance.toml --host $(HOST) --port $(PORT)
+
+# The notebooks read the snapshot the cycle leaves (made here once if `make run` has not yet).
+$(DEMO_SNAPSHOT): | $(DEMO_DB)
+	$(BIN)/surveillance cycle --config $(DEMO_DIR)/surveillance.toml
+
+notebooks: $(VENV)/.installed-notebooks $(DEMO_SNAPSHOT)
+	SURVEILLANCE_CONFIG=$(abspath $(DEMO_DIR))/surveillance.toml $(BIN)/jupyter lab --no-browser --ip $(HOST) notebooks/
 
 # Debian packages the test suite needs (headless Chromium for the dashboard tests).
 system-packages:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .database import Store
+from ..errors import SurveillanceError
+from .database import Store, open_store
 
 
 def refresh_snapshot(store: Store, target: str | Path) -> Path:
@@ -27,3 +28,15 @@ def refresh_snapshot(store: Store, target: str | Path) -> Path:
             cur.execute("DETACH snapshot_copy")
     os.replace(partial, target)  # readers holding the old file keep reading it
     return target
+
+
+def open_snapshot(config) -> Store:
+    """The snapshot of ``config`` (a loaded config), read-only: what notebooks read, so that they
+    never hold the file the service writes."""
+    path = config.database.snapshot_path
+    if path is None:
+        raise SurveillanceError("the config sets no database.snapshot_path, so no snapshot is made")
+    if not Path(path).exists():
+        raise SurveillanceError(f"no snapshot at {path} yet: it is written at the end of each cycle "
+                                "(`surveillance cycle --config ...`, or `make run`)")
+    return open_store(path, read_only=True)

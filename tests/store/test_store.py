@@ -11,7 +11,7 @@ from surveillance.store import open_store
 from surveillance.store.migrate import available_migrations, migrate, schema_version
 from surveillance.store.read import read_counts, read_panel
 from surveillance.store.runs import job_run, recent_runs
-from surveillance.store.snapshot import refresh_snapshot
+from surveillance.store.snapshot import open_snapshot, refresh_snapshot
 
 from ..conftest import write_csv
 
@@ -90,6 +90,17 @@ def test_panel_within_a_subtree_and_by_age(store, ctx, tmp_path):
     assert set(panel.keys["age_group"]) == {"0-4", "65+"}
 
 
+def test_counts_within_several_regions_at_once(store, ctx, tmp_path):
+    ingest_file(store, write_csv(tmp_path / "a.csv", ROWS), ctx)
+    both = read_counts(store.con, level="facility", within=["F320102001", "320103"])
+    assert set(both["region"]) == {"F320102001", "F320103001"}
+    assert both.loc[both["region"] == "F320102001", "count"].sum() == 3 + 2 + 4
+    as_of = read_counts(store.con, level="county", within=["320102"], as_of="2099-01-01")
+    assert set(as_of["region"]) == {"320102"} and as_of["count"].sum() == 3 + 2 + 1 + 4
+    with pytest.raises(ValueError, match="empty list"):
+        read_counts(store.con, within=[])
+
+
 def test_unknown_level_lists_the_valid_ones(store):
     with pytest.raises(UnknownName, match="valid levels: province, city, county, facility"):
         read_counts(store.con, level="district")
@@ -126,3 +137,20 @@ def test_snapshot_is_a_readable_copy(store, ctx, tmp_path):
         assert snap.con.execute("SELECT count(*) FROM observations_latest").fetchone()[0] == 6
         assert snap.con.execute("SELECT count(*) FROM units").fetchone()[0] == 3
     refresh_snapshot(store, target)  # replacing an existing snapshot works too
+
+
+def test_open_snapshot_names_what_is_missing(store, tmp_path):
+    from types import SimpleNamespace
+
+    from surveillance.errors import SurveillanceError
+
+    def config(path):
+        return SimpleNamespace(database=SimpleNamespace(snapshot_path=path))
+
+    with pytest.raises(SurveillanceError, match="sets no database.snapshot_path"):
+        open_snapshot(config(None))
+    with pytest.raises(SurveillanceError, match="no snapshot at .*later.duckdb yet"):
+        open_snapshot(config(tmp_path / "later.duckdb"))
+    target = refresh_snapshot(store, tmp_path / "later.duckdb")
+    with open_snapshot(config(target)) as snap:
+        assert snap.con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] > 0
