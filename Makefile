@@ -8,6 +8,7 @@ DEMO_SNAPSHOT := $(DEMO_DIR)/surveillance.snapshot.duckdb
 SYSTEM_PACKAGES ?= chromium chromium-driver fonts-noto-cjk
 HOST ?= 127.0.0.1
 PORT ?= 8050
+JUPYTER_FLAGS ?=  # e.g. --allow-root in a container that runs as root
 
 .PHONY: run test notebooks venv dev-venv system-packages bench clean
 
@@ -29,11 +30,7 @@ $(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 venv: $(VENV)/.installed
-dev-$(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
-	touch $@ $(VENV)/.installed
-
-venv: $(VENV)/.installed-dev
+dev-venv: $(VENV)/.installed-dev
 
 $(DEMO_DB): | $(VENV)/.installed
 	$(BIN)/surveillance demo --db $(DEMO_DB)
@@ -47,7 +44,7 @@ $(DEMO_SNAPSHOT): | $(DEMO_DB)
 	$(BIN)/surveillance cycle --config $(DEMO_DIR)/surveillance.toml
 
 notebooks: $(VENV)/.installed-notebooks $(DEMO_SNAPSHOT)
-	SURVEILLANCE_CONFIG=$(abspath $(DEMO_DIR))/surveillance.toml $(BIN)/jupyter lab --no-browser --ip $(HOST) notebooks/
+	SURVEILLANCE_CONFIG=$(abspath $(DEMO_DIR))/surveillance.toml $(BIN)/jupyter lab --no-browser --ip $(HOST) $(JUPYTER_FLAGS) notebooks/
 
 # Debian packages the test suite needs (headless Chromium for the dashboard tests).
 system-packages:
