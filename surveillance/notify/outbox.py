@@ -16,9 +16,12 @@ import smtplib
 import socket
 import ssl
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from typing import NamedTuple
 
 import pandas as pd
 
+from ..codes import ALL_AGES, PANEL_LEVELS
 from ..config import SEVERITIES, Config, SmtpConfig, secret, smtp_settings
 from .compose import compose_alert, compose_digest
 
@@ -67,21 +70,42 @@ def subscribers_for(config: Config, episode: dict, severity: str, ancestors: dic
     return out
 
 
-def _history(cur, episode: dict, day, days: int = 28) -> pd.DataFrame:
-    """Daily counts of the episode's series over the ``days`` days up to ``day``."""
-    if episode["kind"] == "data_quality" or episode["level"] not in ("province", "city", "county", "facility"):
-        return pd.DataFrame(columns=["date", "count"])
+HISTORY_DAYS = 28
+MANY_REGIONS = 50  # beyond this many regions, one read of the whole level is cheaper than a subtree filter
+
+
+def _series_regions(episode: dict) -> list[str]:
+    return json.loads(episode["regions"]) if episode["kind"] == "cluster" else [episode["region"]]
+
+
+def _histories(cur, episodes: list[dict], days: int = HISTORY_DAYS) -> dict[int, pd.DataFrame]:
+    """Per episode: ``date, count`` of its series over the ``days`` days up to its last signal (NaN
+    where nothing was reported), read with one query per level, syndrome and age group, not one
+    per episode: a national first cycle opens thousands of episodes."""
     from ..store.read import read_counts
 
-    regions = json.loads(episode["regions"]) if episode["kind"] == "cluster" else [episode["region"]]
-    day = pd.Timestamp(day)
-    ages = None if episode["age_group"] == "all" else [episode["age_group"]]
-    long = read_counts(cur, level=episode["level"], syndromes=[episode["syndrome"]], age_groups=ages,
-                       start=day - pd.Timedelta(days=days - 1), end=day, within=regions)
-    long = long[long["region"].isin(regions)]
-    grid = pd.DataFrame({"date": pd.date_range(day - pd.Timedelta(days=days - 1), day)})
-    sums = long.assign(date=pd.to_datetime(long["date"])).groupby("date", as_index=False)["count"].sum()
-    return grid.merge(sums, on="date", how="left")
+    out: dict[int, pd.DataFrame] = {}
+    groups: dict[tuple, list[dict]] = {}
+    for ep in episodes:
+        if ep["kind"] == "data_quality" or ep["level"] not in PANEL_LEVELS:
+            out[int(ep["episode_id"])] = pd.DataFrame(columns=["date", "count"])
+        else:
+            groups.setdefault((ep["level"], ep["syndrome"], ep["age_group"]), []).append(ep)
+    span = pd.Timedelta(days=days - 1)
+    for (level, syndrome, age), members in groups.items():
+        regions = sorted({r for ep in members for r in _series_regions(ep)})
+        ends = [pd.Timestamp(ep["last_signal_on"]) for ep in members]
+        long = read_counts(cur, level=level, syndromes=[syndrome], age_groups=None if age == ALL_AGES else [age],
+                           start=min(ends) - span, end=max(ends),
+                           within=regions if len(regions) <= MANY_REGIONS else None)
+        wide = (long.assign(date=pd.to_datetime(long["date"]))
+                .pivot_table(index="date", columns="region", values="count", aggfunc="sum")
+                .reindex(index=pd.date_range(min(ends) - span, max(ends)), columns=regions))
+        for ep, day in zip(members, ends):
+            window = wide.loc[day - span:day, _series_regions(ep)]
+            out[int(ep["episode_id"])] = pd.DataFrame({"date": window.index,
+                                                       "count": window.sum(axis=1, min_count=1).to_numpy()})
+    return out
 
 
 def queue_alert_messages(store, config: Config, today: date, now: datetime | None = None) -> dict:
@@ -89,6 +113,7 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
     recipient per cycle, and mark the events notified, in one transaction."""
     now = now or datetime.now()
     queued = skipped = 0
+    pending = "SELECT DISTINCT episode_id FROM alert_events WHERE notify AND NOT notified"
     with store.transaction() as cur:
         events = cur.execute(
             "SELECT event_id, episode_id, day, action, severity, note FROM alert_events"
@@ -96,28 +121,39 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
         if not len(events):
             return {"queued": 0, "events": 0}
         names, ancestors = _region_tree(cur)
+        episodes = {int(ep["episode_id"]): ep for ep in cur.execute(
+            f"SELECT {EPISODE_FIELDS} FROM alert_episodes WHERE episode_id IN ({pending})").df().to_dict("records")}
+        evidence_all = cur.execute(f"SELECT * FROM alert_evidence WHERE episode_id IN ({pending})"
+                                   " ORDER BY episode_id, date, detector").df()
+        evidence_of = {int(k): v.reset_index(drop=True) for k, v in evidence_all.groupby("episode_id")}
+        news = {}  # episode id -> its subscribers, for episodes still running
+        for episode_id in events["episode_id"].unique():
+            ep = episodes[int(episode_id)]
+            if ep["ended_on"] is not None and not pd.isna(ep["ended_on"]):
+                skipped += 1  # it was over before anyone could act: history, not news
+                continue
+            subscribers = subscribers_for(config, ep, ep["notify_severity"], ancestors)
+            if subscribers:
+                news[int(episode_id)] = subscribers
+        histories = _histories(cur, [episodes[i] for i in news])
+        messages = []
         for episode_id, group in events.groupby("episode_id", sort=True):
-            ep = cur.execute(f"SELECT {EPISODE_FIELDS} FROM alert_episodes WHERE episode_id = ?",
-                             [int(episode_id)]).df().to_dict("records")[0]
+            if int(episode_id) not in news:
+                continue
+            ep = episodes[int(episode_id)]
             last = group.iloc[-1].to_dict()
             severity = ep["notify_severity"]
-            if ep["ended_on"] is not None and not pd.isna(ep["ended_on"]):
-                skipped += 1
-                continue  # it was over before anyone could act: history, not news
-            evidence = cur.execute("SELECT * FROM alert_evidence WHERE episode_id = ? ORDER BY date, detector",
-                                   [int(episode_id)]).df()
-            history = None
-            for sub in subscribers_for(config, ep, severity, ancestors):
-                if history is None:
-                    history = _history(cur, ep, ep["last_signal_on"])
+            evidence = evidence_of.get(int(episode_id), evidence_all.iloc[:0])
+            for sub in news[int(episode_id)]:
                 event = {**last, "severity": severity,
                          "note": "; ".join(str(n) for n in group["note"] if isinstance(n, str))}
-                msg = compose_alert(episode=ep, event=event, evidence=evidence, history=history, region_names=names,
-                                    base_url=config.service.base_url, sender=config.smtp.sender,
+                msg = compose_alert(episode=ep, event=event, evidence=evidence, history=histories[int(episode_id)],
+                                    region_names=names, base_url=config.service.base_url, sender=config.smtp.sender,
                                     recipient=sub.email, language=sub.language)
-                key = f"alert:{int(episode_id)}:{int(last['event_id'])}:{sub.email}"
-                queued += _enqueue(cur, key, "data_quality" if ep["kind"] == "data_quality" else "alert",
-                                   int(episode_id), int(last["event_id"]), sub.email, sub.language, msg, now)
+                messages.append(Queued(f"alert:{int(episode_id)}:{int(last['event_id'])}:{sub.email}",
+                                       "data_quality" if ep["kind"] == "data_quality" else "alert", int(episode_id),
+                                       int(last["event_id"]), sub.email, sub.language, msg))
+        queued = _enqueue(cur, messages, now)
         cur.execute("UPDATE alert_events SET notified = true WHERE notify AND NOT notified")
     return {"queued": queued, "events": int(len(events)), "skipped_ended": skipped}
 
@@ -138,20 +174,42 @@ def queue_digests(store, config: Config, today: date, now: datetime | None = Non
             msg = compose_digest(episodes=pd.DataFrame(mine, columns=open_eps.columns), day=today, region_names=names,
                                  base_url=config.service.base_url, sender=config.smtp.sender, recipient=sub.email,
                                  language=sub.language)
-            queued += _enqueue(cur, f"digest:{today}:{sub.email}", "digest", None, None, sub.email, sub.language,
-                               msg, now)
+            queued += _enqueue(cur, [Queued(f"digest:{today}:{sub.email}", "digest", None, None, sub.email,
+                                            sub.language, msg)], now)
     return {"queued": queued}
 
 
-def _enqueue(cur, key, kind, episode_id, event_id, recipient, language, msg, now) -> int:
-    exists = cur.execute("SELECT count(*) FROM outbox WHERE dedupe_key = ?", [key]).fetchall()[0][0]
-    if exists:
+class Queued(NamedTuple):
+    """A composed message for the outbox; ``key`` makes it unique (one per episode change and recipient)."""
+    key: str
+    kind: str
+    episode_id: int | None
+    event_id: int | None
+    recipient: str
+    language: str
+    message: EmailMessage
+
+
+def _enqueue(cur, messages: list[Queued], now: datetime) -> int:
+    """Store the messages whose key is not in the outbox yet, in one statement; returns how many."""
+    if not messages:
         return 0
-    cur.execute(
-        "INSERT INTO outbox VALUES (nextval('message_ids'), ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, NULL, ?, NULL)",
-        [key, kind, episode_id, event_id, recipient, language, str(msg["Subject"]), msg.as_string(), now, now],
-    )
-    return 1
+    frame = pd.DataFrame({
+        "dedupe_key": [m.key for m in messages], "kind": [m.kind for m in messages],
+        "episode_id": pd.array([m.episode_id for m in messages], dtype="Int64"),
+        "event_id": pd.array([m.event_id for m in messages], dtype="Int64"),
+        "recipient": [m.recipient for m in messages], "language": [m.language for m in messages],
+        "subject": [str(m.message["Subject"]) for m in messages],
+        "message": [m.message.as_string() for m in messages],
+    }).drop_duplicates("dedupe_key")
+    cur.register("queued_messages", frame)
+    try:
+        return cur.execute(
+            "INSERT INTO outbox SELECT nextval('message_ids'), dedupe_key, kind, episode_id, event_id, recipient,"
+            " language, subject, message, 'queued', 0, ?, NULL, ?, NULL FROM queued_messages"
+            " WHERE dedupe_key NOT IN (SELECT dedupe_key FROM outbox)", [now, now]).fetchone()[0]
+    finally:
+        cur.unregister("queued_messages")
 
 
 class _Permanent(Exception):

@@ -3,6 +3,7 @@ outage and recovery."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -215,3 +216,37 @@ def test_login_over_smtp_with_the_password_from_the_environment(store, monkeypat
     finally:
         controller.stop()
     assert seen[0] == (b"svc", b"s3cret") and len(inbox.messages) == 3
+
+
+@pytest.fixture
+def with_history(store):
+    history(store)
+    with store.transaction() as cur:  # Xicheng: one unit, 1 a day, and nothing on DAY - 3
+        days = [d for d in pd.date_range(DAY - timedelta(days=27), DAY) if d.date() != DAY - timedelta(days=3)]
+        cur.execute("INSERT INTO observations SELECT * REPLACE ('F320103001' AS unit, 1 AS count)"
+                    " FROM observations WHERE unit = 'F320102001' AND date IN (SELECT unnest(?::DATE[]))",
+                    [[d.date() for d in days]])
+    return store
+
+
+def test_histories_read_together_match_each_series(with_history):
+    from surveillance.notify.outbox import _histories
+
+    def episode(episode_id, kind, regions, day=DAY):
+        return {"episode_id": episode_id, "kind": kind, "level": "county", "region": regions[0],
+                "regions": json.dumps(regions), "syndrome": "fever", "age_group": "all", "last_signal_on": day}
+
+    found = _histories(with_history.cursor(), [
+        episode(1, "outbreak", ["320102"]), episode(2, "cluster", ["320102", "320103"]),
+        episode(3, "outbreak", ["320103"], day=DAY - timedelta(days=1)),
+        {**episode(4, "data_quality", ["clinics"]), "level": "feed"}])
+    dongcheng = [2 * (5 + i % 3) for i in range(28)]  # two units, 5 + i % 3 each
+    assert found[1]["count"].tolist() == dongcheng
+    assert found[1]["date"].iloc[-1] == pd.Timestamp(DAY) and len(found[1]) == 28
+    assert found[2]["count"].tolist() == [c + (0 if i == 24 else 1) for i, c in enumerate(dongcheng)]
+    xicheng = found[3].set_index("date")["count"]  # 28 days up to its own last signal, DAY - 1
+    assert xicheng.index[0] == pd.Timestamp(DAY - timedelta(days=28)) and len(xicheng) == 28
+    unreported = [pd.Timestamp(DAY - timedelta(days=28)), pd.Timestamp(DAY - timedelta(days=3))]
+    assert xicheng[xicheng.isna()].index.tolist() == unreported  # before the data began, and a silent day
+    assert (xicheng.dropna() == 1).all()
+    assert found[4].empty
