@@ -201,6 +201,10 @@ class DetectionConfig(Settings):
     # Days judged on incomplete data are judged again, with the data known now, for this many days.
     recheck_days: int = Field(default=3, ge=0, le=60)
 
+    def severity_for(self, spec: DetectorSpec) -> SeverityConfig:
+        """The p-value thresholds of ``spec``'s signals: its own, or the detection-wide ones."""
+        return spec.severity or self.severity
+
     @field_validator("detectors")
     @classmethod
     def _unique_labels(cls, detectors: list) -> list:

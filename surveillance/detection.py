@@ -155,7 +155,7 @@ class DayJudge:
             result = detect(spec.name, run_panel, **params)
             period = 7 if spec.freq == "weekly" else 1
             out.append(signals_from_result(
-                result, panel, level=level, severity_thresholds=spec.severity or self.config.detection.severity,
+                result, panel, level=level, severity_thresholds=self.config.detection.severity_for(spec),
                 judged_dates=panel.dates[-1:], detector=spec.id, as_of=self.as_of,
                 measure="percent" if spec.percent else "count", period_days=period,
                 completeness=self.completeness(level, period), min_completeness=self.config.quality.min_completeness,
@@ -190,7 +190,7 @@ class DayJudge:
                           expected=None)
             out.append(signals_from_clusters(
                 result, detector=spec.id, syndrome=syndrome, age_group="all", as_of=self.as_of,
-                severity_thresholds=spec.severity or self.config.detection.severity,
+                severity_thresholds=self.config.detection.severity_for(spec),
                 completeness=self.completeness("county", 1),
                 min_completeness=self.config.quality.min_completeness))
         out = [o for o in out if len(o)]

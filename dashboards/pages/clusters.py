@@ -55,9 +55,10 @@ def clusters(ctx, scope, days: int) -> pd.DataFrame:
         return frame
     episodes = frame.to_dict("records")
     every = data.episodes_signals(cur, episodes)
+    signals_of = dict(tuple(every.groupby("episode_id")))
     rows = []
     for ep in episodes:
-        signals = every[every["episode_id"] == ep["episode_id"]]
+        signals = signals_of.get(ep["episode_id"], every.iloc[:0])
         coloured = signals[signals["severity"].isin(["yellow", "red"])] if len(signals) else signals
         newest = (coloured if len(coloured) else signals).sort_values("date").iloc[-1] if len(signals) else None
         period = int(newest["period_days"]) if newest is not None and newest["period_days"] == newest["period_days"] else 1

@@ -73,7 +73,7 @@ def workload(con, config: Config, since: date, until: date, target_per_year: flo
         mine = points[points["detector"] == spec.id]
         if mine.empty:
             continue
-        current = spec.severity or config.detection.severity
+        current = config.detection.severity_for(spec)
         period = int(mine["period_days"].iloc[0])
         share = allowed_share(target_per_year, DAYS_PER_YEAR / period)
         # A point can only signal when above its expectation; its strength is -log10(p).

@@ -71,7 +71,6 @@ def subscribers_for(config: Config, episode: dict, severity: str, ancestors: dic
 
 
 HISTORY_DAYS = 28
-MANY_REGIONS = 50  # beyond this many regions, one read of the whole level is cheaper than a subtree filter
 
 
 def _series_regions(episode: dict) -> list[str]:
@@ -96,8 +95,7 @@ def _histories(cur, episodes: list[dict], days: int = HISTORY_DAYS) -> dict[int,
         regions = sorted({r for ep in members for r in _series_regions(ep)})
         ends = [pd.Timestamp(ep["last_signal_on"]) for ep in members]
         long = read_counts(cur, level=level, syndromes=[syndrome], age_groups=None if age == ALL_AGES else [age],
-                           start=min(ends) - span, end=max(ends),
-                           within=regions if len(regions) <= MANY_REGIONS else None)
+                           start=min(ends) - span, end=max(ends), within=regions)
         wide = (long.assign(date=pd.to_datetime(long["date"]))
                 .pivot_table(index="date", columns="region", values="count", aggfunc="sum")
                 .reindex(index=pd.date_range(min(ends) - span, max(ends)), columns=regions))

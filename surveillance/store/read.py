@@ -65,9 +65,9 @@ def read_counts(
         codes = [within] if isinstance(within, str) else list(within)
         if not codes:
             raise ValueError("within: an empty list of regions")
-        inside = " OR ".join("? IN (facility, county, city, province)" for _ in codes)
-        filters += f" AND unit IN (SELECT unit FROM unit_regions WHERE {inside})"
-        params.extend(codes)
+        filters += (" AND unit IN (SELECT unit FROM unit_regions"
+                    " WHERE list_has_any([facility, county, city, province], ?::VARCHAR[]))")
+        params.append(codes)
     if as_of is not None:
         filters += " AND received_at < ?"
         params.append(_as_of_end(as_of))
