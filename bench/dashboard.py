@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from dashboards.server import create_server, settle_heap  # noqa: E402
 from surveillance.config import load_config  # noqa: E402
-from surveillance.cycle import detect_job, ingest_job, load_configured_reference  # noqa: E402
-from surveillance.demo import build_demo  # noqa: E402
+from surveillance.service.cycle import detect_job, ingest_job  # noqa: E402
+from surveillance.store.reference import load_configured_reference  # noqa: E402
+from surveillance.synthetic.demo import build_demo  # noqa: E402
 from surveillance.store import open_store  # noqa: E402
 from surveillance.users import add_user, get_user  # noqa: E402
 

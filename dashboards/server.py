@@ -16,7 +16,7 @@ from typing import Callable
 from flask import Flask, jsonify, redirect, render_template_string, request
 
 from surveillance.config import Config
-from surveillance.status import daily_counts, store_status
+from surveillance.service.status import daily_counts, store_status
 from surveillance.store import Store
 from surveillance.store.migrate import schema_version
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from surveillance import clock
 from surveillance.config import Config
-from surveillance.cycle import deliver_job, ingest_job, notify_job, run_cycle, snapshot_job
+from surveillance.service.cycle import deliver_job, ingest_job, notify_job, run_cycle, snapshot_job
 from surveillance.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,10 +30,6 @@ log = logging.getLogger(__name__)
 RETRIES = 3
 RETRY_MINUTES = 10
 MISFIRE_GRACE_SECONDS = 3600
-
-
-def _today(config: Config):
-    return datetime.now(ZoneInfo(config.schedule.timezone)).date()
 
 
 class Jobs:
@@ -50,30 +46,30 @@ class Jobs:
             except Exception:  # recorded as failed in job_runs; the scheduler must keep going
                 log.exception("job %s failed (attempt %d)", name, attempt + 1)
                 if self.scheduler is not None and attempt < RETRIES:
-                    when = datetime.now(ZoneInfo(self.config.schedule.timezone)) + timedelta(minutes=RETRY_MINUTES)
+                    when = clock.now(self.config) + timedelta(minutes=RETRY_MINUTES)
                     self.scheduler.add_job(self._guarded, "date", run_date=when, args=[name, body, attempt + 1],
                                            id=f"{name}-retry", replace_existing=True, misfire_grace_time=None)
 
     def ingest(self) -> None:
         def body():
-            ingest_job(self.store, self.config, _today(self.config))
+            ingest_job(self.store, self.config, clock.today(self.config))
             snapshot_job(self.store, self.config)
         self._guarded("ingest", body)
 
     def daily(self) -> None:
-        self._guarded("daily", lambda: run_cycle(self.store, self.config, _today(self.config)))
+        self._guarded("daily", lambda: run_cycle(self.store, self.config, clock.today(self.config)))
 
     def deliver(self) -> None:
         self._guarded("deliver", lambda: deliver_job(self.store, self.config))
 
     def digest(self) -> None:
         def body():
-            notify_job(self.store, self.config, _today(self.config), digest=True)
+            notify_job(self.store, self.config, clock.today(self.config), digest=True)
         self._guarded("digest", body)
 
 
 def create_scheduler(store: Store, config: Config) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone=ZoneInfo(config.schedule.timezone))
+    scheduler = BackgroundScheduler(timezone=clock.service_zone(config))
     once = {"max_instances": 1, "coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
     jobs = Jobs(store, config, scheduler)
     scheduler.add_job(jobs.ingest, "interval", minutes=config.schedule.ingest_every_minutes,

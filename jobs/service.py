@@ -14,7 +14,8 @@ import waitress
 
 from dashboards.server import create_server, settle_heap
 from surveillance.config import Config, check_detectors
-from surveillance.cycle import load_configured_reference, mark_interrupted_runs
+from surveillance.store.reference import load_configured_reference
+from surveillance.service.cycle import mark_interrupted_runs
 from surveillance.store import open_store
 
 from .scheduler import create_scheduler

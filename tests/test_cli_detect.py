@@ -8,7 +8,7 @@ import pandas as pd
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "surveillance.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], capture_output=True, text=True)
 
 
 def daily_series(tmp_path):

@@ -31,7 +31,7 @@ syndrome_values = { "发热" = "fever" }
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "surveillance.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "jobs.cli", *map(str, args)],
                           cwd=cwd, capture_output=True, text=True, timeout=60)
 
 

@@ -17,7 +17,7 @@ REFERENCE = Path(__file__).parents[1].parent / "shared" / "reference" / "satscan
 
 
 def run(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "surveillance.cli", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], input=stdin,
                           capture_output=True, text=True)
 
 

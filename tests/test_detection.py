@@ -17,8 +17,9 @@ import pytest
 import tomli_w
 
 from surveillance.config import load_config
-from surveillance.cycle import load_configured_reference, run_cycle
-from surveillance.demo import build_demo
+from surveillance.store.reference import load_configured_reference
+from surveillance.service.cycle import run_cycle
+from surveillance.synthetic.demo import build_demo
 from surveillance.errors import ConfigError
 from surveillance.store import open_store
 
@@ -56,7 +57,7 @@ def copy_demo(demo_folder: Path, target: Path) -> Path:
 
 
 def cli(*args, env=None, timeout=180):
-    return subprocess.run([sys.executable, "-m", "surveillance.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
@@ -154,7 +155,7 @@ def test_killing_the_process_mid_cycle_then_restarting_does_the_work_exactly_onc
 
     killed = copy_demo(demo_folder, tmp_path / "killed")
     for delay in (0.0, 1.5):  # during ingest, then (usually) during detection
-        proc = subprocess.Popen([sys.executable, "-m", "surveillance.cli", "run-once", "--config", str(killed),
+        proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "run-once", "--config", str(killed),
                                  "--today", str(TODAY)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, env={**os.environ, **smtp_env(smtp)})
         line = proc.stdout.readline()

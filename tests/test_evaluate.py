@@ -282,7 +282,7 @@ def test_evaluate_command_writes_the_report_and_prints_the_tables(tmp_path):
     import sys
 
     out = tmp_path / "weekly.html"
-    done = subprocess.run([sys.executable, "-m", "surveillance.cli", "evaluate", "--suite", "weekly",
+    done = subprocess.run([sys.executable, "-m", "jobs.cli", "evaluate", "--suite", "weekly",
                            "--methods", "farrington_flexible,ears_c2", "--reps", "8", "--scenario", "12",
                            "--param", "alpha=0.05", "--param", "farrington_flexible.b=3", "--target-rate", "4",
                            "-o", str(out)], capture_output=True, text=True)
@@ -293,7 +293,7 @@ def test_evaluate_command_writes_the_report_and_prints_the_tables(tmp_path):
     assert len(thresholds) == 2 * 8
     calib = pd.read_csv(tmp_path / "weekly_files" / "calibration.csv").set_index("method")
     assert calib.loc["farrington_flexible", "alpha"] == 0.05  # the common parameter reached both methods
-    refused = subprocess.run([sys.executable, "-m", "surveillance.cli", "evaluate", "--suite", "weekly",
+    refused = subprocess.run([sys.executable, "-m", "jobs.cli", "evaluate", "--suite", "weekly",
                               "--methods", "bayes", "--param", "bayes.w=oops", "-o", str(out)],
                              capture_output=True, text=True)
     assert refused.returncode == 1 and "bayes: parameter 'w'" in refused.stderr

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from surveillance.demo import build_demo
+from surveillance.synthetic.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -51,7 +51,7 @@ def demo_config(tmp_path_factory):
     build_demo(folder / "surveillance.duckdb", days=60, end=END, geography_options={"n_facilities": 30})
     config = folder / "surveillance.toml"
     # one cycle: the newest delivery, detection, alerts and the snapshot the notebooks read
-    done = subprocess.run([sys.executable, "-m", "surveillance.cli", "cycle", "--config", str(config),
+    done = subprocess.run([sys.executable, "-m", "jobs.cli", "cycle", "--config", str(config),
                            "--today", "2026-11-21"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert (folder / "surveillance.snapshot.duckdb").exists()

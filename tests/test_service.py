@@ -19,8 +19,9 @@ from werkzeug.serving import make_server
 from dashboards.server import create_server
 from jobs.scheduler import create_scheduler
 from surveillance.config import load_config
-from surveillance.cycle import load_configured_reference, run_cycle
-from surveillance.demo import build_demo
+from surveillance.store.reference import load_configured_reference
+from surveillance.service.cycle import run_cycle
+from surveillance.synthetic.demo import build_demo
 from surveillance.store import open_store
 
 END = date(2026, 11, 20)
@@ -167,7 +168,7 @@ def test_serve_owns_the_database_and_other_writers_are_told_plainly(demo):
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     service = subprocess.Popen(
-        [sys.executable, "-m", "surveillance.cli", "serve", "--config", str(db.parent / "surveillance.toml"),
+        [sys.executable, "-m", "jobs.cli", "serve", "--config", str(db.parent / "surveillance.toml"),
          "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
     )
@@ -182,7 +183,7 @@ def test_serve_owns_the_database_and_other_writers_are_told_plainly(demo):
                     raise AssertionError(f"service did not start: {service.stdout.read() if service.poll() is not None else ''}")
                 time.sleep(0.3)
         writer = subprocess.run(
-            [sys.executable, "-m", "surveillance.cli", "ingest-file", str(db.parent / "regions.csv"), "--db", str(db)],
+            [sys.executable, "-m", "jobs.cli", "ingest-file", str(db.parent / "regions.csv"), "--db", str(db)],
             capture_output=True, text=True, timeout=60,
         )
         assert writer.returncode == 1
@@ -193,16 +194,3 @@ def test_serve_owns_the_database_and_other_writers_are_told_plainly(demo):
     output = service.stdout.read()
     assert service.returncode == 0, output
     assert "Scheduler has been shut down" in output and "jobs.service: stopped" in output
-
-
-def test_the_library_imports_neither_dash_nor_apscheduler():
-    code = (
-        "import sys, pkgutil, importlib, surveillance\n"
-        "for m in pkgutil.walk_packages(surveillance.__path__, 'surveillance.'):\n"
-        "    importlib.import_module(m.name)\n"
-        "bad = [n for n in sys.modules if n.split('.')[0] in ('dash', 'apscheduler', 'jobs', 'dashboards')]\n"
-        "print(','.join(bad))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).parents[1])
-    assert out.stdout.strip() == ""

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 import shapely
 
+from surveillance import clock
 from surveillance.codes import SYNDROMES
 from surveillance.errors import SurveillanceError
 from surveillance.regions import Hierarchy
-from surveillance.simulate import build_geography, default_period, simulate, write_demo_files
+from surveillance.synthetic.simulate import build_geography, default_period, simulate, write_demo_files
 from surveillance.store.reference import read_regions_file, read_units_file
 
 KEYS = ["date", "unit", "syndrome", "age_group"]
@@ -331,7 +332,7 @@ def test_too_short_a_period_is_refused(small):
 def test_default_period():
     assert default_period(3, "2025-11-30") == (date(2022, 12, 1), date(2025, 11, 30))
     start, end = default_period(1)
-    assert end == date.today() - timedelta(days=1) and (end - start).days in (364, 365)
+    assert end == clock.today() - timedelta(days=1) and (end - start).days in (364, 365)
 
 
 # --- demo files -------------------------------------------------------------------------------

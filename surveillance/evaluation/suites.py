@@ -18,7 +18,7 @@ case falls in week s + floor(X), X ~ lognormal(0, 0.5). Cases beyond week 624 ar
 cases of an earlier outbreak that spill into the current period stay and make those weeks
 outbreak weeks.
 
-``daily`` — the demo generator's counts (``surveillance.simulate``: day-of-week pattern,
+``daily`` — the demo generator's counts (``surveillance.synthetic.simulate``: day-of-week pattern,
 Chinese holidays, seasonal and influenza waves, negative binomial noise, outages, late and
 partial reports), simulated without its own outbreaks for a geography of as many counties as
 replicates, each county reporting as one unit: one series per county for the scenario's
@@ -211,7 +211,7 @@ class DailyBaseline:
     """The demo generator's counts for ``reps`` one-unit counties, per syndrome: final and as first known."""
 
     def __init__(self, reps: int, seed: int):
-        from ..simulate import build_geography, simulate  # heavy imports only when the daily suite runs
+        from ..synthetic.simulate import build_geography, simulate  # heavy imports only when the daily suite runs
 
         geography = build_geography("national", seed=seed, n_counties=reps)
         if len(geography.units) != reps:

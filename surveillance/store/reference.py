@@ -92,3 +92,17 @@ def _read_reference_csv(path: Path, required: list[str]) -> pd.DataFrame:
         if numeric in frame.columns:
             frame[numeric] = pd.to_numeric(frame[numeric], errors="coerce")
     return frame
+
+
+def load_configured_reference(store: Store, config) -> bool:
+    """Load the regions and units files named in the config, if any. Returns whether it did."""
+    files = config.regions
+    if files.regions_file is None or files.units_file is None:
+        return False
+    regions = read_regions_file(files.regions_file, files.boundaries_file)
+    units = read_units_file(files.units_file)
+    neighbours = None
+    if files.neighbours_file is not None:
+        neighbours = pd.read_csv(files.neighbours_file, dtype=str)
+    load_reference(store, regions, units, neighbours)
+    return True

@@ -13,8 +13,9 @@ import tomli_w
 import pytest
 
 from surveillance.config import load_config
-from surveillance.cycle import detect_job, load_configured_reference
-from surveillance.demo import build_demo
+from surveillance.service.cycle import detect_job
+from surveillance.store.reference import load_configured_reference
+from surveillance.synthetic.demo import build_demo
 from surveillance.store import open_store
 from surveillance.store.runs import job_run
 from surveillance.users import add_user

@@ -12,28 +12,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Callable
 
-from .config import Config
-from .ingest.runner import pull_all, summarise
-from .store import Store
-from .store.reference import load_reference, read_regions_file, read_units_file
-from .store.runs import job_run
-from .store.snapshot import refresh_snapshot
-
-
-def load_configured_reference(store: Store, config: Config) -> bool:
-    """Load the regions and units files named in the config, if any. Returns whether it did."""
-    files = config.regions
-    if files.regions_file is None or files.units_file is None:
-        return False
-    regions = read_regions_file(files.regions_file, files.boundaries_file)
-    units = read_units_file(files.units_file)
-    neighbours = None
-    if files.neighbours_file is not None:
-        import pandas as pd
-
-        neighbours = pd.read_csv(files.neighbours_file, dtype=str)
-    load_reference(store, regions, units, neighbours)
-    return True
+from ..config import Config
+from ..ingest.runner import pull_all, summarise
+from ..store import Store
+from ..store.runs import job_run
+from ..store.snapshot import refresh_snapshot
 
 
 def ingest_job(store: Store, config: Config, today: date, progress: Callable | None = None) -> dict:
@@ -49,7 +32,7 @@ def ingest_job(store: Store, config: Config, today: date, progress: Callable | N
 def detect_job(store: Store, config: Config, today: date, *, since: date | None = None,
                until: date | None = None, progress: Callable | None = None) -> dict:
     """Judge the due days (or a backfill from ``since``): data quality, signals, alert episodes."""
-    from .detection import run_detection
+    from .detect import run_detection
 
     with job_run(store, "detect") as details:
         details.update(run_detection(store, config, today, since=since, until=until, progress=progress))
@@ -64,7 +47,7 @@ def detect_job(store: Store, config: Config, today: date, *, since: date | None 
 def notify_job(store: Store, config: Config, today: date, *, digest: bool = False,
                now: datetime | None = None) -> dict:
     """Queue the emails of new and escalated episodes (and the digest), then deliver what is due."""
-    from .notify import deliver, queue_alert_messages, queue_digests
+    from ..notify import deliver, queue_alert_messages, queue_digests
 
     with job_run(store, "notify") as details:
         details["queue"] = queue_alert_messages(store, config, today, now=now)
@@ -80,7 +63,7 @@ def notify_job(store: Store, config: Config, today: date, *, digest: bool = Fals
 
 def deliver_job(store: Store, config: Config, now: datetime | None = None) -> dict:
     """Retry the queued messages that are due (the service runs this every few minutes)."""
-    from .notify import deliver, outbox_status
+    from ..notify import deliver, outbox_status
 
     queued = outbox_status(store.cursor()).get("queued", 0)
     if not queued:
@@ -129,5 +112,3 @@ def run_cycle(store: Store, config: Config, today: date, progress: Callable | No
         raise error
     return result
 
-
-run_once = run_cycle

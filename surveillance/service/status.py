@@ -6,7 +6,7 @@ import json
 
 import duckdb
 
-from .store.migrate import schema_version
+from ..store.migrate import schema_version
 
 
 def _records(con, sql: str, params=None) -> list[dict]:

@@ -22,13 +22,13 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from .alerts.signals import SIGNAL_COLUMNS, signals_from_clusters, signals_from_findings, signals_from_result
-from .alerts.store import apply_signals, save_quality
-from .config import SPATIAL_DETECTORS, Config, DetectorSpec, check_detectors
-from .panel import Panel, to_weekly
-from .quality import check_day, completeness_at
-from .store import Store
-from .store.read import read_panel
+from ..alerts.signals import SIGNAL_COLUMNS, signals_from_clusters, signals_from_findings, signals_from_result
+from ..alerts.store import apply_signals, save_quality
+from ..config import SPATIAL_DETECTORS, Config, DetectorSpec, check_detectors
+from ..panel import Panel, to_weekly
+from ..quality import check_day, completeness_at
+from ..store import Store
+from ..store.read import read_panel
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class DayJudge:
     def run(self, spec: DetectorSpec, flagged: pd.DataFrame | None = None) -> pd.DataFrame:
         if spec.name in SPATIAL_DETECTORS:
             return self.run_scan(spec)
-        from .detectors import detect, get
+        from ..detectors import detect, get
 
         if spec.freq == "weekly" and self.day.weekday() != 6:
             return pd.DataFrame(columns=SIGNAL_COLUMNS)  # weeks are judged on their last day (Sunday)
@@ -165,7 +165,7 @@ class DayJudge:
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=SIGNAL_COLUMNS)
 
     def run_scan(self, spec: DetectorSpec) -> pd.DataFrame:
-        from .spatial import scan
+        from ..spatial import scan
 
         method = spec.name.removeprefix("spacetime_")
         regions = self.con.execute("SELECT code, lat, lon, population FROM regions WHERE level = 'county'").df()

@@ -14,12 +14,12 @@ from typing import Callable
 
 import tomli_w
 
-from .config import load_config
-from .cycle import load_configured_reference
-from .errors import SurveillanceError
-from .ingest.pipeline import IngestContext, ingest_file
+from ..config import load_config
+from ..store.reference import load_configured_reference
+from ..errors import SurveillanceError
+from ..ingest.pipeline import IngestContext, ingest_file
 from .simulate import build_geography, default_period, simulate, write_demo_files
-from .store import open_store
+from ..store import open_store
 
 DELIVERY_TIME = time(6, 0)  # facilities' overnight exports arrive early in the morning
 FEED = "clinics"

@@ -23,8 +23,8 @@ import shapely
 from scipy.cluster.vq import kmeans2
 from scipy.spatial import Voronoi, cKDTree
 
-from .errors import SurveillanceError
-from .regions import REGION_COLUMNS, UNIT_COLUMNS, Hierarchy, neighbours_from_boundaries
+from ..errors import SurveillanceError
+from ..regions import REGION_COLUMNS, UNIT_COLUMNS, Hierarchy, neighbours_from_boundaries
 
 KM_PER_DEGREE_LAT = 110.574
 KM_PER_DEGREE_LON_AT_EQUATOR = 111.320

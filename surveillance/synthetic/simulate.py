@@ -37,11 +37,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from .codes import ALL_AGES, OBSERVATION_COLUMNS, SYNDROMES
-from .errors import SurveillanceError
-from .simulate_calendar import FLU, SEASONS, visit_volume
-from .simulate_geography import SCALES, Geography, build_geography
-from .simulate_outbreaks import inject_outbreaks, no_outbreaks
+from .. import clock
+from ..codes import ALL_AGES, OBSERVATION_COLUMNS, SYNDROMES
+from ..errors import SurveillanceError
+from .seasons import FLU, SEASONS, visit_volume
+from .geography import SCALES, Geography, build_geography
+from .outbreaks import inject_outbreaks, no_outbreaks
 
 __all__ = ["Geography", "Simulation", "DeliveryFile", "SCALES", "build_geography", "simulate",
            "write_demo_files", "default_period", "AGE_BANDS"]
@@ -123,7 +124,7 @@ class DeliveryFile(NamedTuple):
 
 def default_period(years: int = 3, end: date | str | None = None) -> tuple[date, date]:
     """``years`` whole years of days ending on ``end`` (default: yesterday)."""
-    end = pd.Timestamp(end).date() if end is not None else date.today() - timedelta(days=1)
+    end = pd.Timestamp(end).date() if end is not None else clock.today() - timedelta(days=1)
     start = (pd.Timestamp(end) - pd.DateOffset(years=years) + pd.Timedelta(days=1)).date()
     return start, end
 

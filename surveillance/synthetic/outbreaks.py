@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .codes import ALL_AGES, SYNDROMES
-from .regions import haversine_km
-from .simulate_calendar import SEASONS
+from ..codes import ALL_AGES, SYNDROMES
+from ..regions import haversine_km
+from .seasons import SEASONS
 
 OUTBREAK_COLUMNS = ["outbreak_id", "kind", "syndrome", "age_group", "units", "counties", "start", "end",
                     "ongoing", "extra_cases", "relative_risk", "peak_relative_risk"]

@@ -1,0 +1,151 @@
+"""Commands of the alert chain: the cycle, detection and backfills, alerts and their workflow, tuning."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..config import load_config
+from ..errors import SurveillanceError
+from .common import app, describe, open_for_reading, run_with_store, today
+
+
+def _run_once(config: Path, today: Optional[str], digest: bool) -> None:
+    from ..config import check_detectors
+    from ..service.cycle import mark_interrupted_runs, run_cycle
+
+    cfg = load_config(config)
+    check_detectors(cfg)  # a misspelt detector fails before any work is done
+    day = date.fromisoformat(today) if today else today(cfg)
+    results: dict = {}
+
+    def work(store, cfg):
+        mark_interrupted_runs(store)
+        echo = lambda label, outcome: typer.echo(describe(label, outcome))  # noqa: E731
+        typer.echo("ingest: pulling every feed")
+        results.update(run_cycle(store, cfg, day, progress=echo, digest=digest))
+        return results["ingest"]["feeds"]
+
+    run_with_store(config, work)
+    if "detect" in results:
+        typer.echo(f"detect: {results['detect']['message']}")
+    if "notify" in results:
+        typer.echo(f"notify: {results['notify']['message']}")
+
+
+@app.command("run-once")
+def run_once(
+    config: Path = typer.Option(..., help="Config file."),
+    today: Optional[str] = typer.Option(None, help="Run as if today were this day (default: today in the service's time zone)."),
+    digest: bool = typer.Option(False, help="Also queue the daily digest for subscribers who want one."),
+):
+    """One full cycle without the scheduler: ingest, detect, alert, notify, snapshot. For cron and checks."""
+    _run_once(config, today, digest)
+
+
+@app.command()
+def cycle(
+    config: Path = typer.Option(..., help="Config file."),
+    today: Optional[str] = typer.Option(None, help="Run as if today were this day."),
+):
+    """Same as run-once: one full cycle of the service, then exit."""
+    _run_once(config, today, False)
+
+
+@app.command()
+def detect(
+    config: Path = typer.Option(..., help="Config file."),
+    since: Optional[str] = typer.Option(None, help="Re-judge every day from this one (a backfill, with the data as known on each day)."),
+    until: Optional[str] = typer.Option(None, help="Last day to judge (default: the newest day with data)."),
+    today: Optional[str] = typer.Option(None, help="Run as if today were this day."),
+):
+    """Run the detectors (data quality, signals, alert episodes) without ingesting or emailing."""
+    from ..config import check_detectors
+    from ..service.cycle import detect_job
+    from ..store import open_store
+
+    cfg = load_config(config)
+    check_detectors(cfg)
+    day = date.fromisoformat(today) if today else today(cfg)
+    with open_store(cfg.database.path, memory_limit=cfg.database.memory_limit) as store:
+        summary = detect_job(store, cfg, day, since=date.fromisoformat(since) if since else None,
+                             until=date.fromisoformat(until) if until else None,
+                             progress=lambda d, n: typer.echo(f"  {d}: {n} results"))
+    typer.echo(f"detect: {summary['message']}")
+
+
+@app.command()
+def alerts(
+    config: Path = typer.Option(..., help="Config file."),
+    all_: bool = typer.Option(False, "--all", help="Also ended and closed alerts."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """List the alert episodes (read from the snapshot if the service holds the database)."""
+    from ..alerts.store import list_episodes
+
+    with open_for_reading(load_config(config)) as store:
+        rows = list_episodes(store.cursor(), include_ended=all_)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str))
+        return
+    for r in rows:
+        typer.echo(f"{r['episode_id']:>5} {r['notify_severity']:<6} {r['kind']:<12} {r['region']:<10} {r['syndrome']:<11} "
+                   f"{r['opened_on']} .. {r['last_signal_on']} {r['state']}{' (ended ' + str(r['ended_on']) + ')' if r['ended_on'] else ''}")
+    typer.echo(f"{len(rows)} alert(s)")
+
+
+@app.command()
+def alert(
+    episode_id: int = typer.Argument(..., help="Alert (episode) number."),
+    config: Path = typer.Option(..., help="Config file."),
+    to: str = typer.Option(..., "--to", help="New state: verifying, monitoring, investigating or closed."),
+    user: str = typer.Option(..., help="Who makes the change."),
+    note: Optional[str] = typer.Option(None, help="A note for the audit trail."),
+    outcome: Optional[str] = typer.Option(None, help="When closing: confirmed_outbreak, not_an_outbreak or data_artefact."),
+):
+    """Move an alert through the workflow (the change is recorded with user, time and note)."""
+    from ..alerts.workflow import transition
+    from ..store import open_store
+
+    cfg = load_config(config)
+    with open_store(cfg.database.path, memory_limit=cfg.database.memory_limit) as store:
+        event = transition(store, episode_id, to, user=user, note=note, outcome=outcome)
+    typer.echo(f"alert {episode_id}: {event['from_state']} -> {event['to_state']} by {user}")
+
+
+@app.command()
+def tune(
+    config: Path = typer.Option(..., help="Config file."),
+    target_rate: float = typer.Option(12.0, help="Yellow-or-red signals wanted per series-year (12 = one a month)."),
+    since: Optional[str] = typer.Option(None, help="First day of the history (default: a year before --until)."),
+    until: Optional[str] = typer.Option(None, help="Last day of the history (default: the newest judged day)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="CSV with the per-series figures."),
+):
+    """How many signals each configured detector raised per series-year on the store's history, and
+    the severity thresholds that would have raised the target rate."""
+    from datetime import timedelta
+
+    from ..evaluation.workload import workload
+
+    cfg = load_config(config)
+    with open_for_reading(cfg) as store:
+        last = date.fromisoformat(until) if until else store.con.execute(
+            "SELECT max(date) FROM signals WHERE status = 'ok'").fetchone()[0]
+        if last is None:
+            raise SurveillanceError("no judged signals yet; run `surveillance cycle` or backfill with "
+                                    "`surveillance detect --since DAY`")
+        first = date.fromisoformat(since) if since else last - timedelta(days=364)
+        summary, per_series = workload(store.con, cfg, first, last, target_rate)
+    typer.echo(f"history {first} to {last}; target {target_rate:g} yellow-or-red signals per series-year")
+    shown = summary.set_index("detector")
+    typer.echo(shown.to_string(float_format=lambda x: f"{x:.4g}"))
+    typer.echo("\nTo apply, add to each detector's entry in the config:")
+    for row in summary.itertuples():
+        typer.echo(f"  {row.detector}: severity = {{ red = {row.red:.3g}, yellow = {row.yellow:.3g} }}")
+    if output:
+        per_series.to_csv(output, index=False)
+        typer.echo(f"per-series figures: {output}")
