@@ -7,9 +7,13 @@
     ev = evaluate("daily", "switch,regression", target_per_year=12)   # thresholds for 1 alarm/month
     ev.tuned_overall                 # what that alarm rate still detects
 
+    table = backtest_forecasts(weekly_panel, horizons=(1, 2, 3, 4), origins=52)
+    backtest_summary(table)          # WIS of the forecast model and the naive baseline, coverage
+    forecast_skill(table)            # where the model beats the baseline (relative WIS < 1)
+
 ``suites`` builds the simulations (Noufaily et al. 2013 weekly; the demo generator's daily
 series with injected outbreaks), ``metrics`` counts alarms against the truth, ``tuning``
-chooses thresholds for a target alarm rate, ``report`` writes the HTML and CSV files.
+chooses thresholds for a target alarm rate, ``report`` writes the HTML and CSV files, ``forecast`` backtests the short-term forecasts.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .forecast import (backtest_forecasts, backtest_summary, forecast_skill, interval_coverage,
+                       simulated_weekly_panel, weighted_interval_score)
 from .metrics import (alarms_per_year, false_positive_rate, per_series, probability_of_detection, sensitivity,
                       specificity, summarise, timeliness)
 from .report import write_report
@@ -42,7 +48,8 @@ def evaluate_to_report(suite: str, methods: str | Iterable[str], reps: int, seed
             "seconds": time.perf_counter() - began}
 
 
-__all__ = ["SUITES", "Evaluation", "Scenario", "alarms_per_year", "daily_scenarios", "evaluate",
-           "evaluate_to_report", "evidence", "false_positive_rate", "headline", "per_series", "probability_of_detection",
+__all__ = ["SUITES", "Evaluation", "Scenario", "alarms_per_year", "backtest_forecasts", "backtest_summary",
+           "daily_scenarios", "evaluate", "evaluate_to_report", "evidence", "false_positive_rate", "forecast_skill",
+           "headline", "interval_coverage", "per_series", "probability_of_detection", "simulated_weekly_panel",
            "sensitivity", "specificity", "suite_scenarios", "summarise", "threshold_as_alpha", "timeliness",
-           "tune_thresholds", "tuned_alarms", "weekly_scenarios", "write_report"]
+           "tune_thresholds", "tuned_alarms", "weekly_scenarios", "weighted_interval_score", "write_report"]
