@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from epiweeks import Week, Year
 
+from ..detectors.inputs import values
 from ..errors import SurveillanceError
 from ..panel import Panel
 from .mem import MemModel, mem_model
@@ -155,10 +156,9 @@ def season_events(status: SeasonStatus) -> pd.DataFrame:
 
 def weekly_percent(panel: Panel) -> np.ndarray:
     """Percent of all visits, per series and week, of a weekly panel with totals."""
-    if panel.freq != "weekly" or panel.totals is None:
-        raise SurveillanceError("season: rates need a weekly panel with totals (percent of visits)")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(panel.totals > 0, 100.0 * panel.counts / panel.totals, np.nan)
+    if panel.freq != "weekly":
+        raise SurveillanceError(f"season: rates need a weekly panel, got {panel.freq}")
+    return values("season", panel, percent=True)
 
 
 def season_situation(rates: np.ndarray, dates, keys: pd.DataFrame | None = None, *,

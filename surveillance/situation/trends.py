@@ -34,6 +34,7 @@ from scipy.special import expit
 from epiweeks import Week, Year
 from scipy.stats import norm
 
+from ..detectors.inputs import values
 from ..errors import SurveillanceError
 from ..panel import Panel
 
@@ -247,13 +248,12 @@ def week_comparison(weekly: Panel, week=None) -> pd.DataFrame:
     out = weekly.keys.copy()
     out["week"] = monday
     out["iso_week"] = f"{iso.year}-W{iso.week:02d}"
+    percent = values("week comparison", weekly, percent=True) if weekly.totals is not None else None
     for name, when in positions.items():
         j = weekly.dates.get_indexer([when])[0]
         out[f"count_{name}"] = weekly.counts[:, j] if j >= 0 else np.nan
-        total = weekly.totals[:, j] if (j >= 0 and weekly.totals is not None) else np.full(len(out), np.nan)
-        out[f"total_{name}"] = total
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[f"percent_{name}"] = np.where(total > 0, 100.0 * out[f"count_{name}"] / total, np.nan)
+        out[f"total_{name}"] = weekly.totals[:, j] if (j >= 0 and weekly.totals is not None) else np.nan
+        out[f"percent_{name}"] = percent[:, j] if (j >= 0 and percent is not None) else np.nan
     measure = "percent" if weekly.totals is not None else "count"
     with np.errstate(divide="ignore", invalid="ignore"):
         for name, column in (("last", "ratio_last_week"), ("last_year", "ratio_last_year")):
