@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import shapely
 
-from surveillance.codes import PANEL_LEVELS
+from surveillance.vocabulary import PANEL_LEVELS
 from surveillance.regions import Hierarchy
 from surveillance.users import ROLES, User
 

@@ -24,11 +24,12 @@ from flask import Flask
 from surveillance.config import Config
 from surveillance.store import Store
 from surveillance.users import User, record_audit
+from surveillance.vocabulary import LANGUAGES
 
 from . import auth
 from .access import OutOfScope, RegionIndex, Scope
 from .geo import install_geo_route
-from .i18n import LANGUAGES, t
+from .i18n import t
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,9 @@ from flask import Flask, abort, g, redirect, render_template_string, request, se
 
 from surveillance import users
 from surveillance.users import User
+from surveillance.vocabulary import LANGUAGES
 
-from .i18n import LANGUAGES, language, t
+from .i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -258,9 +259,3 @@ def _quote(path: str) -> str:
     from urllib.parse import quote
 
     return quote(path, safe="/")
-
-
-def user_language(user: User | None) -> str:
-    if user is not None:
-        return language(user.language)
-    return language(session.get("lang"))

@@ -1,4 +1,7 @@
-"""The dashboard's words in English and Simplified Chinese, and how dates and weeks are written.
+"""The dashboard's own words in English and Simplified Chinese, and how dates and weeks are written.
+
+The words of codes (syndromes, age groups, severities, workflow states, alert kinds, region
+levels, measures) are the library's, in :mod:`surveillance.vocabulary`, shared with the emails.
 
 Each user's language is stored with the user (``users.language``) and switched from the header.
 Weeks are ISO weeks (Monday to Sunday), as in the store's weekly panels.
@@ -10,8 +13,7 @@ from datetime import date
 
 import pandas as pd
 
-LANGUAGES = {"en": "English", "zh": "中文"}
-DEFAULT = "en"
+from surveillance.vocabulary import language
 
 STRINGS: dict[str, tuple[str, str]] = {
     # shell
@@ -68,7 +70,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "word.completeness": ("completeness", "完整率"),
     "word.date": ("date", "日期"),
     "word.week": ("week", "周"),
-    "word.all_ages": ("all ages", "全部年龄"),
     # trends
     "trends.title": ("Trends", "趋势"),
     "trends.region": ("Region", "地区"),
@@ -76,8 +77,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trends.syndromes": ("Syndromes", "症候群"),
     "trends.ages": ("Age groups (none: all ages)", "年龄组（不选：全部年龄）"),
     "trends.measure": ("Measure", "指标"),
-    "trends.count": ("visits", "就诊人次"),
-    "trends.percent": ("% of all visits", "占总就诊百分比"),
     "trends.freq": ("Period", "时间单位"),
     "trends.daily": ("daily", "每日"),
     "trends.weekly": ("ISO week", "周（ISO）"),
@@ -96,14 +95,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trends.series_title": ("{what}: {measure} per {freq}, {region}", "{region}，{what}：每{freq}{measure}"),
     "trends.season_axis": ("week of the year (ISO)", "年内周次（ISO）"),
     "trends.season_axis_day": ("day of the year", "年内天数"),
-    "level.province": ("provinces", "省"),
-    "level.city": ("cities", "市"),
-    "level.county": ("counties and districts", "县（区）"),
-    "level.facility": ("facilities", "医疗机构"),
-    "level1.province": ("province", "省"),
-    "level1.city": ("city", "市"),
-    "level1.county": ("county", "县（区）"),
-    "level1.facility": ("facility", "医疗机构"),
     # data quality
     "quality.title": ("Data quality", "数据质量"),
     "quality.county": ("County", "县（区）"),
@@ -203,23 +194,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.days": ("days", "天数"),
     "col.recurrence": ("recurrence interval", "重现间隔"),
     "col.rr": ("relative risk", "相对危险度"),
-    "kind.outbreak": ("outbreak", "暴发"),
-    "kind.cluster": ("space-time cluster", "时空聚集"),
-    "kind.data_quality": ("data quality", "数据质量"),
-    "state.new": ("new", "新预警"),
-    "state.verifying": ("verifying", "核实中"),
-    "state.monitoring": ("monitoring", "监测中"),
-    "state.investigating": ("investigating", "调查中"),
-    "state.closed": ("closed", "已关闭"),
-    "outcome.confirmed_outbreak": ("confirmed outbreak", "确认暴发"),
-    "outcome.not_an_outbreak": ("not an outbreak", "非暴发"),
-    "outcome.data_artefact": ("data artefact", "数据问题"),
-    "event.opened": ("opened", "开启"),
-    "event.escalated": ("escalated", "升级"),
-    "event.ended": ("ended", "结束"),
-    "event.transition": ("state changed", "状态变更"),
-    "event.reopened": ("reopened", "重新开启"),
-    "event.note": ("note", "备注"),
     # alert detail
     "alert.title": ("Alert {id}: {syndrome}, {region}", "预警 {id}：{region} {syndrome}"),
     "alert.not_found": ("There is no alert {id} among your regions.", "您的地区中没有预警 {id}。"),
@@ -269,26 +243,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "clusters.signal_days": ("signals on {days}", "信号日期：{days}"),
 }
 
-SYNDROMES = {
-    "fever": ("Fever", "发热"),
-    "ili": ("Influenza-like illness", "流感样病例"),
-    "ari": ("Acute respiratory infection", "急性呼吸道感染"),
-    "diarrhoea": ("Acute diarrhoea", "急性腹泻"),
-    "rash_fever": ("Rash with fever", "发热伴出疹"),
-    "hfmd": ("Hand, foot and mouth disease", "手足口病"),
-}
-
-AGE_GROUPS = {"0-4": ("0-4 years", "0-4岁"), "5-14": ("5-14 years", "5-14岁"), "15-64": ("15-64 years", "15-64岁"),
-              "65+": ("65 years and over", "65岁及以上"), "all": ("all ages", "全部年龄")}
-
-SEVERITIES = {"red": ("red", "红色"), "yellow": ("yellow", "黄色"), "none": ("none", "无")}
-
 WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
             "zh": ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"]}
-
-
-def language(lang: str | None) -> str:
-    return lang if lang in LANGUAGES else DEFAULT
 
 
 def t(key: str, lang: str | None, **values) -> str:
@@ -296,23 +252,6 @@ def t(key: str, lang: str | None, **values) -> str:
     pair = STRINGS.get(key)
     text = key if pair is None else pair[1 if language(lang) == "zh" else 0]
     return text.format(**values) if values else text
-
-
-def _pick(table: dict, code: str, lang: str | None) -> str:
-    pair = table.get(code)
-    return code if pair is None else pair[1 if language(lang) == "zh" else 0]
-
-
-def syndrome_name(code: str, lang: str | None) -> str:
-    return _pick(SYNDROMES, code, lang)
-
-
-def age_name(code: str, lang: str | None) -> str:
-    return _pick(AGE_GROUPS, code, lang)
-
-
-def severity_name(code: str, lang: str | None) -> str:
-    return _pick(SEVERITIES, code, lang)
 
 
 def iso_week(day) -> tuple[int, int]:

@@ -1,17 +1,17 @@
 """Colours and figure defaults shared by the pages.
 
-Severity uses ESSENCE's colours (red alert, yellow warning, none); every coloured mark also
-carries its word, so colour is never the only cue.
+Severity colours and words are the vocabulary's (ESSENCE: red alert, yellow warning, blue none),
+the same as in the emails; every coloured mark also carries its word, so colour is never the
+only cue.
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .i18n import t
+from surveillance.vocabulary import SEVERITIES, severity_colour, severity_ink, severity_label
 
-SEVERITY_COLOURS = {"red": "#d7191c", "yellow": "#f5c400", "none": "#4daf4a"}
-SEVERITY_TEXT = {"red": "#ffffff", "yellow": "#1f2933", "none": "#ffffff"}
+from .i18n import t
 
 INK = "#1f2933"
 MUTED = "#6b7785"
@@ -65,22 +65,24 @@ GRAPH_CONFIG = {"displaylogo": False,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
 
 
+def tint(colour: str, opacity: float) -> str:
+    """``#rrggbb`` as a translucent ``rgba(...)`` (a band's fill in a severity's colour)."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{opacity})"
+
+
 def severity_badge(code: str, lang: str | None, *, badge_id: str | None = None):
     """The severity as a coloured badge with its word (never the colour alone)."""
     from dash import html
 
-    from .i18n import severity_name
-
-    code = code if code in SEVERITY_COLOURS else "none"
+    code = code if code in SEVERITIES else "none"
     extra = {"id": badge_id} if badge_id else {}
-    return html.Span(severity_name(code, lang), className=f"severity severity-{code}", **extra,
-                     style={"background": SEVERITY_COLOURS[code], "color": SEVERITY_TEXT[code]})
+    return html.Span(severity_label(code, lang), className=f"severity severity-{code}", **extra,
+                     style={"background": severity_colour(code), "color": severity_ink(code)})
 
 
 def severity_rules(column: str, lang: str | None) -> list[dict]:
     """DataTable styles colouring ``column`` (which holds the severity's word) in ESSENCE colours."""
-    from .i18n import severity_name
-
-    return [{"if": {"filter_query": f'{{{column}}} = "{severity_name(code, lang)}"', "column_id": column},
-             "backgroundColor": SEVERITY_COLOURS[code], "color": SEVERITY_TEXT[code], "fontWeight": "600"}
+    return [{"if": {"filter_query": f'{{{column}}} = "{severity_label(code, lang)}"', "column_id": column},
+             "backgroundColor": severity_colour(code), "color": severity_ink(code), "fontWeight": "600"}
             for code in ("red", "yellow")]

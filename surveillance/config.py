@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .codes import AGE_GROUPS, SYNDROMES
 from .errors import ConfigError
+from .vocabulary import AGE_GROUPS, SYNDROMES, Language, severity_rank
 
 
 def _repeated(names: list[str]) -> list[str]:
@@ -135,7 +135,6 @@ class ScheduleConfig(Settings):
 
 # --- detection, alerts, data quality, email --------------------------------------------
 
-SEVERITIES = ("none", "yellow", "red")  # ESSENCE colours, in rising order
 SPATIAL_DETECTORS = ("spacetime_permutation", "spacetime_poisson")  # space-time scans, beside the temporal ones
 
 
@@ -263,14 +262,14 @@ class Subscription(Settings):
     region: str | None = None  # a region code: its whole subtree; None: everywhere
     syndromes: list[str] | None = None  # None: every syndrome
     min_severity: Literal["yellow", "red"] = "yellow"
-    language: Literal["en", "zh"] = "en"
+    language: Language = "en"
     outbreaks: bool = True  # outbreak and cluster alerts
     data_quality: bool = False  # data-quality alerts (feed outages), for administrators
     digest: bool = False  # also a daily digest of the open alerts
 
     @property
     def min_rank(self) -> int:
-        return SEVERITIES.index(self.min_severity)
+        return severity_rank(self.min_severity)
 
 
 class Config(Settings):

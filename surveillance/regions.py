@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .codes import PANEL_LEVELS, REGION_LEVELS
 from .errors import SurveillanceError, UnknownName
+from .vocabulary import PANEL_LEVELS, REGION_LEVELS
 
 REGION_COLUMNS = ["code", "name", "level", "parent", "population", "lat", "lon", "boundary_geojson"]
 UNIT_COLUMNS = ["code", "name", "county", "kind", "lat", "lon"]

@@ -25,9 +25,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import SurveillanceError, UnknownName
 from .store import Store
+from .vocabulary import LANGUAGES
 
 ROLES = ("viewer", "epidemiologist", "admin")
-LANGUAGES = ("en", "zh")
 MIN_PASSWORD_LENGTH = 8
 NAME_PATTERN = re.compile(r"^[\w.@-]{1,64}$")
 DEFAULT_ADMIN = "admin"

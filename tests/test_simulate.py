@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from surveillance import clock
-from surveillance.codes import SYNDROMES
+from surveillance.vocabulary import SYNDROMES
 from surveillance.errors import SurveillanceError
 from surveillance.regions import Hierarchy
 from surveillance.synthetic.simulate import build_geography, default_period, simulate, write_demo_files

@@ -23,12 +23,13 @@ from dash.exceptions import PreventUpdate
 
 from surveillance.alerts.workflow import OUTCOMES, WorkflowError, add_note, allowed, transition
 from surveillance.users import record_audit
+from surveillance.vocabulary import (AGE_GROUPS, age_label, event_label, kind_label, measure_label, outcome_label,
+                                     severity_colour, severity_label, severity_rank, state_label, topic_label)
 
 from .. import data
 from ..access import OutOfScope
-from ..i18n import AGE_GROUPS, age_name, date_label, number, percent, severity_name, syndrome_name, t
-from ..theme import (ACCENT, GRAPH_CONFIG, MUTED, SEVERITY_COLOURS, base_layout, empty_figure, severity_badge,
-                     severity_rules)
+from ..i18n import date_label, number, percent, t
+from ..theme import ACCENT, GRAPH_CONFIG, MUTED, base_layout, empty_figure, severity_badge, severity_rules, tint
 from .quality import _table
 
 NAME = "alert"
@@ -62,9 +63,9 @@ def layout(ctx, scope, lang, query, multi):
         return _not_found(ctx, scope, lang, episode_id)
     signals = data.alert_signals(cur, detail)
     kind = detail["kind"]
-    name = syndrome_name(detail["syndrome"], lang) if kind != "data_quality" else detail["syndrome"]
+    name = topic_label(detail["syndrome"], lang)
     region = ctx.regions.label(detail["region"])
-    summary = t("alert.summary", lang, kind=t("kind." + kind, lang), age=age_name(detail["age_group"], lang),
+    summary = t("alert.summary", lang, kind=kind_label(kind, lang), age=age_label(detail["age_group"], lang),
                 opened=date_label(detail["opened_on"], lang), last=date_label(detail["last_signal_on"], lang))
     ended = (f" · {t('alerts.ended', lang)} {date_label(detail['ended_on'], lang)}" if detail["ended_on"] is not None
              else f" · {t('alerts.running', lang)}")
@@ -124,10 +125,9 @@ def _series(ctx, scope, detail, signals, lang):
     measure = "count" if "count" in measures or not measures else sorted(measures)[0]
     if measure == "percent":
         values = 100 * daily["count"] / daily["total"].where(daily["total"] > 0)
-        axis = t("trends.percent", lang)
     else:
         values = daily["count"]
-        axis = t("trends.count", lang)
+    axis = measure_label(measure, lang)
     hover_day = "%{x|%Y-%m-%d %a}" if lang == "zh" else "%{x|%a %d %b %Y}"
     digits = ".2f" if measure == "percent" else ",.0f"
     fig = go.Figure()
@@ -141,7 +141,7 @@ def _series(ctx, scope, detail, signals, lang):
                                      hovertemplate=f"{hover_day}: %{{y:{digits}}}<extra></extra>"))
             if part["upperbound"].notna().any():
                 fig.add_trace(go.Scatter(x=part["date"], y=part["upperbound"], mode="lines", fill="tonexty",
-                                         fillcolor="rgba(245,196,0,0.18)", line=dict(color=SEVERITY_COLOURS["yellow"], width=1),
+                                         fillcolor=tint(severity_colour("yellow"), 0.18), line=dict(color=severity_colour("yellow"), width=1),
                                          name=f"{t('alert.threshold', lang)} ({detector})",
                                          hovertemplate=f"{hover_day}: %{{y:{digits}}}<extra></extra>"))
     fig.add_trace(go.Scatter(x=values.index, y=values.to_numpy(), mode="lines+markers", name=t("word.observed", lang),
@@ -150,27 +150,26 @@ def _series(ctx, scope, detail, signals, lang):
     evidence = pd.DataFrame(detail["evidence"])
     if len(evidence):
         evidence["date"] = pd.to_datetime(evidence["date"])
-        rank = {"none": 0, "yellow": 1, "red": 2}
-        worst = evidence.assign(r=evidence["severity"].map(rank)).sort_values("r").groupby("date").last()
+        worst = evidence.assign(r=evidence["severity"].map(severity_rank)).sort_values("r").groupby("date").last()
         for severity in ("yellow", "red"):
             days = worst[worst["severity"] == severity].index
             if not len(days):
                 continue
             y = values.reindex(days)
             fig.add_trace(go.Scatter(
-                x=days, y=y.to_numpy(), mode="markers+text", text=[severity_name(severity, lang)] * len(days),
+                x=days, y=y.to_numpy(), mode="markers+text", text=[severity_label(severity, lang)] * len(days),
                 textposition="top center", textfont=dict(size=11, color="#1f2933"),
-                name=f"{t('alert.signal', lang)}: {severity_name(severity, lang)}",
-                marker=dict(size=13, color=SEVERITY_COLOURS[severity], symbol="diamond",
+                name=f"{t('alert.signal', lang)}: {severity_label(severity, lang)}",
+                marker=dict(size=13, color=severity_colour(severity), symbol="diamond",
                             line=dict(color="#1f2933", width=1)),
-                hovertemplate=f"{hover_day}: %{{y:{digits}}} ({severity_name(severity, lang)})<extra></extra>"))
+                hovertemplate=f"{hover_day}: %{{y:{digits}}} ({severity_label(severity, lang)})<extra></extra>"))
     if detail["kind"] == "cluster" and len(signals):
         newest = signals.sort_values("date").iloc[-1]
         days = int(newest["period_days"] or 1)
         fig.add_vrect(x0=newest["date"] - pd.Timedelta(days=days - 0.5), x1=newest["date"] + pd.Timedelta(hours=12),
-                      fillcolor=SEVERITY_COLOURS["yellow"], opacity=0.12, line_width=0)
+                      fillcolor=severity_colour("yellow"), opacity=0.12, line_width=0)
     fig.add_vrect(x0=opened - pd.Timedelta(hours=12), x1=pd.Timestamp(detail["last_signal_on"]) + pd.Timedelta(hours=12),
-                  fillcolor=SEVERITY_COLOURS["red"], opacity=0.06, line_width=0)
+                  fillcolor=severity_colour("red"), opacity=0.06, line_width=0)
     fig.update_layout(**base_layout(height=380, hovermode="closest"))
     fig.update_yaxes(title_text=axis)
     fig.update_xaxes(tickformat="%m-%d" if lang == "zh" else None)
@@ -195,11 +194,11 @@ def _evidence(ctx, detail, signals, lang):
         "expected": [number(v, digits=digits(m, 0.5)) for v, m in zip(frame["expected"], frame["measure"])],
         "upperbound": [number(v, digits=digits(m, 0.5)) for v, m in zip(frame["upperbound"], frame["measure"])],
         "pvalue": ["–" if v is None or v != v else f"{v:.3g}" for v in frame["pvalue"]],
-        "severity": [severity_name(s, lang) for s in frame["severity"]],
+        "severity": [severity_label(s, lang) for s in frame["severity"]],
         "completeness": [percent(v, 0) + (f" ({t('alerts.incomplete', lang)})" if inc else "")
                          for v, inc in zip(frame["completeness"], frame["incomplete"])],
         "as_of": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in frame["as_of"]],
-        "detail": [("" if d is None else str(d)) + ("" if m == "count" else f" [{t('trends.percent', lang)}]")
+        "detail": [("" if d is None else str(d)) + ("" if m == "count" else f" [{measure_label(m, lang)}]")
                    for d, m in zip(frame["detail"], frame["measure"])],
     })
     return _table("alert-evidence", table,
@@ -250,7 +249,7 @@ def _ages(cur, scope, detail, days, lang):
     share = total / total.sum() if total.sum() else total * float("nan")
     head = html.Tr([html.Th(t("col.age_group", lang))] + [html.Th(_day_head(d, lang), className="num") for d in days]
                    + [html.Th(t("col.total_7", lang), className="num"), html.Th(t("col.share", lang), className="num")])
-    body = [html.Tr([html.Td(age_name(a, lang))] + [html.Td(number(table.loc[a, d]), className="num") for d in days]
+    body = [html.Tr([html.Td(age_label(a, lang))] + [html.Td(number(table.loc[a, d]), className="num") for d in days]
                     + [html.Td(number(total[a]), className="num"), html.Td(percent(share[a], 0), className="num")])
             for a in table.index]
     return html.Div(className="table-scroll", children=html.Table(
@@ -285,17 +284,17 @@ def _neighbours(ctx, cur, scope, detail, days, lang):
 
 def _workflow(ctx, scope, detail, lang):
     state = detail["state"]
-    line = [t("alert.state_now", lang, state=""), html.Span(t("state." + state, lang), className="state-badge",
+    line = [t("alert.state_now", lang, state=""), html.Span(state_label(state, lang), className="state-badge",
                                                              id="alert-state")]
     if detail.get("outcome"):
-        line += [" · ", html.Span(t("alert.outcome_now", lang, outcome=t("outcome." + detail["outcome"], lang)),
+        line += [" · ", html.Span(t("alert.outcome_now", lang, outcome=outcome_label(detail["outcome"], lang)),
                                   id="alert-outcome-now")]
     children = [html.P(line)]
     if scope.user.can("epidemiologist"):
         outcomes = [o for o in OUTCOMES if not (state == "new" and o == "confirmed_outbreak")]
         buttons = []
         for to in allowed(state):
-            label = (t("action.reopen", lang, state=t("state." + to, lang)) if state == "closed"
+            label = (t("action.reopen", lang, state=state_label(to, lang)) if state == "closed"
                      else t("action." + to, lang))
             buttons.append(html.Button(label, id={"type": "alert-action", "to": to}, n_clicks=0,
                                        className="primary" if to != "closed" else ""))
@@ -304,7 +303,7 @@ def _workflow(ctx, scope, detail, lang):
             html.Label([t("alert.note", lang), dcc.Textarea(id="alert-note", value="", maxLength=2000)]),
             html.Fieldset([html.Legend(t("alert.outcome", lang)), dcc.RadioItems(
                 id="alert-outcome", value=None,
-                options=[{"label": t("outcome." + o, lang), "value": o} for o in outcomes])],
+                options=[{"label": outcome_label(o, lang), "value": o} for o in outcomes])],
                 hidden=state == "closed"),
         ]))
         children.append(html.Div(buttons, className="alert-actions", id="alert-actions"))
@@ -320,13 +319,13 @@ def _history(detail, lang):
     for e in reversed(detail["events"]):
         change = ""
         if e.get("from_state") or e.get("to_state"):
-            change = f"{t('state.' + e['from_state'], lang) if e.get('from_state') else ''} → " \
-                     f"{t('state.' + e['to_state'], lang) if e.get('to_state') else ''}"
+            change = f"{state_label(e['from_state'], lang) if e.get('from_state') else ''} → " \
+                     f"{state_label(e['to_state'], lang) if e.get('to_state') else ''}"
         at = pd.Timestamp(e["at_time"]).strftime("%Y-%m-%d %H:%M")
         day = f" ({pd.Timestamp(e['day']).strftime('%Y-%m-%d')})" if e.get("day") is not None else ""
         rows.append(html.Tr(className=f"event event-{e['action']}", children=[
             html.Td(at + day), html.Td(e["user_name"], className="event-user"),
-            html.Td(t("event." + e["action"], lang)), html.Td(change, className="event-change"),
+            html.Td(event_label(e["action"], lang)), html.Td(change, className="event-change"),
             html.Td(severity_badge(e["severity"], lang) if e.get("severity") else ""),
             html.Td(e.get("note") or "", className="event-note"),
         ]))
@@ -368,7 +367,7 @@ def register(ctx):
                                    outcome=(outcome or None) if to == "closed" else None)
                 record_audit(ctx.store, user, "alert_" + event["action"], f"alert {episode_id}",
                              f"{event['from_state']} -> {event['to_state']}" + (f"; {event['note']}" if event["note"] else ""))
-                message = t("alert.done", lang, state=t("state." + to, lang))
+                message = t("alert.done", lang, state=state_label(to, lang))
         except WorkflowError as exc:
             record_audit(ctx.store, user, "alert_refused", f"alert {episode_id}", str(exc))
             return no_update, html.Span(str(exc), className="error", id="alert-error")

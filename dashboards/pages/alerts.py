@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from dash import Input, Output, dash_table, dcc, html
 
+from surveillance.vocabulary import (KINDS, STATES, age_label, kind_label, outcome_label, severity_label,
+                                     state_label, syndrome_label, topic_label)
+
 from .. import data
-from ..i18n import age_name, severity_name, syndrome_name, t
+from ..i18n import t
 from ..theme import FONT, severity_rules
 
 NAME = "alerts"
@@ -16,9 +19,7 @@ TITLE = "nav.alerts"
 ROLE = "viewer"
 NAV = True
 
-SEVERITIES = ["red", "yellow"]
-STATES = ["new", "verifying", "monitoring", "investigating", "closed"]
-KINDS = ["outbreak", "cluster", "data_quality"]
+SEVERITIES = ["red", "yellow"]  # an alert is never "none"
 
 
 def layout(ctx, scope, lang, query, multi):
@@ -28,16 +29,16 @@ def layout(ctx, scope, lang, query, multi):
         html.Div(className="controls controls-wrap", children=[
             html.Label([t("alerts.severity", lang), dcc.Dropdown(
                 id="alerts-severity", multi=True, value=[s for s in multi.get("severity", []) if s in SEVERITIES],
-                options=[{"label": severity_name(s, lang), "value": s} for s in SEVERITIES])]),
+                options=[{"label": severity_label(s, lang), "value": s} for s in SEVERITIES])]),
             html.Label([t("alerts.state", lang), dcc.Dropdown(
                 id="alerts-state", multi=True, value=states,
-                options=[{"label": t("state." + s, lang), "value": s} for s in STATES])]),
+                options=[{"label": state_label(s, lang), "value": s} for s in STATES])]),
             html.Label([t("alerts.syndrome", lang), dcc.Dropdown(
                 id="alerts-syndrome", multi=True, value=[s for s in multi.get("syndrome", []) if s in ctx.config.syndromes],
-                options=[{"label": syndrome_name(s, lang), "value": s} for s in ctx.config.syndromes])]),
+                options=[{"label": syndrome_label(s, lang), "value": s} for s in ctx.config.syndromes])]),
             html.Label([t("alerts.kind", lang), dcc.Dropdown(
                 id="alerts-kind", multi=True, value=[k for k in multi.get("kind", []) if k in KINDS],
-                options=[{"label": t("kind." + k, lang), "value": k} for k in KINDS])]),
+                options=[{"label": kind_label(k, lang), "value": k} for k in KINDS])]),
             dcc.Checklist(id="alerts-ended", value=["1"] if query.get("all") == "1" else [], inline=True,
                           options=[{"label": t("alerts.include_ended", lang), "value": "1"}]),
         ]),
@@ -52,17 +53,16 @@ def rows(ctx, frame, lang) -> list[dict]:
         return frame[column].map({v: name(v) for v in frame[column].unique()})
 
     ids = frame["episode_id"].astype(int)
-    outcome = each("outcome", lambda o: f" ({t('outcome.' + o, lang)})" if isinstance(o, str) and o else "")
-    dq = frame["kind"] == "data_quality"
+    outcome = each("outcome", lambda o: f" ({outcome_label(o, lang)})" if isinstance(o, str) and o else "")
     columns = {
         "alert": "[#" + ids.astype(str) + "](" + ctx.url("/alerts/") + ids.astype(str) + ")",
         "episode_id": ids,
-        "severity": each("severity", lambda s: severity_name(s, lang)),
-        "state": each("state", lambda s: t("state." + s, lang)) + outcome,
-        "kind": each("kind", lambda k: t("kind." + k, lang)),
+        "severity": each("severity", lambda s: severity_label(s, lang)),
+        "state": each("state", lambda s: state_label(s, lang)) + outcome,
+        "kind": each("kind", lambda k: kind_label(k, lang)),
         "region": each("region", ctx.regions.label),
-        "syndrome": frame["syndrome"].where(dq, each("syndrome", lambda s: syndrome_name(s, lang))),
-        "age_group": each("age_group", lambda a: age_name(a, lang)),
+        "syndrome": each("syndrome", lambda s: topic_label(s, lang)),
+        "age_group": each("age_group", lambda a: age_label(a, lang)),
         "opened": frame["opened_on"].dt.strftime("%Y-%m-%d"),
         "last_signal": frame["last_signal_on"].dt.strftime("%Y-%m-%d"),
         "ended": frame["ended_on"].dt.strftime("%Y-%m-%d").fillna(""),

@@ -10,10 +10,12 @@ from datetime import timedelta
 import pandas as pd
 from dash import Input, Output, dcc, html
 
+from surveillance.vocabulary import severity_colour, severity_label, state_label, syndrome_label
+
 from .. import data
 from ..geo import county_shapes_url
-from ..i18n import date_label, number, severity_name, syndrome_name, t
-from ..theme import FONT, GRAPH_CONFIG, INK, SEVERITY_COLOURS, empty_figure, severity_badge
+from ..i18n import date_label, number, t
+from ..theme import FONT, GRAPH_CONFIG, INK, empty_figure, severity_badge
 
 NAME = "clusters"
 PATH = "/clusters"
@@ -111,7 +113,7 @@ def _list(ctx, table: pd.DataFrame, lang):
         body.append(html.Tr(className="cluster-row", children=[
             html.Td(dcc.Link(f"#{r.episode_id}", href=ctx.url(f"/alerts/{r.episode_id}"))),
             html.Td(severity_badge(r.severity, lang)),
-            html.Td(syndrome_name(r.syndrome, lang)),
+            html.Td(syndrome_label(r.syndrome, lang)),
             html.Td(ctx.regions.name(r.region)),
             html.Td(", ".join(ctx.regions.name(c) for c in r.regions)),
             html.Td([t("clusters.window1" if r.days == 1 else "clusters.window", lang, n=r.days, window=window), html.Br(),
@@ -120,7 +122,7 @@ def _list(ctx, table: pd.DataFrame, lang):
             html.Td(number(r.expected, digits=1), className="num"),
             html.Td("–" if r.rr != r.rr else f"{r.rr:.2f}", className="num"),
             html.Td(_recurrence(r.recurrence, lang)),
-            html.Td(t("state." + r.state, lang)),
+            html.Td(state_label(r.state, lang)),
         ]))
     return html.Div(className="table-scroll", children=html.Table(
         className="table", id="clusters-table", children=[html.Thead(head), html.Tbody(body)]))
@@ -143,8 +145,8 @@ def _map(ctx, scope, table: pd.DataFrame, lang) -> dict:
         inside = [c for c in r.regions if c in on_map]
         if not inside:
             continue
-        colour = SEVERITY_COLOURS.get(r.severity, SEVERITY_COLOURS["none"])
-        label = f"#{r.episode_id} {syndrome_name(r.syndrome, lang)} ({severity_name(r.severity, lang)})"
+        colour = severity_colour(r.severity)
+        label = f"#{r.episode_id} {syndrome_label(r.syndrome, lang)} ({severity_label(r.severity, lang)})"
         traces.append({"type": "choropleth", "geojson": geojson, "locations": inside, "z": [1] * len(inside),
                        "colorscale": [[0, colour], [1, colour]], "showscale": False, "name": label,
                        "text": [f"{ctx.regions.name(c)}<br>{label}" for c in inside],

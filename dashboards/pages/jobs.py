@@ -9,9 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
+from surveillance.vocabulary import severity_colour
+
 from .. import data
 from ..i18n import t
-from ..theme import GRAPH_CONFIG, SERIES, SEVERITY_COLOURS, base_layout, empty_figure
+from ..theme import GRAPH_CONFIG, SERIES, base_layout, empty_figure
 from .quality import _table
 
 NAME = "jobs"
@@ -86,7 +88,7 @@ def _durations(runs: pd.DataFrame, lang) -> go.Figure:
             x=part["started_at"], y=part["seconds"], name=job, mode="markers+lines",
             line=dict(color=SERIES[i % len(SERIES)], width=1),
             marker=dict(size=[11 if f else 7 for f in failed], symbol=["x" if f else "circle" for f in failed],
-                        color=[SEVERITY_COLOURS["red"] if f else SERIES[i % len(SERIES)] for f in failed]),
+                        color=[severity_colour("red") if f else SERIES[i % len(SERIES)] for f in failed]),
             customdata=part[["status", "message"]].fillna("").to_numpy(),
             hovertemplate="%{x|%Y-%m-%d %H:%M}: %{y:.1f} s, %{customdata[0]} %{customdata[1]}<extra>" + job + "</extra>"))
     fig.update_layout(**base_layout(height=300, hovermode="closest"))

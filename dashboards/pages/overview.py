@@ -16,10 +16,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html
 
+from surveillance.vocabulary import severity_colour, state_label, syndrome_label, topic_label
+
 from .. import data
 from ..geo import county_shapes_url
-from ..i18n import date_label, number, percent, syndrome_name, t
-from ..theme import (ACCENT, FONT, GRAPH_CONFIG, INK, MUTED, RATIO_MAX, RATIO_SCALE, SEVERITY_COLOURS,
+from ..i18n import date_label, number, percent, t
+from ..theme import (ACCENT, FONT, GRAPH_CONFIG, INK, MUTED, RATIO_MAX, RATIO_SCALE,
                      base_layout, empty_figure, severity_badge)
 
 NAME = "overview"
@@ -47,7 +49,7 @@ def layout(ctx, scope, lang, query, multi):
                     display_format="YYYY-MM-DD", first_day_of_week=1, clearable=False)]),
                 html.Label([t("overview.syndrome", lang), dcc.Dropdown(
                     id="overview-syndrome", value=syndrome, clearable=False, searchable=False,
-                    options=[{"label": syndrome_name(s, lang), "value": s} for s in syndromes])]),
+                    options=[{"label": syndrome_label(s, lang), "value": s} for s in syndromes])]),
             ]),
         ]),
         html.Div(id="overview-day-label", className="day-label"),
@@ -89,9 +91,9 @@ def _alerts_card(ctx, scope, lang):
     for r in active.head(NEWEST_ALERTS).itertuples():
         items.append(html.Li([
             severity_badge(r.severity, lang),
-            dcc.Link(f"#{r.episode_id} {syndrome_name(r.syndrome, lang) if r.kind != 'data_quality' else r.syndrome}, "
+            dcc.Link(f"#{r.episode_id} {topic_label(r.syndrome, lang)}, "
                      f"{ctx.regions.name(r.region)}", href=ctx.url(f"/alerts/{r.episode_id}")),
-            html.Span(f"{t('state.' + r.state, lang)} · {date_label(r.last_signal_on, lang, weekday=False)}",
+            html.Span(f"{state_label(r.state, lang)} · {date_label(r.last_signal_on, lang, weekday=False)}",
                       className="muted"),
         ]))
     newest = (html.Ul(items, className="alert-list", id="overview-alerts-list") if items
@@ -148,7 +150,7 @@ def register(ctx):
                 return _empty(lang)
             day = latest
         day = pd.Timestamp(day).normalize()
-        name = syndrome_name(syndrome, lang)
+        name = syndrome_label(syndrome, lang)
 
         # The three reads are independent scans; DuckDB runs them side by side on their own cursors.
         with ThreadPoolExecutor(max_workers=3) as pool:
@@ -282,7 +284,7 @@ def _recent(daily: pd.DataFrame, day, lang) -> go.Figure:
                              line=dict(color=MUTED, dash="dash", width=1.5), hovertemplate="%{y:,.0f}"))
     fig.add_trace(go.Scatter(x=shown["date"], y=shown["count"], name=t("word.observed", lang), mode="lines+markers",
                              line=dict(color=ACCENT, width=2), marker=dict(size=5), hovertemplate="%{y:,.0f}"))
-    fig.add_vline(x=pd.Timestamp(day), line_color=SEVERITY_COLOURS["yellow"], line_width=2, opacity=0.7)
+    fig.add_vline(x=pd.Timestamp(day), line_color=severity_colour("yellow"), line_width=2, opacity=0.7)
     fig.update_layout(**base_layout(height=280))
     fig.update_xaxes(hoverformat=date_format, tickformat="%m-%d" if lang == "zh" else None)
     return fig

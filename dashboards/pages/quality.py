@@ -10,9 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dash_table, dcc, html
 
+from surveillance.vocabulary import syndrome_label
+
 from .. import data
 from ..access import OutOfScope
-from ..i18n import date_label, syndrome_name, t, week_span
+from ..i18n import date_label, t, week_span
 from ..theme import FONT, GRAPH_CONFIG, QUALITY_COLOURS, base_layout, empty_figure
 
 NAME = "quality"
@@ -171,7 +173,7 @@ def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=z, x=dates, y=labels, zmin=-0.5, zmax=n - 0.5, colorscale=scale, showscale=False, xgap=1, ygap=1,
         customdata=custom,
-        hovertemplate=f"%{{y}}<br>%{{customdata[1]}}: %{{customdata[0]}}<br>{syndrome_name('fever', lang)}: "
+        hovertemplate=f"%{{y}}<br>%{{customdata[1]}}: %{{customdata[0]}}<br>{syndrome_label('fever', lang)}: "
                       "%{customdata[2]}<extra></extra>"))
     fig.update_layout(**base_layout(height=max(220, 22 * len(codes) + 90), hovermode="closest",
                                     margin=dict(l=8, r=16, t=8, b=48)))

@@ -16,9 +16,11 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from surveillance.vocabulary import age_label, level_label, measure_label, syndrome_label
+
 from .. import data
 from ..access import OutOfScope, drill_level
-from ..i18n import age_name, date_label, syndrome_name, t, week_span
+from ..i18n import date_label, t, week_span
 from ..theme import ACCENT, GRAPH_CONFIG, SERIES, base_layout, empty_figure
 
 NAME = "trends"
@@ -77,7 +79,7 @@ def layout(ctx, scope, lang, query, multi):
     children = [c for c in index.children(region) if scope.allows(c)]
     level = index.level(region) if region else None
     title = index.label(region) if region else t("scope.all", lang)
-    subtitle = t("level1." + level, lang) if level else ""
+    subtitle = level_label(level, lang) if level else ""
     return html.Div(className="page page-trends", children=[
         html.Nav(breadcrumb, className="breadcrumb", id="trends-breadcrumb"),
         html.Div(className="page-head", children=[
@@ -90,14 +92,13 @@ def layout(ctx, scope, lang, query, multi):
         html.Div(className="controls controls-wrap", children=[
             html.Label(className="wide", children=[t("trends.syndromes", lang), dcc.Dropdown(
                 id="trends-syndromes", multi=True, value=state["syndromes"], clearable=False,
-                options=[{"label": syndrome_name(s, lang), "value": s} for s in ctx.config.syndromes])]),
+                options=[{"label": syndrome_label(s, lang), "value": s} for s in ctx.config.syndromes])]),
             html.Fieldset([html.Legend(t("trends.ages", lang)), dcc.Checklist(
                 id="trends-ages", value=state["ages"], inline=True,
-                options=[{"label": age_name(a, lang), "value": a} for a in _ages(ctx)])]),
+                options=[{"label": age_label(a, lang), "value": a} for a in _ages(ctx)])]),
             html.Fieldset([html.Legend(t("trends.measure", lang)), dcc.RadioItems(
                 id="trends-measure", value=state["measure"], inline=True,
-                options=[{"label": t("trends.count", lang), "value": "count"},
-                         {"label": t("trends.percent", lang), "value": "percent"}])]),
+                options=[{"label": measure_label(m, lang), "value": m} for m in ("count", "percent")])]),
             html.Fieldset([html.Legend(t("trends.freq", lang)), dcc.RadioItems(
                 id="trends-freq", value=state["freq"], inline=True,
                 options=[{"label": t("trends.daily", lang), "value": "daily"},
@@ -149,9 +150,9 @@ def _values(frame: pd.DataFrame, measure: str) -> pd.Series:
 def _series_name(syndrome, age, lang, n_syndromes, n_ages) -> str:
     parts = []
     if n_syndromes > 1 or n_ages <= 1:
-        parts.append(syndrome_name(syndrome, lang))
+        parts.append(syndrome_label(syndrome, lang))
     if age != "all":
-        parts.append(age_name(age, lang))
+        parts.append(age_label(age, lang))
     return " · ".join(parts)
 
 
@@ -186,10 +187,10 @@ def register(ctx):
             frame = frame.assign(days=1)
         frame["value"] = _values(frame, measure)
         window = {"0": 0, "7": 2 if weekly else 7, "28": 4 if weekly else 28}.get(smooth, 0)
-        measure_word = t("trends.percent" if measure == "percent" else "trends.count", lang)
+        measure_word = measure_label(measure, lang)
         freq_word = t("word.week" if weekly else "word.date", lang) if lang == "zh" else ("week" if weekly else "day")
         name = ctx.regions.label(region) if region else t("scope.all", lang)
-        what = ", ".join(syndrome_name(s, lang) for s in syndromes)
+        what = ", ".join(syndrome_label(s, lang) for s in syndromes)
         title = t("trends.series_title", lang, what=what, measure=measure_word, freq=freq_word, region=name)
         if yoy:
             return _overlay(frame, syndromes[0], (ages or ["all"])[0], weekly, window, title, measure, lang)
@@ -212,7 +213,7 @@ def register(ctx):
         if last is None or level is None:
             return "", empty_figure(lang)
         table = data.children_totals(cur, scope, code, syndromes[0], last).head(MAX_CHILD_BARS)
-        title = t("trends.children", lang, level=t("level." + level, lang),
+        title = t("trends.children", lang, level=level_label(level, lang, plural=True),
                   region=ctx.regions.name(code) if code else t("scope.all", lang))
         if table.empty:
             return title, empty_figure(lang)
@@ -220,11 +221,11 @@ def register(ctx):
         labels = [ctx.regions.label(c) for c in table["region"]]
         fig = go.Figure(go.Bar(
             x=table["count"], y=labels, orientation="h", customdata=table["region"], marker_color=ACCENT,
-            hovertemplate="%{y}: %{x:,.0f}<extra></extra>", name=syndrome_name(syndromes[0], lang)))
+            hovertemplate="%{y}: %{x:,.0f}<extra></extra>", name=syndrome_label(syndromes[0], lang)))
         fig.update_layout(**base_layout(height=max(160, 26 * len(table) + 60), hovermode="closest",
                                         margin=dict(l=8, r=16, t=8, b=32)))
         fig.update_yaxes(automargin=True)
-        subtitle = f"{syndrome_name(syndromes[0], lang)}, {date_label(last - timedelta(days=6), lang, weekday=False)} – {date_label(last, lang, weekday=False)}"
+        subtitle = f"{syndrome_label(syndromes[0], lang)}, {date_label(last - timedelta(days=6), lang, weekday=False)} – {date_label(last, lang, weekday=False)}"
         return f"{title} · {subtitle}", fig
 
     @ctx.callback(
@@ -286,7 +287,7 @@ def _lines(frame, syndromes, ages, weekly, window, title, measure, lang) -> go.F
     fig.update_layout(**base_layout(height=440, title=dict(text=title, x=0, font=dict(size=15)),
                                     hovermode="closest", margin=dict(l=56, r=16, t=70, b=40)))
     fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "zh" else None)
-    fig.update_yaxes(title_text=t("trends.percent" if measure == "percent" else "trends.count", lang))
+    fig.update_yaxes(title_text=measure_label(measure, lang))
     return fig
 
 
@@ -316,5 +317,5 @@ def _overlay(frame, syndrome, age, weekly, window, title, measure, lang) -> go.F
                                     title=dict(text=title, x=0, font=dict(size=15))))
     fig.update_xaxes(title_text=t("trends.season_axis" if weekly else "trends.season_axis_day", lang),
                      range=[1, 53] if weekly else [1, 366])
-    fig.update_yaxes(title_text=t("trends.percent" if measure == "percent" else "trends.count", lang))
+    fig.update_yaxes(title_text=measure_label(measure, lang))
     return fig

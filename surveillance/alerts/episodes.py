@@ -33,7 +33,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .signals import cap_incomplete, rank
+from ..vocabulary import severity_rank as rank
+from .signals import cap_incomplete
 
 EPISODE_COLUMNS = [
     "episode_id", "kind", "level", "region", "regions", "syndrome", "age_group", "detectors", "period_days",

@@ -18,17 +18,13 @@ import json
 import numpy as np
 import pandas as pd
 
-from ..config import SEVERITIES, SeverityConfig
+from ..config import SeverityConfig
 
 SIGNAL_COLUMNS = [
     "detector", "method", "level", "region", "syndrome", "age_group", "date", "period_days", "as_of", "measure",
     "observed", "expected", "upperbound", "score", "pvalue", "status", "severity", "completeness", "incomplete",
     "regions", "detail",
 ]
-
-
-def rank(severity) -> int:
-    return SEVERITIES.index(severity)
 
 
 def severity_from_pvalue(pvalue, thresholds: SeverityConfig, *, above=None, alarm=None) -> np.ndarray:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .. import vocabulary
 from ..errors import SurveillanceError
 
-STATES = ("new", "verifying", "monitoring", "investigating", "closed")
-OUTCOMES = ("confirmed_outbreak", "not_an_outbreak", "data_artefact")
+STATES = tuple(vocabulary.STATES)  # the codes (their words are the vocabulary's)
+OUTCOMES = tuple(vocabulary.OUTCOMES)
 TRANSITIONS = {
     "new": ("verifying", "closed"),
     "verifying": ("monitoring", "investigating", "closed"),

@@ -65,8 +65,8 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from ..codes import ALL_AGES, OBSERVATION_COLUMNS
 from ..errors import FileRejected
+from ..vocabulary import ALL_AGES, OBSERVATION_COLUMNS
 from .batch import RawBatch, as_text, json_type
 
 NUMERATOR = "numerator"

@@ -58,9 +58,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pandas as pd
 import requests
 
-from ..codes import OBSERVATION_COLUMNS
 from ..config import HttpFeed, secret
 from ..errors import FeedError
+from ..vocabulary import OBSERVATION_COLUMNS
 from .batch import RawBatch, json_type, plain_objects
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..codes import AGE_GROUPS, OBSERVATION_COLUMNS, REQUIRED_COLUMNS, SYNDROMES
 from ..errors import FileRejected
 from ..store import Store
 from ..store.write import BatchOutcome, already_ingested, record_failed_batch, save_feed_state, write_batch
+from ..vocabulary import AGE_GROUPS, OBSERVATION_COLUMNS, REQUIRED_COLUMNS, SYNDROMES
 from .batch import RawBatch
 from .files import MALFORMED, read_file
 from .validate import drop_validation_objects, validate
@@ -30,7 +30,7 @@ class IngestContext:
 
     today: date
     syndromes: tuple[str, ...] = tuple(SYNDROMES)
-    age_groups: tuple[str, ...] = AGE_GROUPS
+    age_groups: tuple[str, ...] = tuple(AGE_GROUPS)
     feed: str = "manual"
     columns: dict[str, str] = field(default_factory=dict)  # source name -> canonical name
     syndrome_values: dict[str, str] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from ..codes import REQUIRED_COLUMNS
+from ..vocabulary import REQUIRED_COLUMNS
 from .files import MALFORMED
 
 # Date formats accepted from feeds; a timestamp at midnight is a date too.

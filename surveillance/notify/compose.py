@@ -14,47 +14,38 @@ from email.utils import formatdate, make_msgid
 
 import pandas as pd
 
-from ..codes import SYNDROMES
+from ..vocabulary import (Term, age_label, severity_colour, severity_ink, severity_label, state_label,
+                          topic_label)
 
-SYNDROMES_ZH = {"fever": "发热", "ili": "流感样病例", "ari": "急性呼吸道感染", "diarrhoea": "急性腹泻",
-                "rash_fever": "发热伴皮疹", "hfmd": "手足口病"}
-FINDINGS = {"unit_silent": ("Reporting unit silent", "报告单位停报"), "feed_silent": ("Feed silent", "数据源中断"),
-            "visits_drop": ("Total visits dropped sharply", "总就诊量骤降")}
-SEVERITY_WORDS = {"en": {"red": "RED", "yellow": "YELLOW", "none": "none"},
-                  "zh": {"red": "红色", "yellow": "黄色", "none": "无"}}
-COLOURS = {"red": "#c62828", "yellow": "#f9a825", "none": "#607d8b"}
-
+# The email's own words; codes (syndromes, severities, states...) take theirs from the vocabulary.
 TEXT = {
-    "en": {
-        "alert": "alert", "dq": "Data quality", "opened": "New alert", "escalated": "Alert escalated",
-        "observed": "Observed", "expected": "expected", "threshold": "threshold", "pvalue": "p-value",
-        "detector": "Detector", "completeness": "Data completeness", "region": "Region", "syndrome": "Syndrome",
-        "age": "Age group", "since": "Signal since", "last": "Last signal", "severity": "Severity",
-        "regions": "Regions", "history": "Daily counts, last 4 weeks", "date": "Date", "count": "Count",
-        "link": "Open the alert", "incomplete": "Incomplete data: judged on partial reports; red is not confirmed "
-        "until the data fill in.", "why": "Why", "state": "Workflow state", "footer":
-        "Aggregated counts only; no patient data. You receive this as a subscriber of the surveillance service.",
-        "visits": "visits", "digest": "Daily digest", "open_alerts": "open alerts", "none_open": "No open alerts.",
-    },
-    "zh": {
-        "alert": "预警", "dq": "数据质量", "opened": "新预警", "escalated": "预警升级",
-        "observed": "观察值", "expected": "预期", "threshold": "阈值", "pvalue": "P值",
-        "detector": "探测方法", "completeness": "数据完整率", "region": "地区", "syndrome": "症候群",
-        "age": "年龄组", "since": "信号开始", "last": "最近信号", "severity": "级别",
-        "regions": "涉及地区", "history": "近4周每日就诊数", "date": "日期", "count": "人数",
-        "link": "查看预警", "incomplete": "数据不完整：基于部分报告判断，数据补齐前不按红色预警发送。",
-        "why": "原因", "state": "处置状态", "footer": "仅含汇总数据，不含任何患者信息。您作为监测系统订阅者收到此邮件。",
-        "visits": "就诊", "digest": "每日摘要", "open_alerts": "条进行中的预警", "none_open": "暂无进行中的预警。",
-    },
+    "alert": Term("alert", "预警"), "dq": Term("Data quality", "数据质量"), "opened": Term("New alert", "新预警"),
+    "escalated": Term("Alert escalated", "预警升级"), "observed": Term("Observed", "观察值"),
+    "expected": Term("expected", "期望值"), "threshold": Term("threshold", "阈值"), "pvalue": Term("p-value", "P值"),
+    "detector": Term("Detector", "检测方法"), "completeness": Term("Data completeness", "数据完整率"),
+    "region": Term("Region", "地区"), "syndrome": Term("Syndrome", "症候群"), "age": Term("Age group", "年龄组"),
+    "since": Term("Signal since", "信号开始"), "last": Term("Last signal", "最近信号"),
+    "severity": Term("Severity", "级别"), "regions": Term("Regions", "涉及地区"),
+    "history": Term("Daily counts, last 4 weeks", "近4周每日就诊数"), "date": Term("Date", "日期"),
+    "count": Term("Count", "人数"), "link": Term("Open the alert", "查看预警"),
+    "incomplete": Term("Incomplete data: judged on partial reports; red is not confirmed until the data fill in.",
+                       "数据不完整：基于部分报告判断，数据补齐前不按红色预警发送。"),
+    "why": Term("Why", "原因"), "state": Term("Workflow state", "处理状态"),
+    "footer": Term("Aggregated counts only; no patient data. You receive this as a subscriber of the surveillance "
+                   "service.", "仅含汇总数据，不含任何患者信息。您作为监测系统订阅者收到此邮件。"),
+    "visits": Term("visits", "就诊"), "digest": Term("Daily digest", "每日摘要"),
+    "open_alerts": Term("open alerts", "条进行中的预警"), "none_open": Term("No open alerts.", "暂无进行中的预警。"),
 }
 
 
-def syndrome_label(code: str, language: str) -> str:
-    if code in FINDINGS:
-        return FINDINGS[code][1 if language == "zh" else 0]
-    if language == "zh":
-        return SYNDROMES_ZH.get(code, code)
-    return SYNDROMES.get(code, code)
+def _words(language: str) -> dict[str, str]:
+    return {key: term.say(language) for key, term in TEXT.items()}
+
+
+def _badge(severity: str, language: str) -> str:
+    """The severity in its colour with its word (as on the dashboard: never the colour alone)."""
+    return (f"<span style='background:{severity_colour(severity)};color:{severity_ink(severity)};"
+            f"padding:0 6px;border-radius:3px'>{html.escape(severity_label(severity, language))}</span>")
 
 
 def _num(value, digits: int = 1) -> str:
@@ -90,13 +81,13 @@ def compose_alert(
 ) -> EmailMessage:
     """One alert email. ``evidence`` are the episode's signals (newest last), ``history`` its
     ``date, count`` for the last four weeks."""
-    t = TEXT[language]
+    t = _words(language)
     severity = event.get("severity") or episode["notify_severity"]
-    sev_word = SEVERITY_WORDS[language][severity]
+    sev_word = severity_label(severity, language).upper()  # the subject's tag: [RED], 【红色预警】
     region = episode["region"]
     name = region_names.get(region, region)
     place = f"{name} ({region})"
-    syndrome = syndrome_label(episode["syndrome"], language)
+    syndrome = topic_label(episode["syndrome"], language)
     dq = episode["kind"] == "data_quality"
     latest = evidence.sort_values(["date", "pvalue"], ascending=[True, False]).iloc[-1] if len(evidence) else None
     regions = json.loads(episode["regions"]) if isinstance(episode["regions"], str) else list(episode["regions"])
@@ -118,10 +109,10 @@ def compose_alert(
         subject += "（数据不完整）" if language == "zh" else " (incomplete data)"
 
     facts: list[tuple[str, str]] = [
-        (t["severity"], sev_word), (t["region"], place), (t["syndrome"], syndrome),
+        (t["severity"], severity_label(severity, language)), (t["region"], place), (t["syndrome"], syndrome),
     ]
     if episode.get("age_group") not in (None, "all"):
-        facts.append((t["age"], episode["age_group"]))
+        facts.append((t["age"], age_label(episode["age_group"], language)))
     if len(regions) > 1:
         facts.append((t["regions"], ", ".join(f"{region_names.get(r, r)} ({r})" for r in regions)))
     facts += [(t["since"], str(episode["opened_on"])), (t["last"], str(episode["last_signal_on"]))]
@@ -134,7 +125,7 @@ def compose_alert(
         facts.append((t["completeness"], _pct(latest["completeness"])))
     if event.get("note"):
         facts.append((t["why"], str(event["note"])))
-    facts.append((t["state"], str(episode.get("state") or "new")))
+    facts.append((t["state"], state_label(episode.get("state") or "new", language)))
 
     title = t["escalated"] if event.get("action") == "escalated" else t["opened"]
     lines = [f"{title}: {subject}", ""]
@@ -147,7 +138,7 @@ def compose_alert(
     lines += ["", f"{t['link']}: {link}", "", t["footer"]]
     text = "\n".join(lines) + "\n"
 
-    colour = COLOURS[severity]
+    colour = severity_colour(severity)
     rows = "".join(f"<tr><th style='text-align:left;padding:2px 8px'>{html.escape(k)}</th>"
                    f"<td style='padding:2px 8px'>{html.escape(v)}</td></tr>" for k, v in facts)
     chart = ""
@@ -164,7 +155,7 @@ def compose_alert(
     body_html = (
         f"<!doctype html><html lang='{'zh-CN' if language == 'zh' else 'en'}'><head><meta charset='utf-8'></head>"
         f"<body style='font-family:sans-serif;color:#222'>"
-        f"<h2 style='color:{colour}'>{html.escape(title)}: {html.escape(subject)}</h2>{warn}"
+        f"<h2>{_badge(severity, language)} {html.escape(title)}: {html.escape(subject)}</h2>{warn}"
         f"<table id='facts' style='border-collapse:collapse'>{rows}</table>{chart}"
         f"<p><a href='{html.escape(link)}'>{html.escape(t['link'])}</a></p>"
         f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p></body></html>"
@@ -175,14 +166,14 @@ def compose_alert(
 def compose_digest(*, episodes: pd.DataFrame, day, region_names: dict[str, str], base_url: str, sender: str,
                    recipient: str, language: str = "en") -> EmailMessage:
     """The daily digest: one line per open alert of the subscription."""
-    t = TEXT[language]
+    t = _words(language)
     subject = f"{t['digest']} {day}: {len(episodes)} {t['open_alerts']}"
     lines, items = [subject, ""], []
     for ep in episodes.to_dict("records"):
-        sev = SEVERITY_WORDS[language][ep["notify_severity"]]
+        sev = severity_label(ep["notify_severity"], language).upper()
         name = region_names.get(ep["region"], ep["region"])
-        line = (f"[{sev}] {syndrome_label(ep['syndrome'], language)} {name} ({ep['region']}), "
-                f"{ep['opened_on']} - {ep['last_signal_on']}, {ep['state']}: {alert_link(base_url, ep['episode_id'])}")
+        line = (f"[{sev}] {topic_label(ep['syndrome'], language)} {name} ({ep['region']}), "
+                f"{ep['opened_on']} - {ep['last_signal_on']}, {state_label(ep['state'], language)}: {alert_link(base_url, ep['episode_id'])}")
         lines.append(line)
         items.append(f"<li><a href='{html.escape(alert_link(base_url, ep['episode_id']))}'>{html.escape(line)}</a></li>")
     if not len(episodes):

@@ -21,8 +21,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from ..codes import ALL_AGES, PANEL_LEVELS
-from ..config import SEVERITIES, Config, SmtpConfig, secret, smtp_settings
+from ..vocabulary import ALL_AGES, PANEL_LEVELS, severity_rank
+from ..config import Config, SmtpConfig, secret, smtp_settings
 from .compose import compose_alert, compose_digest
 
 EPISODE_FIELDS = ("episode_id, kind, level, region, regions, syndrome, age_group, detectors, period_days, opened_on,"
@@ -60,7 +60,7 @@ def subscribers_for(config: Config, episode: dict, severity: str, ancestors: dic
             continue
         if not dq and not sub.outbreaks:
             continue
-        if SEVERITIES.index(severity) < sub.min_rank:
+        if severity_rank(severity) < sub.min_rank:
             continue
         if not dq and sub.syndromes is not None and episode["syndrome"] not in sub.syndromes:
             continue

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
-from ..codes import ALL_AGES, PANEL_LEVELS
+from ..vocabulary import ALL_AGES, PANEL_LEVELS
 from ..errors import UnknownName
 from ..panel import Panel, panel_from_long, to_weekly
 

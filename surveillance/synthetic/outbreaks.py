@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..codes import ALL_AGES, SYNDROMES
 from ..regions import haversine_km
+from ..vocabulary import ALL_AGES, SYNDROMES
 from .seasons import SEASONS
 
 OUTBREAK_COLUMNS = ["outbreak_id", "kind", "syndrome", "age_group", "units", "counties", "start", "end",

@@ -38,8 +38,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .. import clock
-from ..codes import ALL_AGES, OBSERVATION_COLUMNS, SYNDROMES
 from ..errors import SurveillanceError
+from ..vocabulary import ALL_AGES, OBSERVATION_COLUMNS, SYNDROMES
 from .seasons import FLU, SEASONS, visit_volume
 from .geography import SCALES, Geography, build_geography
 from .outbreaks import inject_outbreaks, no_outbreaks

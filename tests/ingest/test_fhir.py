@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from surveillance.codes import OBSERVATION_COLUMNS
+from surveillance.vocabulary import OBSERVATION_COLUMNS
 from surveillance.errors import FileRejected
 from surveillance.ingest.fhir import measure_reports_to_frame, read_fhir_bytes, read_fhir_file
 

@@ -1,0 +1,228 @@
+"""The shared vocabulary: canonical column names, and every code the service writes and shows,
+with its words in English and Simplified Chinese.
+
+Emails (:mod:`surveillance.notify.compose`), the dashboard and the library take a code's words
+from here, so a syndrome, severity or workflow state reads the same wherever it appears. The
+Chinese terms follow China's syndromic surveillance (发热伴出疹 for fever with rash; age groups
+written 0-4岁, 65岁及以上). Severities carry ESSENCE's colours: red (alert), yellow (warning),
+blue (judged, nothing unusual).
+
+Every table is ``code -> Term``; ``*_label(code, language)`` gives the words in ``"en"`` or
+``"zh"`` (English for any other language), and the code itself for a code the table does not
+know, so an unexpected value is shown rather than hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# --- columns ---------------------------------------------------------------------------------
+
+# The long table at every boundary (storage adds revision columns).
+OBSERVATION_COLUMNS = ("date", "unit", "syndrome", "age_group", "count", "total")
+REQUIRED_COLUMNS = ("date", "unit", "syndrome", "count")
+
+# --- languages -------------------------------------------------------------------------------
+
+Language = Literal["en", "zh"]
+LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}  # code -> the language's own name
+DEFAULT_LANGUAGE = "en"
+
+
+def language(code: str | None) -> str:
+    """``code`` if it is a known language, else the default (English)."""
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Term:
+    """A code's words in English and Simplified Chinese."""
+
+    en: str
+    zh: str
+
+    def say(self, lang: str | None) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Severity(Term):
+    """A severity's words, its place in the order (``rank``, higher is worse) and ESSENCE colour,
+    with the ``ink`` that stays legible on that colour."""
+
+    rank: int = 0
+    colour: str = "#000000"
+    ink: str = "#ffffff"
+
+
+@dataclass(frozen=True)
+class Level(Term):
+    """A level of the region hierarchy; English has a plural for lists (Chinese needs none)."""
+
+    en_plural: str = ""
+
+    def say_plural(self, lang: str | None) -> str:
+        return self.zh if lang == "zh" else self.en_plural
+
+
+# --- what is counted -------------------------------------------------------------------------
+
+# Syndromes a feed may report; `count` is visits with that syndrome, `total` all visits.
+SYNDROMES: dict[str, Term] = {
+    "fever": Term("Fever", "发热"),
+    "ili": Term("Influenza-like illness", "流感样病例"),
+    "ari": Term("Acute respiratory infection", "急性呼吸道感染"),
+    "diarrhoea": Term("Acute diarrhoea", "急性腹泻"),
+    "rash_fever": Term("Rash with fever", "发热伴出疹"),
+    "hfmd": Term("Hand, foot and mouth disease", "手足口病"),
+}
+
+# "all" is the age group of a row that is not broken down by age.
+ALL_AGES = "all"
+AGE_GROUPS: dict[str, Term] = {
+    "0-4": Term("0-4 years", "0-4岁"),
+    "5-14": Term("5-14 years", "5-14岁"),
+    "15-64": Term("15-64 years", "15-64岁"),
+    "65+": Term("65 years and over", "65岁及以上"),
+    ALL_AGES: Term("all ages", "全部年龄"),
+}
+
+# What a signal's `observed` and `expected` are in.
+MEASURES: dict[str, Term] = {
+    "count": Term("visits", "就诊人次"),
+    "percent": Term("% of all visits", "占总就诊百分比"),
+    "visits": Term("all visits", "总就诊人次"),  # data-quality findings
+}
+
+# --- where -----------------------------------------------------------------------------------
+
+# The hierarchy, coarsest first. Facilities are reporting units, each in a county.
+REGION_LEVELS = ("province", "city", "county")
+PANEL_LEVELS = ("province", "city", "county", "facility")
+LEVELS: dict[str, Level] = {
+    "province": Level("province", "省", en_plural="provinces"),
+    "city": Level("city", "市", en_plural="cities"),
+    "county": Level("county", "县（区）", en_plural="counties and districts"),
+    "facility": Level("facility", "医疗机构", en_plural="facilities"),
+    "feed": Level("feed", "数据源", en_plural="feeds"),  # where a silent feed's finding sits
+}
+
+# --- signals and alerts ----------------------------------------------------------------------
+
+# In rising order: a signal's colour from its p-value (see alerts.signals).
+SEVERITIES: dict[str, Severity] = {
+    "none": Severity("none", "无", rank=0, colour="#2c7bb6", ink="#ffffff"),
+    "yellow": Severity("yellow", "黄色", rank=1, colour="#f5c400", ink="#1f2933"),
+    "red": Severity("red", "红色", rank=2, colour="#d7191c", ink="#ffffff"),
+}
+
+# Data-quality findings (see surveillance.quality); a data_quality episode's `syndrome` is one.
+FINDINGS: dict[str, Term] = {
+    "unit_silent": Term("Reporting unit silent", "报告单位停报"),
+    "feed_silent": Term("Feed silent", "数据源中断"),
+    "visits_drop": Term("Total visits dropped sharply", "总就诊量骤降"),
+}
+
+# Kinds of alert episode (see alerts.episodes).
+KINDS: dict[str, Term] = {
+    "outbreak": Term("outbreak", "暴发"),
+    "cluster": Term("space-time cluster", "时空聚集"),
+    "data_quality": Term("data quality", "数据质量"),
+}
+
+# The workflow (after WHO EWARS; transitions in alerts.workflow): states in their usual order,
+# the outcomes a closed alert records, and the actions of an alert's events.
+STATES: dict[str, Term] = {
+    "new": Term("new", "新预警"),
+    "verifying": Term("verifying", "核实中"),
+    "monitoring": Term("monitoring", "监测中"),
+    "investigating": Term("investigating", "调查中"),
+    "closed": Term("closed", "已关闭"),
+}
+OUTCOMES: dict[str, Term] = {
+    "confirmed_outbreak": Term("confirmed outbreak", "确认暴发"),
+    "not_an_outbreak": Term("not an outbreak", "非暴发"),
+    "data_artefact": Term("data artefact", "数据问题"),
+}
+EVENTS: dict[str, Term] = {
+    "opened": Term("opened", "开启"),
+    "escalated": Term("escalated", "升级"),
+    "ended": Term("ended", "结束"),
+    "transition": Term("state changed", "状态变更"),
+    "reopened": Term("reopened", "重新开启"),
+    "note": Term("note", "备注"),
+}
+
+# Every table of codes, for whoever needs to walk them all (the tests do).
+TABLES: dict[str, dict[str, Term]] = {
+    "syndromes": SYNDROMES, "age_groups": AGE_GROUPS, "measures": MEASURES, "levels": LEVELS,
+    "severities": SEVERITIES, "findings": FINDINGS, "kinds": KINDS, "states": STATES, "outcomes": OUTCOMES,
+    "events": EVENTS,
+}
+
+
+def label(table: dict[str, Term], code, lang: str | None) -> str:
+    """The words of ``code`` in ``table`` in ``lang``; the code itself when the table lacks it."""
+    term = table.get(code)
+    return str(code) if term is None else term.say(lang)
+
+
+def syndrome_label(code: str, lang: str | None) -> str:
+    return label(SYNDROMES, code, lang)
+
+
+def topic_label(code: str, lang: str | None) -> str:
+    """What an episode is about: its syndrome, or for a data-quality episode (whose ``syndrome``
+    column holds the finding) the finding."""
+    return label(FINDINGS if code in FINDINGS else SYNDROMES, code, lang)
+
+
+def age_label(code: str, lang: str | None) -> str:
+    return label(AGE_GROUPS, code, lang)
+
+
+def measure_label(code: str, lang: str | None) -> str:
+    return label(MEASURES, code, lang)
+
+
+def level_label(code: str, lang: str | None, *, plural: bool = False) -> str:
+    level = LEVELS.get(code)
+    if level is None:
+        return str(code)
+    return level.say_plural(lang) if plural else level.say(lang)
+
+
+def severity_label(code: str, lang: str | None) -> str:
+    return label(SEVERITIES, code, lang)
+
+
+def severity_rank(code: str) -> int:
+    """Higher is worse: none 0, yellow 1, red 2."""
+    return SEVERITIES[code].rank
+
+
+def severity_colour(code: str) -> str:
+    """ESSENCE's colour of a severity (an unknown one is shown as none)."""
+    return SEVERITIES.get(code, SEVERITIES["none"]).colour
+
+
+def severity_ink(code: str) -> str:
+    """The text colour legible on :func:`severity_colour`."""
+    return SEVERITIES.get(code, SEVERITIES["none"]).ink
+
+
+def kind_label(code: str, lang: str | None) -> str:
+    return label(KINDS, code, lang)
+
+
+def state_label(code: str, lang: str | None) -> str:
+    return label(STATES, code, lang)
+
+
+def outcome_label(code: str, lang: str | None) -> str:
+    return label(OUTCOMES, code, lang)
+
+
+def event_label(code: str, lang: str | None) -> str:
+    return label(EVENTS, code, lang)
