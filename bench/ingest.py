@@ -102,7 +102,7 @@ def run_ingest(input_path: Path, db: Path) -> dict:
 
 def run_read(db: Path) -> dict:
     from surveillance.store import open_store
-    from surveillance.store.read import read_panel
+    from surveillance.store.counts import read_panel
 
     with open_store(db, read_only=True) as store:
         started = time.perf_counter()

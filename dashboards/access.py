@@ -20,6 +20,7 @@ import shapely
 
 from surveillance.vocabulary import PANEL_LEVELS
 from surveillance.regions import Hierarchy
+from surveillance.store.reference import county_boundaries, reference_version, regions_table, units_table
 from surveillance.users import ROLES, User
 
 
@@ -49,10 +50,7 @@ class RegionIndex:
             if self._state and now - self._loaded_at < self.RELOAD_SECONDS:
                 return self._state
             cur = self._store.cursor()
-            signature = cur.execute(
-                "SELECT (SELECT count(*) FROM regions), (SELECT coalesce(sum(hash(code, parent, name)), 0) FROM regions),"
-                " (SELECT count(*) FROM units), (SELECT coalesce(sum(hash(code, county, name)), 0) FROM units)"
-            ).fetchone()
+            signature = reference_version(cur)
             if signature != self._signature or not self._state:
                 self._state = self._load(cur)
                 self._signature = signature
@@ -61,9 +59,7 @@ class RegionIndex:
 
     @staticmethod
     def _load(cur) -> dict:
-        regions = cur.execute(
-            "SELECT code, name, level, parent, population, lat, lon FROM regions ORDER BY code").df()
-        units = cur.execute("SELECT code, name, county, kind, lat, lon FROM units ORDER BY code").df()
+        regions, units = regions_table(cur), units_table(cur)
         hierarchy = Hierarchy(regions, units) if len(regions) else None
         names = dict(zip(regions["code"], regions["name"]))
         names.update({u: n for u, n in zip(units["code"], units["name"]) if u not in names})
@@ -135,9 +131,8 @@ class RegionIndex:
         if root in cache:
             return cache[root]
         counties = self.codes_at("county", root)
-        rows = self._store.cursor().execute(
-            "SELECT code, boundary_geojson FROM regions WHERE level = 'county' AND boundary_geojson IS NOT NULL").fetchall()
-        shapes = {code: text for code, text in rows if code in set(counties)}
+        wanted = set(counties)
+        shapes = {code: text for code, text in county_boundaries(self._store.cursor()).items() if code in wanted}
         features = []
         if shapes:
             geoms = shapely.from_geojson(list(shapes.values()))
@@ -187,11 +182,6 @@ class Scope:
     def root(self) -> str | None:
         return self.user.region
 
-    @property
-    def top_level(self) -> str:
-        """The level of the scope's root (``province`` for everything)."""
-        return self.index.level(self.root) if self.root else "province"
-
     def allows(self, code: str | None) -> bool:
         if code is None:
             return True
@@ -211,13 +201,6 @@ class Scope:
 
     def counties(self) -> list[str]:
         return self.index.codes_at("county", self.root)
-
-    def sql(self, alias: str = "ur", code: str | None = None) -> tuple[str, list]:
-        """A SQL condition on ``unit_regions`` keeping ``code``'s subtree (default: the scope's)."""
-        code = self.region(code)
-        if code is None:
-            return "true", []
-        return f"? IN ({alias}.facility, {alias}.county, {alias}.city, {alias}.province)", [code]
 
     def visible_ancestors(self, code: str) -> list[str]:
         """The regions above ``code`` the user may open, top first (for breadcrumbs)."""

@@ -16,7 +16,8 @@ from typing import Callable
 from flask import Flask, jsonify, redirect, render_template_string, request
 
 from surveillance.config import Config
-from surveillance.service.status import daily_counts, store_status
+from surveillance.store.alerts import episode_detail, list_episodes
+from surveillance.store.operations import daily_counts, last_good_ingest, store_status
 from surveillance.store import Store
 from surveillance.store.migrate import schema_version
 
@@ -151,7 +152,7 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
     @server.get("/api/health")
     def health():
         cur = store.cursor()
-        last = cur.execute("SELECT max(finished_at) FROM ingest_batches WHERE status <> 'failed'").fetchone()[0]
+        last = last_good_ingest(cur)
         return jsonify(status="ok", time=datetime.now().isoformat(timespec="seconds"),
                        database=str(store.path), schema_version=schema_version(cur),
                        last_good_ingest=last.isoformat() if last else None)
@@ -177,15 +178,11 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
 
     @server.get("/api/alerts")
     def alerts():
-        from surveillance.alerts.store import list_episodes
-
         include = request.args.get("all", "0") in ("1", "true", "yes")
         return jsonify(alerts=_jsonable(list_episodes(store.cursor(), include_ended=include)))
 
     @server.get("/api/alerts/<int:episode_id>")
     def alert_detail(episode_id: int):
-        from surveillance.alerts.store import episode_detail
-
         detail = episode_detail(store.cursor(), episode_id)
         if detail is None:
             return jsonify(error=f"no alert {episode_id}"), 404

@@ -20,83 +20,18 @@ The rules (thresholds from ``QualityConfig``):
   ``visits_drop``: a county's or the province's visits on the newest day fell below
   ``visits_drop`` times the median of the same weekday over the four weeks before.
 
-The pure functions take tables and return tables; ``*_from_store`` read what they need.
+The pure functions take tables and return tables; :func:`check_day` and :func:`completeness_at` read
+what they need through the store's API.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-
 import numpy as np
 import pandas as pd
 
+from .store import counts, operations
+
 FINDING_COLUMNS = ["kind", "level", "region", "date", "severity", "detail", "value", "usual"]
-
-
-def _end_of(day) -> datetime:
-    return datetime.combine(pd.Timestamp(day).date() + timedelta(days=1), datetime.min.time())
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-def unit_days_from_store(con, start, end, as_of=None) -> pd.DataFrame:
-    """``unit, date, visits``: one row per unit and day with data, as known at the end of ``as_of``.
-
-    ``visits`` is all visits of the unit that day (the largest total over its syndrome rows,
-    summed over age groups), or the sum of its counts when no total was sent.
-    """
-    params: list = [pd.Timestamp(start).date(), pd.Timestamp(end).date()]
-    received = ""
-    if as_of is not None:
-        received = " AND received_at < ?"
-        params.append(_end_of(as_of))
-    sql = f"""
-        WITH known AS (
-            SELECT date, unit, syndrome, age_group, max_by(count, revision) AS count,
-                   arg_max_null(total, revision) AS total
-            FROM observations WHERE date BETWEEN ? AND ? {received} GROUP BY ALL
-        ), per_age AS (
-            SELECT unit, date, age_group, coalesce(max(total), sum(count)) AS visits FROM known GROUP BY ALL
-        )
-        SELECT unit, date, sum(visits)::DOUBLE AS visits FROM per_age GROUP BY ALL ORDER BY unit, date
-    """
-    out = con.execute(sql, params).df()
-    out["date"] = pd.to_datetime(out["date"])
-    return out
-
-
-def unit_regions_from_store(con) -> pd.DataFrame:
-    return con.execute("SELECT unit, facility, county, city, province FROM unit_regions").df()
-
-
-def timeliness_from_store(con, start, end, level: str = "county") -> pd.DataFrame:
-    """``region, date, timeliness``: share of the final count (all syndromes) known by the end of day+1."""
-    sql = f"""
-        WITH per_key AS (
-            SELECT date, unit, syndrome, age_group,
-                   max_by(count, revision) AS final,
-                   coalesce(max_by(count, revision) FILTER (received_at < date + INTERVAL 2 DAY), 0) AS early
-            FROM observations WHERE date BETWEEN ? AND ? GROUP BY ALL
-        )
-        SELECT ur.{level} AS region, k.date, sum(k.early)::DOUBLE / nullif(sum(k.final), 0) AS timeliness
-        FROM per_key k JOIN unit_regions ur ON ur.unit = k.unit
-        WHERE ur.{level} IS NOT NULL GROUP BY ALL ORDER BY region, k.date
-    """
-    out = con.execute(sql, [pd.Timestamp(start).date(), pd.Timestamp(end).date()]).df()
-    out["date"] = pd.to_datetime(out["date"])
-    return out
-
-
-def feed_days_from_store(con, start, end) -> pd.DataFrame:
-    """``feed, date``: the days (of arrival) on which each feed delivered a good batch."""
-    out = con.execute(
-        "SELECT DISTINCT feed, CAST(received_at AS DATE) AS date FROM ingest_batches"
-        " WHERE status IN ('loaded', 'partial') AND CAST(received_at AS DATE) BETWEEN ? AND ?",
-        [pd.Timestamp(start).date(), pd.Timestamp(end).date()],
-    ).df()
-    out["date"] = pd.to_datetime(out["date"])
-    return out
 
 
 # --- pure checks ---------------------------------------------------------------------------
@@ -248,15 +183,13 @@ def check_day(con, quality, day, *, today=None, as_of=None, feeds: list[str] = (
     with timeliness and visits) and ``findings`` (outages)."""
     day = pd.Timestamp(day)
     window = quality.usual_window_days
-    start = day - pd.Timedelta(days=window + 28)
-    unit_days = unit_days_from_store(con, start, day, as_of=as_of)
-    unit_regions = unit_regions_from_store(con)
+    unit_days = counts.unit_days(con, day - pd.Timedelta(days=window + 28), day, as_of=as_of)
+    unit_regions = counts.unit_regions(con)
     county = completeness(unit_days, unit_regions, "county", day, day, window_days=window,
                           usual_share=quality.usual_share)
     visits = visits_by_region(unit_days, unit_regions, "county")
     county = county.merge(visits, on=["region", "date"], how="left")
-    timely = timeliness_from_store(con, day, day)
-    county = county.merge(timely, on=["region", "date"], how="left")
+    county = county.merge(counts.timeliness(con, day, day), on=["region", "date"], how="left")
     findings = [
         silent_units(unit_days, unit_regions, day, window_days=window, daily_share=quality.daily_share,
                      silent_days=quality.silent_days),
@@ -266,7 +199,7 @@ def check_day(con, quality, day, *, today=None, as_of=None, feeds: list[str] = (
     ]
     if feeds:
         today = pd.Timestamp(today if today is not None else day + pd.Timedelta(days=1))
-        feed_days = feed_days_from_store(con, today - pd.Timedelta(days=window + quality.silent_days + 1), today)
+        feed_days = operations.feed_days(con, today - pd.Timedelta(days=window + quality.silent_days + 1), today)
         findings.append(silent_feeds(feed_days, list(feeds), today, window_days=window,
                                      daily_share=quality.daily_share, silent_days=quality.silent_days))
     findings = [f for f in findings if len(f)]
@@ -274,13 +207,11 @@ def check_day(con, quality, day, *, today=None, as_of=None, feeds: list[str] = (
     return {"completeness": county, "findings": found}
 
 
-def completeness_at(con, quality, level: str, start, end, as_of=None) -> pd.DataFrame:
-    """Completeness of every region at ``level`` on the days ``[start, end]``, as known on ``as_of``."""
+def completeness_at(con, quality, level: str, start, end, *, as_of=None, within=None) -> pd.DataFrame:
+    """Completeness of every region at ``level`` (below ``within``) on the days ``[start, end]``, as known
+    on ``as_of``."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    unit_days = unit_days_from_store(con, start - pd.Timedelta(days=quality.usual_window_days), end, as_of=as_of)
-    return completeness(unit_days, unit_regions_from_store(con), level, start, end,
+    unit_days = counts.unit_days(con, start - pd.Timedelta(days=quality.usual_window_days), end, as_of=as_of,
+                                 within=within)
+    return completeness(unit_days, counts.unit_regions(con, within=within), level, start, end,
                         window_days=quality.usual_window_days, usual_share=quality.usual_share)
-
-
-def as_date(value) -> date:
-    return pd.Timestamp(value).date()

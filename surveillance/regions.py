@@ -110,6 +110,16 @@ class Hierarchy:
             current = self._parent_of[current]
         return chain
 
+    def lineage(self, code: str) -> set[str]:
+        """``code`` and every region above it; just ``code`` when it is not in the hierarchy (a feed)."""
+        return {code, *self.ancestors(code)} if code in self else {code}
+
+    def names(self) -> dict[str, str]:
+        """The name of every region and unit by code."""
+        names = dict(zip(self.units["code"], self.units["name"])) if "name" in self.units else {}
+        names.update(zip(self.regions["code"], self.regions["name"]))
+        return names
+
     def children(self, code: str) -> list[str]:
         """Regions (or, for a county, units) directly below ``code``, sorted by code."""
         level = self.level_of(code)

@@ -25,6 +25,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import SurveillanceError, UnknownName
 from .store import Store
+from .store import users as stored
+from .store.reference import reference_sizes
 from .vocabulary import LANGUAGES
 
 ROLES = ("viewer", "epidemiologist", "admin")
@@ -93,9 +95,8 @@ def _check_password(password: str) -> str:
 def _check_region(con, region: str | None) -> str | None:
     if region is None or region == "":
         return None
-    row = con.execute("SELECT level FROM regions WHERE code = ?", [region]).fetchone()
-    if row is None:
-        known = con.execute("SELECT count(*) FROM regions").fetchone()[0]
+    if stored.region_level(con, region) is None:
+        known = sum(reference_sizes(con)[0].values())
         hint = "" if known else " (no regions are loaded yet: run a cycle first)"
         raise UnknownName(f"unknown region {region!r}; give a province, city or county code{hint}")
     return region
@@ -125,32 +126,26 @@ def add_user(
     password_hash = generate_password_hash(password)
     with store.transaction() as cur:
         region = _check_region(cur, region)
-        if cur.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+        if stored.user_row(cur, name) is not None:
             raise UserError(f"user {name!r} already exists")
         now = datetime.now()
-        cur.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
-                    [name, password_hash, role, region, language, now])
+        stored.insert_user(cur, name, password_hash, role, region, language, now)
         _audit(cur, by, "user_added", name, f"role {role}, region {region or 'all'}")
     return User(name=name, role=role, region=region, language=language, created_at=now)
 
 
 def get_user(store: Store, name: str) -> User | None:
-    row = store.cursor().execute(
-        "SELECT name, role, region, language, created_at FROM users WHERE name = ?", [name]).fetchone()
+    row = stored.user_row(store.cursor(), name)
     return _user(row) if row else None
 
 
 def list_users(store: Store) -> list[User]:
-    rows = store.cursor().execute(
-        "SELECT name, role, region, language, created_at FROM users ORDER BY name").fetchall()
-    return [_user(r) for r in rows]
+    return [_user(r) for r in stored.user_rows(store.cursor())]
 
 
 def verify_password(store: Store, name: str, password: str) -> User | None:
     """The user if ``password`` is theirs, else None (same work whether or not the name exists)."""
-    row = store.cursor().execute(
-        "SELECT name, role, region, language, created_at, password_hash FROM users WHERE name = ?",
-        [name]).fetchone()
+    row = stored.user_row(store.cursor(), name, with_hash=True)
     if row is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
@@ -164,7 +159,7 @@ def set_password(store: Store, name: str, password: str, *, by: str = SYSTEM_USE
     password_hash = generate_password_hash(password)
     with store.transaction() as cur:
         _require(cur, name)
-        cur.execute("UPDATE users SET password_hash = ? WHERE name = ?", [password_hash, name])
+        stored.update_user(cur, name, password_hash=password_hash)
         _audit(cur, by, "password_set", name, None)
 
 
@@ -172,19 +167,17 @@ def set_language(store: Store, name: str, language: str) -> None:
     _check_language(language)
     with store.transaction() as cur:
         _require(cur, name)
-        cur.execute("UPDATE users SET language = ? WHERE name = ?", [language, name])
+        stored.update_user(cur, name, language=language)
         _audit(cur, name, "language_set", name, language)
 
 
 def _require(cur, name: str) -> None:
-    if not cur.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+    if stored.user_row(cur, name) is None:
         raise UnknownName(f"unknown user {name!r}")
 
 
 def _audit(cur, user: str, action: str, target: str | None, detail: str | None) -> None:
-    cur.execute(
-        "INSERT INTO audit_log VALUES (nextval('audit_ids'), current_localtimestamp(), ?, ?, ?, ?)",
-        [user, action, target, detail])
+    stored.insert_audit(cur, user, action, target, detail)
 
 
 def record_audit(store: Store, user: str, action: str, target: str | None = None, detail: str | None = None) -> None:
@@ -195,17 +188,7 @@ def record_audit(store: Store, user: str, action: str, target: str | None = None
 
 def audit_log(store: Store, *, limit: int = 100, user: str | None = None, action: str | None = None) -> pd.DataFrame:
     """The newest audit lines first: ``audit_id, at_time, user_name, action, target, detail``."""
-    where, params = [], []
-    if user is not None:
-        where.append("user_name = ?")
-        params.append(user)
-    if action is not None:
-        where.append("action = ?")
-        params.append(action)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return store.cursor().execute(
-        f"SELECT audit_id, at_time, user_name, action, target, detail FROM audit_log {clause}"
-        " ORDER BY audit_id DESC LIMIT ?", [*params, limit]).df()
+    return stored.audit_rows(store.cursor(), limit=limit, user=user, action=action)
 
 
 def generate_password(length: int = 16) -> str:
@@ -218,7 +201,7 @@ def ensure_default_admin(store: Store, name: str = DEFAULT_ADMIN) -> tuple[str, 
     """When no user exists yet, add an admin for every region with a generated password and return
     ``(name, password)`` so that it can be shown once; None when users exist already."""
     with store.write_lock:
-        if store.cursor().execute("SELECT count(*) FROM users").fetchone()[0]:
+        if stored.user_count(store.cursor()):
             return None
         password = generate_password()
         add_user(store, name, password, role="admin", region=None)

@@ -16,7 +16,7 @@ from dashboards.server import create_server
 from dashboards.theme import severity_badge
 from surveillance import vocabulary
 from surveillance.alerts.signals import SIGNAL_COLUMNS
-from surveillance.alerts.store import apply_signals
+from surveillance.alerts.apply import apply_signals
 from surveillance.alerts.workflow import OUTCOMES, STATES, TRANSITIONS, check_transition, transition
 from surveillance.config import Config, parse_config
 from surveillance.notify import deliver, queue_alert_messages

@@ -22,6 +22,7 @@ from dash import ctx as callback_context
 from dash.exceptions import PreventUpdate
 
 from surveillance.alerts.workflow import OUTCOMES, WorkflowError, add_note, allowed, transition
+from surveillance.store.alerts import episode_state
 from surveillance.users import record_audit
 from surveillance.vocabulary import (AGE_GROUPS, age_label, event_label, kind_label, measure_label, outcome_label,
                                      severity_colour, severity_label, severity_rank, state_label, topic_label)
@@ -56,8 +57,7 @@ def layout(ctx, scope, lang, query, multi):
     cur = ctx.cursor()
     detail = data.alert(cur, scope, episode_id)
     if detail is None:
-        exists = episode_id and str(episode_id).isdigit() and cur.execute(
-            "SELECT 1 FROM alert_episodes WHERE episode_id = ?", [int(episode_id)]).fetchall()
+        exists = episode_id and str(episode_id).isdigit() and episode_state(cur, int(episode_id)) is not None
         if exists:  # someone asked for an alert of another region: the same answer as for a missing one
             record_audit(ctx.store, scope.user.name, "refused", "alert", f"alert {episode_id} is outside the user's regions")
         return _not_found(ctx, scope, lang, episode_id)

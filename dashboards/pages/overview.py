@@ -155,12 +155,9 @@ def register(ctx):
         # The three reads are independent scans; DuckDB runs them side by side on their own cursors.
         with ThreadPoolExecutor(max_workers=3) as pool:
             ratios = pool.submit(data.county_ratios, ctx.cursor(), scope, day, syndrome)
-            reporting = pool.submit(data.unit_reporting, ctx.cursor(), scope, day,
-                                    window_days=ctx.config.quality.usual_window_days,
-                                    usual_share=ctx.config.quality.usual_share)
+            completeness = pool.submit(data.county_completeness, ctx.cursor(), scope, day, ctx.config.quality)
             daily = pool.submit(data.scope_daily, ctx.cursor(), scope, syndrome, day - timedelta(days=56 + 27), day)
-            counties, reporting, daily = ratios.result(), reporting.result(), daily.result()
-        by_county = data.completeness_by_county(reporting)
+            counties, by_county, daily = ratios.result(), completeness.result(), daily.result()
         counties = counties.merge(by_county, on="region", how="left")
 
         observed = counties["observed"].sum(min_count=1)
@@ -169,8 +166,8 @@ def register(ctx):
         total_expected = counties["total_expected"].sum(min_count=1)
         share = observed / total if total and np.isfinite(total) and total > 0 else np.nan
         share_usual = expected / total_expected if total_expected and np.isfinite(total_expected) and total_expected > 0 else np.nan
-        usual = int(reporting["usual"].sum())
-        reported = int((reporting["usual"] & reporting["reported"]).sum())
+        usual = int(by_county["units_usual"].sum())
+        reported = int(by_county["units_reporting"].sum())
         complete = reported / usual if usual else np.nan
         ratio = observed / expected if expected and np.isfinite(expected) and expected > 0 else np.nan
         high = int((counties["ratio"] >= 1.5).sum())

@@ -4,7 +4,7 @@
     update_episodes(existing, new_signals, neighbours, today, gap_days, quiet_days) -> (episodes, events, evidence)
     transition(store, episode_id, "verifying", user="li.wei", note="called the county CDC")
 
-The functions are pure; ``alerts.store`` persists a cycle's output in one transaction.
+The functions are pure; :func:`apply.apply_signals` stores a cycle's output through the store's API.
 """
 
 from .episodes import update_episodes

@@ -34,17 +34,8 @@ import numpy as np
 import pandas as pd
 
 from ..vocabulary import severity_rank as rank
+from ..store.alerts import EPISODE_COLUMNS, EVENT_COLUMNS, EVIDENCE_COLUMNS
 from .signals import cap_incomplete
-
-EPISODE_COLUMNS = [
-    "episode_id", "kind", "level", "region", "regions", "syndrome", "age_group", "detectors", "period_days",
-    "opened_on", "last_signal_on", "ended_on", "severity", "notify_severity", "incomplete", "state", "outcome",
-]
-EVENT_COLUMNS = ["episode_id", "day", "user_name", "action", "from_state", "to_state", "severity", "note", "notify"]
-EVIDENCE_COLUMNS = [
-    "episode_id", "detector", "region", "date", "as_of", "measure", "observed", "expected", "upperbound", "pvalue",
-    "severity", "completeness", "incomplete", "detail",
-]
 
 
 def _day(value) -> date | None:

@@ -19,12 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import SeverityConfig
+from ..store.alerts import SIGNAL_COLUMNS
 
-SIGNAL_COLUMNS = [
-    "detector", "method", "level", "region", "syndrome", "age_group", "date", "period_days", "as_of", "measure",
-    "observed", "expected", "upperbound", "score", "pvalue", "status", "severity", "completeness", "incomplete",
-    "regions", "detail",
-]
 
 
 def severity_from_pvalue(pvalue, thresholds: SeverityConfig, *, above=None, alarm=None) -> np.ndarray:

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from .. import vocabulary
 from ..errors import SurveillanceError
+from ..store.alerts import episode_state, record_event, set_state
 
 STATES = tuple(vocabulary.STATES)  # the codes (their words are the vocabulary's)
 OUTCOMES = tuple(vocabulary.OUTCOMES)
@@ -63,19 +64,15 @@ def transition(store, episode_id: int, to_state: str, *, user: str, note: str | 
     """Move an episode to ``to_state`` and record the event, in one transaction. Returns the event."""
     at = at or datetime.now()
     with store.transaction() as cur:
-        row = cur.execute("SELECT state FROM alert_episodes WHERE episode_id = ?", [episode_id]).fetchall()
-        if not row:
+        state = episode_state(cur, episode_id)
+        if state is None:
             raise WorkflowError(f"no alert {episode_id}")
-        state = row[0][0]
         action = check_transition(state, to_state, outcome, user)
-        cur.execute("UPDATE alert_episodes SET state = ?, outcome = ?, updated_at = ? WHERE episode_id = ?",
-                    [to_state, outcome if to_state == "closed" else None, at, episode_id])
+        set_state(cur, episode_id, to_state, outcome if to_state == "closed" else None, at)
         event = {"episode_id": episode_id, "at": at, "user_name": user, "action": action, "from_state": state,
                  "to_state": to_state, "note": note if outcome is None else f"outcome: {outcome}" + (f"; {note}" if note else "")}
-        cur.execute(
-            "INSERT INTO alert_events VALUES (nextval('alert_event_ids'), ?, ?, NULL, ?, ?, ?, ?, NULL, ?, false, false)",
-            [episode_id, at, user, action, state, to_state, event["note"]],
-        )
+        record_event(cur, episode_id, at=at, user=user, action=action, from_state=state, to_state=to_state,
+                     note=event["note"])
     return event
 
 
@@ -83,9 +80,6 @@ def add_note(store, episode_id: int, *, user: str, note: str, at: datetime | Non
     if not user or not note:
         raise WorkflowError("a note needs a user and a text")
     with store.transaction() as cur:
-        if not cur.execute("SELECT 1 FROM alert_episodes WHERE episode_id = ?", [episode_id]).fetchall():
+        if episode_state(cur, episode_id) is None:
             raise WorkflowError(f"no alert {episode_id}")
-        cur.execute(
-            "INSERT INTO alert_events VALUES (nextval('alert_event_ids'), ?, ?, NULL, ?, 'note', NULL, NULL, NULL, ?, false, false)",
-            [episode_id, at or datetime.now(), user, note],
-        )
+        record_event(cur, episode_id, at=at or datetime.now(), user=user, action="note", note=note)

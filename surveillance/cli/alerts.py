@@ -85,7 +85,7 @@ def alerts(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """List the alert episodes (read from the snapshot if the service holds the database)."""
-    from ..alerts.store import list_episodes
+    from ..store.alerts import list_episodes
 
     with open_for_reading(load_config(config)) as store:
         rows = list_episodes(store.cursor(), include_ended=all_)
@@ -130,11 +130,11 @@ def tune(
     from datetime import timedelta
 
     from ..evaluation.workload import workload
+    from ..store.alerts import last_judged_ok_day
 
     cfg = load_config(config)
     with open_for_reading(cfg) as store:
-        last = date.fromisoformat(until) if until else store.con.execute(
-            "SELECT max(date) FROM signals WHERE status = 'ok'").fetchone()[0]
+        last = date.fromisoformat(until) if until else last_judged_ok_day(store.con)
         if last is None:
             raise SurveillanceError("no judged signals yet; run `surveillance cycle` or backfill with "
                                     "`surveillance detect --since DAY`")

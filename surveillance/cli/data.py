@@ -94,7 +94,7 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Regions, units, date range, rows, last batches and quarantine counts."""
-    from ..service.status import store_status
+    from ..store.operations import store_status
     from ..store import open_store
 
     if not db.exists():

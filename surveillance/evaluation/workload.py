@@ -24,36 +24,11 @@ import pandas as pd
 
 from ..config import Config
 from ..errors import SurveillanceError
+from ..store.alerts import confirmed_evidence, judged_points
 from .tuning import allowed_share, threshold_for_share
 
 DAYS_PER_YEAR = 365.25
 MAX_YELLOW = 0.5
-
-
-def judged_points(con, since: date, until: date) -> pd.DataFrame:
-    """Temporal signals judged ``ok`` between ``since`` and ``until``, each point as first judged."""
-    return con.execute(
-        """
-        SELECT detector, level, region, syndrome, age_group, measure, date, period_days, observed, expected,
-               pvalue, severity
-        FROM signals
-        WHERE date BETWEEN ? AND ? AND status = 'ok' AND regions IS NULL AND detector <> 'quality'
-        QUALIFY row_number() OVER (PARTITION BY detector, region, syndrome, age_group, date ORDER BY as_of) = 1
-        """,
-        [since, until],
-    ).df()
-
-
-def confirmed_evidence(con, since: date, until: date) -> pd.DataFrame:
-    """Evidence rows of alerts closed as confirmed outbreaks that opened in the window."""
-    return con.execute(
-        """
-        SELECT e.episode_id, v.detector, v.pvalue, v.severity
-        FROM alert_episodes e JOIN alert_evidence v USING (episode_id)
-        WHERE e.outcome = 'confirmed_outbreak' AND e.opened_on BETWEEN ? AND ?
-        """,
-        [since, until],
-    ).df()
 
 
 def workload(con, config: Config, since: date, until: date, target_per_year: float) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -22,12 +22,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import FileRejected
+from ..store.staging import MALFORMED
 from .batch import RawBatch, json_type
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "fhir"}
 # Column saying why a line could not be read as a record; validation quarantines it with that reason.
-MALFORMED = "_malformed"
 
 
 def file_format(path: Path) -> str:

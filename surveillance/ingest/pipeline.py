@@ -21,7 +21,7 @@ from ..store.write import BatchOutcome, already_ingested, record_failed_batch, s
 from ..vocabulary import AGE_GROUPS, OBSERVATION_COLUMNS, REQUIRED_COLUMNS, SYNDROMES
 from .batch import RawBatch
 from .files import MALFORMED, read_file
-from .validate import drop_validation_objects, validate
+from ..store.staging import drop_validation_objects, validate
 
 
 @dataclass(frozen=True)

@@ -23,36 +23,19 @@ import pandas as pd
 
 from ..vocabulary import ALL_AGES, PANEL_LEVELS, severity_rank
 from ..config import Config, SmtpConfig, secret, smtp_settings
+from ..regions import Hierarchy
+from ..store.alerts import (episodes_by_id, evidence_of, json_list, mark_events_notified, open_episodes,
+                            pending_events)
+from ..store.outbox import due_messages, enqueue, outbox_status, record_sent, record_unsent
+from ..store.reference import hierarchy
 from .compose import compose_alert, compose_digest
 
-EPISODE_FIELDS = ("episode_id, kind, level, region, regions, syndrome, age_group, detectors, period_days, opened_on,"
-                  " last_signal_on, ended_on, severity, notify_severity, incomplete, state, outcome")
-
-
-def _region_tree(cur) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Names of regions and units, and each code's ancestors (itself included)."""
-    regions = cur.execute("SELECT code, name, parent FROM regions").df()
-    units = cur.execute("SELECT code, name, county FROM units").df()
-    names = dict(zip(regions["code"], regions["name"]))
-    names.update(dict(zip(units["code"], units["name"])))
-    parent = dict(zip(regions["code"], regions["parent"]))
-    parent.update({u: c for u, c in zip(units["code"], units["county"]) if u not in parent})
-    ancestors: dict[str, set[str]] = {}
-    for code in parent:
-        chain, current, seen = {code}, parent.get(code), 0
-        while isinstance(current, str) and current and seen < 10:
-            chain.add(current)
-            current, seen = parent.get(current), seen + 1
-        ancestors[code] = chain
-    return names, ancestors
-
-
-def subscribers_for(config: Config, episode: dict, severity: str, ancestors: dict[str, set[str]]) -> list:
-    """The subscriptions an episode change at ``severity`` goes to."""
-    regions = json.loads(episode["regions"]) if isinstance(episode["regions"], str) else list(episode["regions"])
+def subscribers_for(config: Config, episode: dict, severity: str, tree: Hierarchy | None) -> list:
+    """The subscriptions an episode change at ``severity`` goes to (a subscription's region covers the
+    episode when it is the episode's region, one of a cluster's regions, or above one of them)."""
     covered = set()
-    for r in {episode["region"], *regions}:
-        covered |= ancestors.get(r, {r})
+    for r in {episode["region"], *json_list(episode["regions"])}:
+        covered |= tree.lineage(r) if tree is not None else {r}
     dq = episode["kind"] == "data_quality"
     out = []
     for sub in config.subscriptions:
@@ -81,7 +64,7 @@ def _histories(cur, episodes: list[dict], days: int = HISTORY_DAYS) -> dict[int,
     """Per episode: ``date, count`` of its series over the ``days`` days up to its last signal (NaN
     where nothing was reported), read with one query per level, syndrome and age group, not one
     per episode: a national first cycle opens thousands of episodes."""
-    from ..store.read import read_counts
+    from ..store.counts import read_counts
 
     out: dict[int, pd.DataFrame] = {}
     groups: dict[tuple, list[dict]] = {}
@@ -111,26 +94,23 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
     recipient per cycle, and mark the events notified, in one transaction."""
     now = now or datetime.now()
     queued = skipped = 0
-    pending = "SELECT DISTINCT episode_id FROM alert_events WHERE notify AND NOT notified"
     with store.transaction() as cur:
-        events = cur.execute(
-            "SELECT event_id, episode_id, day, action, severity, note FROM alert_events"
-            " WHERE notify AND NOT notified ORDER BY event_id").df()
+        events = pending_events(cur)
         if not len(events):
             return {"queued": 0, "events": 0}
-        names, ancestors = _region_tree(cur)
-        episodes = {int(ep["episode_id"]): ep for ep in cur.execute(
-            f"SELECT {EPISODE_FIELDS} FROM alert_episodes WHERE episode_id IN ({pending})").df().to_dict("records")}
-        evidence_all = cur.execute(f"SELECT * FROM alert_evidence WHERE episode_id IN ({pending})"
-                                   " ORDER BY episode_id, date, detector").df()
-        evidence_of = {int(k): v.reset_index(drop=True) for k, v in evidence_all.groupby("episode_id")}
+        tree = hierarchy(cur)
+        names = tree.names() if tree is not None else {}
+        pending = events["episode_id"].unique()
+        episodes = episodes_by_id(cur, pending)
+        evidence_all = evidence_of(cur, pending)
+        evidence_by_episode = {int(k): v.reset_index(drop=True) for k, v in evidence_all.groupby("episode_id")}
         news = {}  # episode id -> its subscribers, for episodes still running
         for episode_id in events["episode_id"].unique():
             ep = episodes[int(episode_id)]
             if ep["ended_on"] is not None and not pd.isna(ep["ended_on"]):
                 skipped += 1  # it was over before anyone could act: history, not news
                 continue
-            subscribers = subscribers_for(config, ep, ep["notify_severity"], ancestors)
+            subscribers = subscribers_for(config, ep, ep["notify_severity"], tree)
             if subscribers:
                 news[int(episode_id)] = subscribers
         histories = _histories(cur, [episodes[i] for i in news])
@@ -141,7 +121,7 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
             ep = episodes[int(episode_id)]
             last = group.iloc[-1].to_dict()
             severity = ep["notify_severity"]
-            evidence = evidence_of.get(int(episode_id), evidence_all.iloc[:0])
+            evidence = evidence_by_episode.get(int(episode_id), evidence_all.iloc[:0])
             for sub in news[int(episode_id)]:
                 event = {**last, "severity": severity,
                          "note": "; ".join(str(n) for n in group["note"] if isinstance(n, str))}
@@ -152,7 +132,7 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
                                        "data_quality" if ep["kind"] == "data_quality" else "alert", int(episode_id),
                                        int(last["event_id"]), sub.email, sub.language, msg))
         queued = _enqueue(cur, messages, now)
-        cur.execute("UPDATE alert_events SET notified = true WHERE notify AND NOT notified")
+        mark_events_notified(cur)
     return {"queued": queued, "events": int(len(events)), "skipped_ended": skipped}
 
 
@@ -161,14 +141,14 @@ def queue_digests(store, config: Config, today: date, now: datetime | None = Non
     now = now or datetime.now()
     queued = 0
     with store.transaction() as cur:
-        names, ancestors = _region_tree(cur)
-        open_eps = cur.execute(f"SELECT {EPISODE_FIELDS} FROM alert_episodes WHERE ended_on IS NULL"
-                               " AND state <> 'closed' ORDER BY episode_id").df()
+        tree = hierarchy(cur)
+        names = tree.names() if tree is not None else {}
+        open_eps = open_episodes(cur)
         for sub in config.subscriptions:
             if not sub.digest:
                 continue
             mine = [ep for ep in open_eps.to_dict("records")
-                    if sub in subscribers_for(config, ep, ep["notify_severity"], ancestors)]
+                    if sub in subscribers_for(config, ep, ep["notify_severity"], tree)]
             msg = compose_digest(episodes=pd.DataFrame(mine, columns=open_eps.columns), day=today, region_names=names,
                                  base_url=config.service.base_url, sender=config.smtp.sender, recipient=sub.email,
                                  language=sub.language)
@@ -199,19 +179,8 @@ def _enqueue(cur, messages: list[Queued], now: datetime) -> int:
         "recipient": [m.recipient for m in messages], "language": [m.language for m in messages],
         "subject": [str(m.message["Subject"]) for m in messages],
         "message": [m.message.as_string() for m in messages],
-    }).drop_duplicates("dedupe_key")
-    cur.register("queued_messages", frame)
-    try:
-        return cur.execute(
-            "INSERT INTO outbox SELECT nextval('message_ids'), dedupe_key, kind, episode_id, event_id, recipient,"
-            " language, subject, message, 'queued', 0, ?, NULL, ?, NULL FROM queued_messages"
-            " WHERE dedupe_key NOT IN (SELECT dedupe_key FROM outbox)", [now, now]).fetchone()[0]
-    finally:
-        cur.unregister("queued_messages")
-
-
-class _Permanent(Exception):
-    pass
+    })
+    return enqueue(cur, frame, now)
 
 
 def _connect(smtp: SmtpConfig):
@@ -233,9 +202,7 @@ def deliver(store, config: Config, now: datetime | None = None, *, smtp: SmtpCon
     now = now or datetime.now()
     smtp = smtp or smtp_settings(config)
     email = config.email
-    cur = store.cursor()
-    due = cur.execute("SELECT message_id, recipient, message, attempts FROM outbox WHERE status = 'queued'"
-                      " AND next_attempt_at <= ? ORDER BY message_id", [now]).fetchall()
+    due = due_messages(store.cursor(), now)
     result = {"sent": 0, "retry": 0, "failed": 0, "error": None}
     if not due or not email.enabled:
         return result
@@ -284,19 +251,10 @@ def deliver(store, config: Config, now: datetime | None = None, *, smtp: SmtpCon
 def _record(store, message_id, attempt, outcome, error, now, email, permanent: bool = False) -> str:
     with store.transaction() as cur:
         if outcome == "sent":
-            cur.execute("UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL"
-                        " WHERE message_id = ?", [attempt, now, message_id])
-        else:
-            failed = permanent and attempt >= email.max_attempts
-            outcome = "failed" if failed else "retry"
-            delay = min(email.backoff_seconds * (2 ** (attempt - 1)), email.max_backoff_seconds)
-            cur.execute("UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?"
-                        " WHERE message_id = ?",
-                        ["failed" if failed else "queued", attempt, now + timedelta(seconds=delay), error, message_id])
-        cur.execute("INSERT INTO delivery_log VALUES (?, ?, ?, ?, ?)", [message_id, attempt, now, outcome, error])
-    return outcome
-
-
-def outbox_status(con) -> dict:
-    rows = con.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall()
-    return {status: n for status, n in rows}
+            record_sent(cur, message_id, attempt, now)
+            return outcome
+        failed = permanent and attempt >= email.max_attempts
+        delay = min(email.backoff_seconds * (2 ** (attempt - 1)), email.max_backoff_seconds)
+        record_unsent(cur, message_id, attempt, now, failed=failed, next_attempt_at=now + timedelta(seconds=delay),
+                      error=error)
+    return "failed" if failed else "retry"

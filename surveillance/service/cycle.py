@@ -15,6 +15,7 @@ from typing import Callable
 from ..config import Config
 from ..ingest.runner import pull_all, summarise
 from ..store import Store
+from ..store import operations
 from ..store.runs import job_run
 from ..store.snapshot import refresh_snapshot
 
@@ -85,11 +86,7 @@ def snapshot_job(store: Store, config: Config) -> str | None:
 def mark_interrupted_runs(store: Store) -> int:
     """Job runs left 'running' by a process that was killed: the owner of the database marks them failed."""
     with store.transaction() as cur:
-        n = cur.execute("SELECT count(*) FROM job_runs WHERE status = 'running'").fetchall()[0][0]
-        if n:
-            cur.execute("UPDATE job_runs SET status = 'failed', finished_at = current_localtimestamp(),"
-                        " message = 'interrupted: the process ended during the run' WHERE status = 'running'")
-    return n
+        return operations.mark_interrupted_runs(cur)
 
 
 def run_cycle(store: Store, config: Config, today: date, progress: Callable | None = None, *,

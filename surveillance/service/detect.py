@@ -23,23 +23,22 @@ import numpy as np
 import pandas as pd
 
 from ..alerts.signals import SIGNAL_COLUMNS, signals_from_clusters, signals_from_findings, signals_from_result
-from ..alerts.store import apply_signals, save_quality
+from ..alerts.apply import apply_signals
 from ..config import SPATIAL_DETECTORS, Config, DetectorSpec, check_detectors
 from ..panel import Panel, to_weekly
 from ..quality import check_day, completeness_at
 from ..store import Store
-from ..store.read import read_panel
+from ..store.alerts import days_to_recheck, last_judged_day
+from ..store.counts import date_range, read_panel
+from ..store.operations import save_quality
+from ..store.reference import hierarchy, region_points
 
 log = logging.getLogger(__name__)
 
 
 def newest_data_day(con, as_of: date | None = None) -> date | None:
-    if as_of is None:
-        row = con.execute("SELECT max(date) FROM observations").fetchall()[0]
-    else:
-        row = con.execute("SELECT max(date) FROM observations WHERE received_at < ?",
-                          [datetime.combine(as_of + timedelta(days=1), datetime.min.time())]).fetchall()[0]
-    return row[0]
+    """The newest day with data (received by the end of ``as_of``)."""
+    return date_range(con, as_of=as_of)[1]
 
 
 def days_to_judge(con, config: Config, today: date, since: date | None = None,
@@ -52,21 +51,14 @@ def days_to_judge(con, config: Config, today: date, since: date | None = None,
     if since is not None:
         first = since
     else:
-        judged = con.execute("SELECT max(date) FROM signals WHERE period_days = 1 AND detector <> 'quality'").fetchall()[0][0]
+        judged = last_judged_day(con)
         first = judged + timedelta(days=1) if judged else last - timedelta(days=config.detection.initial_days - 1)
     days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
     rechecks: list[date] = []
     if since is None and config.detection.recheck_days:
         lo = last - timedelta(days=config.detection.recheck_days)
         # Only days whose data changed since they were judged: the data "filled in".
-        rows = con.execute(
-            "WITH judged AS (SELECT date, max(as_of) AS as_of, bool_or(incomplete) AS incomplete FROM signals"
-            " WHERE period_days = 1 AND detector <> 'quality' AND date >= ? AND date < ? GROUP BY date)"
-            " SELECT j.date FROM judged j WHERE j.incomplete AND j.as_of < ? AND EXISTS (SELECT 1 FROM observations o"
-            " WHERE o.date = j.date AND o.received_at >= j.as_of + INTERVAL 1 DAY) ORDER BY j.date",
-            [lo, first, today],
-        ).fetchall()
-        rechecks = [r[0] for r in rows]
+        rechecks = days_to_recheck(con, lo, first, today)
     return days, rechecks
 
 
@@ -168,7 +160,7 @@ class DayJudge:
         from ..spatial import scan
 
         method = spec.name.removeprefix("spacetime_")
-        regions = self.con.execute("SELECT code, lat, lon, population FROM regions WHERE level = 'county'").df()
+        regions = region_points(self.con, "county")
         out = []
         for syndrome in spec.syndromes or self.config.syndromes:
             plain = spec.model_copy(update={"syndromes": [syndrome], "age_groups": ["all"], "freq": "daily"})
@@ -223,16 +215,13 @@ def judge_day(con, config: Config, day: date, as_of: date, *, quality_checks: bo
 
 def _flag_below(con, flagged: pd.DataFrame) -> pd.DataFrame:
     """A visits drop in a province flags its cities and counties too."""
-    tree = con.execute("SELECT code, parent FROM regions").df()
-    out = [flagged]
-    frontier = flagged
-    for _ in range(3):
-        below = frontier.merge(tree, left_on="region", right_on="parent")[["code", "date"]].rename(columns={"code": "region"})
-        if not len(below):
-            break
-        out.append(below)
-        frontier = below
-    return pd.concat(out, ignore_index=True).drop_duplicates()
+    tree = hierarchy(con)
+    if tree is None:
+        return flagged
+    below = [(code, day) for region, day in zip(flagged["region"], flagged["date"])
+             if region in tree for code in tree.descendants(region, include_units=False)]
+    out = pd.concat([flagged, pd.DataFrame(below, columns=["region", "date"])], ignore_index=True)
+    return out.drop_duplicates()
 
 
 def run_detection(store: Store, config: Config, today: date, *, since: date | None = None,

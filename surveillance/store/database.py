@@ -81,3 +81,4 @@ def _busy_or_unreadable(path: Path, exc: Exception) -> SurveillanceError:
             "stop it, or use the service (its API), or read the snapshot it refreshes"
         )
     return SurveillanceError(f"{path}: cannot open the database: {text.splitlines()[0]}")
+

@@ -7,6 +7,8 @@ from importlib import resources
 
 import duckdb
 
+from .query import first_row
+
 MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 
@@ -50,5 +52,5 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    row = first_row(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
     return int(row[0])

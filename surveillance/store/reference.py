@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import FileRejected, SurveillanceError
 from .database import Store
+from .query import first_row
 
 REGION_COLUMNS = ["code", "name", "level", "parent", "population", "lat", "lon", "boundary_geojson"]
 UNIT_COLUMNS = ["code", "name", "county", "kind", "lat", "lon"]
@@ -106,3 +107,61 @@ def load_configured_reference(store: Store, config) -> bool:
         neighbours = pd.read_csv(files.neighbours_file, dtype=str)
     load_reference(store, regions, units, neighbours)
     return True
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def regions_table(con) -> pd.DataFrame:
+    """``code, name, level, parent, population, lat, lon`` of every region, by code."""
+    return con.execute("SELECT code, name, level, parent, population, lat, lon FROM regions ORDER BY code").df()
+
+
+def units_table(con) -> pd.DataFrame:
+    """``code, name, county, kind, lat, lon`` of every reporting unit, by code."""
+    return con.execute("SELECT code, name, county, kind, lat, lon FROM units ORDER BY code").df()
+
+
+def hierarchy(con):
+    """The stored regions and units as a :class:`~surveillance.regions.Hierarchy` (None when there are none)."""
+    from ..regions import Hierarchy
+
+    regions = regions_table(con)
+    return Hierarchy(regions, units_table(con)) if len(regions) else None
+
+
+def reference_version(con) -> tuple:
+    """Changes whenever a region or unit is added, removed or renamed (for caches of the hierarchy)."""
+    return first_row(con, 
+        "SELECT (SELECT count(*) FROM regions), (SELECT coalesce(sum(hash(code, parent, name)), 0) FROM regions),"
+        " (SELECT count(*) FROM units), (SELECT coalesce(sum(hash(code, county, name)), 0) FROM units)")
+
+
+def county_boundaries(con) -> dict[str, str]:
+    """GeoJSON text of each county's boundary, for the counties that have one."""
+    return dict(con.execute("SELECT code, boundary_geojson FROM regions WHERE level = 'county'"
+                            " AND boundary_geojson IS NOT NULL ORDER BY code").fetchall())
+
+
+def region_points(con, level: str = "county") -> pd.DataFrame:
+    """``code, lat, lon, population`` of the regions at ``level`` (the space-time scans' geography)."""
+    return con.execute("SELECT code, lat, lon, population FROM regions WHERE level = ? ORDER BY code",
+                       [level]).df()
+
+
+def neighbour_pairs(con) -> pd.DataFrame:
+    """``region, neighbour``: the stored pairs of neighbouring regions (each pair as stored)."""
+    return con.execute("SELECT region, neighbour FROM region_neighbours").df()
+
+
+def neighbours_of(con, region: str) -> list[str]:
+    """The regions next to ``region`` (pairs count in both directions), sorted."""
+    rows = con.execute("SELECT neighbour FROM region_neighbours WHERE region = ? UNION "
+                       "SELECT region FROM region_neighbours WHERE neighbour = ?", [region, region]).fetchall()
+    return sorted(r[0] for r in rows if r[0] != region)
+
+
+def reference_sizes(con) -> tuple[dict[str, int], int]:
+    """Regions per level and the number of reporting units."""
+    levels = dict(con.execute("SELECT level, count(*) FROM regions GROUP BY level ORDER BY level").fetchall())
+    return levels, first_row(con, "SELECT count(*) FROM units")[0]

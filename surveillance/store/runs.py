@@ -6,6 +6,7 @@ import json
 from contextlib import contextmanager
 
 from .database import Store
+from .query import first_row
 
 
 @contextmanager
@@ -13,7 +14,7 @@ def job_run(store: Store, job: str):
     """Record a job run; the block fills ``details`` (a dict) and may set ``details['message']``."""
     with store.write_lock:
         cur = store.cursor()
-        run_id = cur.execute("SELECT nextval('job_run_ids')").fetchone()[0]
+        run_id = first_row(cur, "SELECT nextval('job_run_ids')")[0]
         cur.execute(
             "INSERT INTO job_runs VALUES (?, ?, current_localtimestamp(), NULL, 'running', NULL, NULL)",
             [run_id, job],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import SurveillanceError
 from .database import Store, open_store
+from .query import first_row
 
 
 def refresh_snapshot(store: Store, target: str | Path) -> Path:
@@ -20,7 +21,7 @@ def refresh_snapshot(store: Store, target: str | Path) -> Path:
     partial.unlink(missing_ok=True)
     with store.write_lock:
         cur = store.cursor()
-        source = cur.execute("SELECT current_database()").fetchone()[0]
+        source = first_row(cur, "SELECT current_database()")[0]
         cur.execute(f"ATTACH '{partial}' AS snapshot_copy")
         try:
             cur.execute(f'COPY FROM DATABASE "{source}" TO snapshot_copy')

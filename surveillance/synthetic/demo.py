@@ -15,7 +15,9 @@ from typing import Callable
 import tomli_w
 
 from ..config import load_config
-from ..store.reference import load_configured_reference
+from ..store.counts import date_range
+from ..store.operations import observation_summary
+from ..store.reference import load_configured_reference, reference_sizes
 from ..errors import SurveillanceError
 from ..ingest.pipeline import IngestContext, ingest_file
 from .simulate import build_geography, default_period, simulate, write_demo_files
@@ -122,9 +124,9 @@ def build_demo(
                 bar.update(1)
         if bar:
             bar.close()
-        rows, first, last = store.con.execute(
-            "SELECT count(*), min(date), max(date) FROM observations_latest").fetchone()
-        counties = store.con.execute("SELECT count(*) FROM regions WHERE level = 'county'").fetchone()[0]
-        units = store.con.execute("SELECT count(*) FROM units").fetchone()[0]
+        first, last = date_range(store.con)
+        rows = observation_summary(store.con)["latest"]
+        levels, units = reference_sizes(store.con)
+        counties = levels.get("county", 0)
     return {"rows": rows, "first": first, "last": last, "counties": counties, "units": units,
             "config": str(config_path), "outbreaks": len(simulation.outbreaks)}

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from surveillance.alerts import WorkflowError, check_transition, transition
-from surveillance.alerts.store import apply_signals, episode_detail
+from surveillance.alerts.apply import apply_signals
+from surveillance.store.alerts import episode_detail
 from surveillance.alerts.workflow import add_note
 
 from .test_episodes import frame, sig

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from surveillance.alerts.signals import SIGNAL_COLUMNS
-from surveillance.alerts.store import apply_signals
+from surveillance.alerts.apply import apply_signals
 from surveillance.config import parse_config, smtp_settings
 from surveillance.notify import deliver, queue_alert_messages, queue_digests
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from surveillance.alerts import workflow
-from surveillance.alerts.store import apply_signals, episode_detail, list_episodes
+from surveillance.alerts.apply import apply_signals
+from surveillance.store.alerts import episode_detail, list_episodes
 from surveillance.errors import SurveillanceError
 from surveillance.situation import indicators
 from surveillance.situation.indicators import episode_timeliness, response_indicators

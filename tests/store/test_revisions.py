@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from surveillance.ingest.pipeline import ingest_file
-from surveillance.store.read import read_counts
+from surveillance.store.counts import read_counts
 
 from ..conftest import write_csv
 

@@ -9,7 +9,7 @@ from surveillance.errors import DatabaseBusy, UnknownName
 from surveillance.ingest.pipeline import ingest_file
 from surveillance.store import open_store
 from surveillance.store.migrate import available_migrations, migrate, schema_version
-from surveillance.store.read import read_counts, read_panel
+from surveillance.store.counts import read_counts, read_panel
 from surveillance.store.runs import job_run, recent_runs
 from surveillance.store.snapshot import open_snapshot, refresh_snapshot
 

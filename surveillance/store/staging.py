@@ -1,4 +1,5 @@
-"""Row validation, set-based in DuckDB: every row gets its first problem, or none.
+"""Validation of a staged batch, set-based in DuckDB against the stored units and regions: every row gets
+its first problem, or none.
 
 Each check is one line of the table below: the field it concerns, the condition that
 makes a row bad, and the reason shown to the person who must fix the source. Rows
@@ -16,7 +17,8 @@ import duckdb
 import pandas as pd
 
 from ..vocabulary import REQUIRED_COLUMNS
-from .files import MALFORMED
+
+MALFORMED = "_malformed"  # the column a file reader fills with why a line could not be parsed
 
 # Date formats accepted from feeds; a timestamp at midnight is a date too.
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d"]
