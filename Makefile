@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 JUPYTER_FLAGS ?=  # e.g. --allow-root in a container that runs as root
 
-.PHONY: run test notebooks venv dev-venv system-packages bench clean
+.PHONY: run test test-fast notebooks venv dev-venv system-packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ system-packages:
 
 test: dev-venv system-packages
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+# The lane for development: everything but the browser and notebook tests.
+test-fast: dev-venv
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not slow"
 
 bench: venv
 	$(BIN)/python bench/ingest.py

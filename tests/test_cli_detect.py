@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 
 def run(*args):
@@ -38,6 +39,7 @@ def test_detect_file_writes_one_row_per_input_row(tmp_path):
     assert "alarms (ears_c2)" in done.stdout
 
 
+@pytest.mark.slow
 def test_unknown_method_and_parameter_are_one_clear_line(tmp_path):
     source = daily_series(tmp_path)
     bad_method = run("detect-file", str(source), "--method", "ears_c9", "-o", str(tmp_path / "o.csv"))

@@ -21,6 +21,7 @@ def run(*args, stdin=None):
                           capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_user_add_and_list(tmp_path):
     db = tmp_path / "s.duckdb"
     with open_store(db) as store:

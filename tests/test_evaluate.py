@@ -276,6 +276,7 @@ def test_evaluate_at_a_target_rate_keeps_the_history_rate_and_reports_alpha():
         evaluate("weekly", "bayes", reps=2, scenarios=[1], target_per_year=1, tune_by="county")
 
 
+@pytest.mark.slow
 # --- the command --------------------------------------------------------------------------------
 def test_evaluate_command_writes_the_report_and_prints_the_tables(tmp_path):
     import subprocess

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 END = date(2026, 11, 20)
 
+pytestmark = pytest.mark.slow  # a kernel per notebook
+
 
 def test_the_three_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == ["01_explore_trends.ipynb", "02_investigate_an_alert.ipynb",

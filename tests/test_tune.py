@@ -32,6 +32,7 @@ def backfilled(demo_folder, tmp_path_factory):  # noqa: F811
     return config
 
 
+@pytest.mark.slow
 def test_tune_reports_the_workload_and_thresholds_that_meet_the_target(backfilled, tmp_path):
     db = backfilled.parent / "surveillance.duckdb"
     with open_store(db) as store:  # an epidemiologist confirmed one alert raised by ears_c2

@@ -83,7 +83,6 @@ def test_reweighting_gives_mean_one_weights():
 
 @pytest.mark.parametrize("trend", [False, True])
 def test_numba_and_numpy_engines_agree(trend):
-    pytest.importorskip("numba")
     rng = np.random.default_rng(3)
     design = _design(rng, m=50, levels=3)
     y = rng.poisson(4, size=(20, 50)).astype(float)

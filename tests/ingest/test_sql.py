@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from surveillance.config import SqlFeed
@@ -146,7 +147,6 @@ def test_mixed_types_in_a_column_become_text(db):
     add(db, [(1, "2024-03-01", "fever", 12, 240, "2024-03-02"), (1, "2024-03-02", "fever", "n/a", 240, "2024-03-03")])
     frame = concat(list(pull_sql(feed(db), {})))
     assert frame["visits"].tolist() == ["12", "n/a"]
-    pa = pytest.importorskip("pyarrow")
     pa.Table.from_pandas(frame, preserve_index=False)
 
 

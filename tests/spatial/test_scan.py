@@ -78,6 +78,7 @@ def _null_p_values(method: str, runs: int, reps: int) -> np.ndarray:
     return np.array(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["permutation", "poisson"])
 def test_without_a_cluster_five_percent_of_runs_have_p_at_most_five_percent(method):
     p = _null_p_values(method, runs=400, reps=99)
