@@ -27,13 +27,12 @@ from .errors import SurveillanceError, UnknownName
 from .store import Store
 from .store import users as stored
 from .store.reference import reference_sizes
-from .vocabulary import LANGUAGES
+from .vocabulary import LANGUAGES, SYSTEM_USER
 
 ROLES = ("viewer", "epidemiologist", "admin")
 MIN_PASSWORD_LENGTH = 8
 NAME_PATTERN = re.compile(r"^[\w.@-]{1,64}$")
 DEFAULT_ADMIN = "admin"
-SYSTEM_USER = "system"
 
 # Checked against when the user does not exist, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a password of anyone")

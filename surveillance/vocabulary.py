@@ -131,6 +131,9 @@ KINDS: dict[str, Term] = {
     "data_quality": Term("data quality", "数据质量"),
 }
 
+# The user name the service signs its own events with (episodes opened, escalated, ended by the detect job).
+SYSTEM_USER = "system"
+
 # The workflow (after WHO EWARS; transitions in alerts.workflow): states in their usual order,
 # the outcomes a closed alert records, and the actions of an alert's events.
 STATES: dict[str, Term] = {

@@ -33,6 +33,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import SYSTEM_USER
 from ..vocabulary import severity_rank as rank
 from ..store.alerts import EPISODE_COLUMNS, EVENT_COLUMNS, EVIDENCE_COLUMNS
 from .signals import cap_incomplete
@@ -103,7 +104,7 @@ def update_episodes(
     counter = [next_id]
 
     def event(ep, day, action, note, notify=False, severity=None):
-        events.append({"episode_id": ep["episode_id"], "day": day, "user_name": "system", "action": action,
+        events.append({"episode_id": ep["episode_id"], "day": day, "user_name": SYSTEM_USER, "action": action,
                        "from_state": None, "to_state": None, "severity": severity or ep["notify_severity"],
                        "note": note, "notify": bool(notify and day >= notify_since)})
 

@@ -34,16 +34,17 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .. import vocabulary
 from ..errors import SurveillanceError
+from ..vocabulary import SYSTEM_USER
 
-# The workflow's words (alerts.workflow and the detect job own them; the test suite checks these match).
-SYSTEM_USER = "system"
+# The workflow's words, from the vocabulary (the workflow's transitions are alerts.workflow's).
 OPENED = "opened"
-FIRST_STATE = "new"
+FIRST_STATE = next(iter(vocabulary.STATES))
 INVESTIGATING = "investigating"
 CLOSED = "closed"
 CONFIRMED = "confirmed_outbreak"
-OUTCOMES = ("confirmed_outbreak", "not_an_outbreak", "data_artefact")
+OUTCOMES = tuple(vocabulary.OUTCOMES)
 HUMAN_ACTIONS = ("transition", "reopened", "note")
 
 EVENT_COLUMNS = ("episode_id", "at_time", "user_name", "action", "from_state", "to_state")
