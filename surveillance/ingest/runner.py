@@ -19,7 +19,8 @@ def pull_feed(store: Store, feed, config, today: date,
     if feed.kind in ("folder", "fhir"):
         return process_folder(store, feed, ctx, progress=(lambda p, o: progress(str(p), o)) if progress else None)
     if feed.kind == "http":
-        from .http import mask_url, pull_http as pull
+        from .http import pull_http as pull
+        from .http_client import mask_url
     elif feed.kind == "sql":
         from .sql import mask_url, pull_sql as pull
     else:  # a new kind must be wired here

@@ -6,7 +6,8 @@ and delivery over SMTP with retries.
 """
 
 from .compose import alert_link, compose_alert, compose_digest
-from .outbox import deliver, outbox_status, queue_alert_messages, queue_digests, subscribers_for
+from ..store.outbox import outbox_status
+from .outbox import deliver, queue_alert_messages, queue_digests, subscribers_for
 
 __all__ = ["alert_link", "compose_alert", "compose_digest", "deliver", "outbox_status", "queue_alert_messages",
            "queue_digests", "subscribers_for"]

@@ -26,7 +26,7 @@ from ..config import Config, SmtpConfig, secret, smtp_settings
 from ..regions import Hierarchy
 from ..store.alerts import (episodes_by_id, evidence_of, json_list, mark_events_notified, open_episodes,
                             pending_events)
-from ..store.outbox import due_messages, enqueue, outbox_status, record_sent, record_unsent
+from ..store.outbox import due_messages, enqueue, record_sent, record_unsent
 from ..store.reference import hierarchy
 from .compose import compose_alert, compose_digest
 

@@ -17,7 +17,7 @@ that has not, the job computes ``100 * count / total`` itself and runs the detec
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd

@@ -18,7 +18,8 @@ import pytest
 
 from surveillance.config import HttpFeed
 from surveillance.errors import FeedError
-from surveillance.ingest.http import mask_url, pull_http
+from surveillance.ingest.http import pull_http
+from surveillance.ingest.http_client import mask_url
 
 
 @dataclass
