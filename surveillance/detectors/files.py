@@ -20,7 +20,7 @@ import os
 import tempfile
 from functools import reduce
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ def detect_file(
     input_path, output_path = Path(input_path), Path(output_path)
     if freq not in ("auto", *FREQ_STEP):
         raise SurveillanceError(f"freq must be one of auto, daily, weekly, not {freq!r}")
-    table = _read(input_path)
+    table = read_csv_table(input_path, REQUIRED, "series,date,count[,total]")
     dates, counts, totals = _parse(table, input_path)
     freq = _infer_freq(input_path, table["series"], dates) if freq == "auto" else freq
     panel, row_series, row_time = _panel(input_path, table["series"], dates, counts, totals, freq)
@@ -68,7 +68,9 @@ def detect_file(
     return out
 
 
-def _read(path: Path) -> pd.DataFrame:
+def read_csv_table(path: Path, required: tuple[str, ...], shape: str) -> pd.DataFrame:
+    """A CSV file as text columns with lower-case names, refused with one line when it cannot be read or
+    lacks a column of ``required`` (``shape`` tells the expected columns)."""
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
@@ -76,11 +78,25 @@ def _read(path: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise FileRejected(f"{path}: not a readable CSV file ({exc.__class__.__name__}: {exc})") from None
     table.columns = [c.strip().lower() for c in table.columns]
-    missing = [c for c in REQUIRED if c not in table.columns]
+    missing = [c for c in required if c not in table.columns]
     if missing:
-        raise FileRejected(f"{path}: missing column(s) {', '.join(missing)}; "
-                           f"expected series,date,count[,total]")
+        raise FileRejected(f"{path}: missing column(s) {', '.join(missing)}; expected {shape}")
     return table
+
+
+def write_atomically(path: Path, write: Callable, *, newline: str | None = None) -> None:
+    """``write(handle)`` into a temporary file beside ``path``, then put it in place: a reader never sees
+    half a file, and a failure leaves the old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline=newline) as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def _row(i: int) -> int:
@@ -166,13 +182,4 @@ def _panel(path, series, dates, counts, totals, freq):
 
 
 def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            frame.to_csv(handle, index=False, float_format="%.10g")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, lambda handle: frame.to_csv(handle, index=False, float_format="%.10g"), newline="")

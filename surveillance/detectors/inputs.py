@@ -17,7 +17,9 @@ off that the Chinese calendar moves around weekends.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -92,3 +94,11 @@ def holiday_mask(dates, country: str = "CN") -> np.ndarray:
 def monitor_start(n_time: int, monitor_last: int | None) -> int:
     """First judged position under ``monitor_last``."""
     return 0 if monitor_last is None else max(0, n_time - monitor_last)
+
+
+@contextlib.contextmanager
+def quiet_empty_slices():
+    """Silence numpy's warnings for all-NaN slices and invalid values: those points get a status instead."""
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..panel import Panel
-from .inputs import monitor_param, monitor_start, percent_param, values
+from .inputs import monitor_param, monitor_start, percent_param, quiet_empty_slices, values
 from .params import Float, Int, ParamSchema
 from .registry import Detector, register
 from .result import DetectionResult, Status, assemble, exceedance_score
@@ -97,7 +97,7 @@ def run_mpm(panel: Panel, params: dict) -> DetectionResult:
         hist = np.where(positions[None, :, :] >= 0, sums[:, np.maximum(positions, 0)], np.nan)  # [n, T', H]
         used = np.sum(~np.isnan(hist), axis=2)
         enough = used >= max(1, (positions.shape[1] + 1) // 2)
-        with np.errstate(invalid="ignore"), _quiet():
+        with quiet_empty_slices():
             threshold = np.nanpercentile(hist, params["percentile"], axis=2)
             median = np.nanmedian(hist, axis=2)
         current = sums[:, start:]
@@ -113,20 +113,6 @@ def run_mpm(panel: Panel, params: dict) -> DetectionResult:
         score[:, start:] = exceedance_score(y[:, start:], np.where(ok, exp, np.nan), up)
     return assemble("mpm", resolved, y, expected=expected, upperbound=upper, pvalue=pvalue, status=status,
                     score=score)
-
-
-class _quiet:
-    """Silence numpy's warning for all-NaN slices (those points get a status instead)."""
-
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
 
 
 MPM = register(Detector(

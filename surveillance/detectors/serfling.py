@@ -38,7 +38,7 @@ from scipy.special import stdtr
 from scipy.stats import t as student_t
 
 from ..panel import Panel
-from .inputs import percent_param, values
+from .inputs import percent_param, quiet_empty_slices, values
 from .params import Choice, Float, Int, ParamSchema, Probability
 from .registry import Detector, register
 from .result import DetectionResult, Status, assemble
@@ -74,7 +74,7 @@ def run_serfling(panel: Panel, params: dict) -> DetectionResult:
         month = np.asarray(pd.DatetimeIndex(panel.dates).month)
         usable[:, (month >= 10) | (month <= 5)] = False
     elif params["exclude"] == "percentile":
-        with np.errstate(invalid="ignore"), _quiet():
+        with quiet_empty_slices():
             cut = np.nanpercentile(np.where(usable, y, np.nan), params["exclude_percentile"], axis=1)
         usable &= ~(y > cut[:, None])
     w = usable.astype(float)
@@ -111,18 +111,6 @@ def run_serfling(panel: Panel, params: dict) -> DetectionResult:
         pvalue[rows] = np.where(np.isnan(y[rows]), np.nan, np.where((se == 0) & (diff == 0), 1.0, p))
         status[rows] = Status.OK
     return assemble("serfling", resolved, y, expected=expected, upperbound=upper, pvalue=pvalue, status=status)
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
 
 
 SERFLING = register(Detector(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileRejected, SurveillanceError, UnknownName
+from ..detectors.files import read_csv_table, write_atomically
 from .params import METHODS, SCHEMAS
 from .result import ScanResult
 from .scan import scan
@@ -97,17 +97,7 @@ def scan_file(
 
 
 def _read(path: Path, required: tuple[str, ...], shape: str) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
-        raise FileRejected(f"{path}: no such file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise FileRejected(f"{path}: not a readable CSV file ({exc.__class__.__name__}: {exc})") from None
-    table.columns = [c.strip().lower() for c in table.columns]
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        raise FileRejected(f"{path}: missing column(s) {', '.join(missing)}; expected {shape}")
-    return table
+    return read_csv_table(path, required, shape)
 
 
 def _row(i: int) -> int:
@@ -245,17 +235,11 @@ def _scan_frames(counts, regions, method, params, end_date, counts_name, regions
 
 
 def _write_json(document: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(document, handle, indent=2, default=_json_default)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    def write(handle) -> None:
+        json.dump(document, handle, indent=2, default=_json_default)
+        handle.write("\n")
+
+    write_atomically(path, write)
 
 
 def _json_default(value):
