@@ -8,9 +8,10 @@ mirror (R name in brackets):
   further factor levels, the windows being level ``n_periods``; the last
   ``past_weeks_excluded`` points and the current point are left out
   (``pastWeeksNotIncluded``, default ``w``);
-* a quasi-Poisson GLM with log link, with a linear trend (``trend``) kept only if it is
-  significant at ``trend_p_threshold`` (``pThresholdTrend``), ``b >= 3`` and the prediction
-  does not exceed the largest baseline count;
+* a quasi-Poisson GLM with log link, with a linear trend (``trend``) kept only if the
+  slope's p-value is below ``trend_p_threshold`` (``pThresholdTrend``; any number, as in R,
+  so that 1 keeps the trend wherever the other two rules allow), ``b >= 3`` and the
+  prediction does not exceed the largest baseline count;
 * optionally refitted with weights that down-weight baseline points whose Anscombe residual
   exceeds ``reweight_threshold`` (``reweight``, ``weightsThreshold``); dispersion
   ``phi = max(Pearson dispersion, 1)``;
@@ -32,7 +33,7 @@ Defaults. ``farrington_flexible`` takes R ``farringtonFlexible``'s defaults (b=5
 reweight with threshold 2.58, alpha=0.05, trend at p<0.05, limit54=c(5,4), 2/3 power,
 n_periods=1, past weeks excluded = w, delta threshold). The settings Noufaily et al.
 recommend are ``n_periods=10, past_weeks_excluded=26, threshold="nbplugin"`` with
-``reweight_threshold=2.58``. ``farrington`` is the original method of Farrington et al.
+``reweight_threshold=2.58``, and R's documentation adds ``trend_p_threshold=1`` for them. ``farrington`` is the original method of Farrington et al.
 (1996) as R's ``farrington``/``algo.farrington`` runs it: the same defaults but
 ``reweight_threshold=1`` (R's ``algo.farrington`` hard-codes 1).
 
@@ -104,8 +105,11 @@ def _schema(name: str, reweight_threshold: float) -> ParamSchema:
         Float("reweight_threshold", reweight_threshold, "Anscombe residual above which a point is down-weighted",
               low=0.0, aliases=("weightsThreshold",)),
         Bool("trend", True, "fit a linear time trend (kept only where significant and not extrapolating)"),
-        Probability("trend_p_threshold", 0.05, "significance level for keeping the trend",
-                    aliases=("pThresholdTrend",)),
+        # Any number, as R: not a significance level to validate but a cut-off for the slope's
+        # p-value, and R advises 1 for the improved method.
+        Float("trend_p_threshold", 0.05, "the trend is kept only where its p-value is below this: any number, as in "
+              "R (1, advised for the improved method, keeps it wherever the other rules allow; 0 never)",
+              aliases=("pThresholdTrend",)),
         Choice("power_transform", "2/3", "power transform for the delta threshold", ("2/3", "1/2", "none"),
                aliases=("powertrans",)),
         Choice("threshold", "delta", "threshold method", ("delta", "nbplugin", "muan"),
