@@ -7,7 +7,8 @@ import statsmodels.api as sm
 from scipy.stats import norm
 
 from surveillance.detectors import InvalidParameter, detect, get
-from surveillance.detectors.farrington import _years_back_by_calendar, reference_design
+from surveillance.detectors.farrington import reference_design
+from surveillance.detectors.farrington_design import years_back_by_calendar
 from surveillance.panel import Panel
 
 from .conftest import weekly_panel
@@ -32,7 +33,7 @@ def test_noufaily_blocks_cover_the_years():
 
 def test_calendar_reference_points_follow_dates():
     dates = pd.date_range("2010-01-04", periods=6 * 52, freq="W-MON")
-    back = _years_back_by_calendar(dates, 5, 52)
+    back = years_back_by_calendar(dates, 5, 52)
     assert set(np.unique(back[-1])) <= set(range(52, 5 * 53 + 1))
     assert (back[-1] >= np.arange(1, 6) * 52).all()
     # the reference date is the same weekday closest to the same calendar date
