@@ -33,9 +33,10 @@ Defaults. ``farrington_flexible`` takes R ``farringtonFlexible``'s defaults (b=5
 reweight with threshold 2.58, alpha=0.05, trend at p<0.05, limit54=c(5,4), 2/3 power,
 n_periods=1, past weeks excluded = w, delta threshold). The settings Noufaily et al.
 recommend are ``n_periods=10, past_weeks_excluded=26, threshold="nbplugin"`` with
-``reweight_threshold=2.58``, and R's documentation adds ``trend_p_threshold=1`` for them. ``farrington`` is the original method of Farrington et al.
-(1996) as R's ``farrington``/``algo.farrington`` runs it: the same defaults but
-``reweight_threshold=1`` (R's ``algo.farrington`` hard-codes 1).
+``reweight_threshold=2.58``, and R's documentation adds ``trend_p_threshold=1`` for them.
+``farrington`` is the original method of Farrington et al. (1996) as R's
+``farrington``/``algo.farrington`` runs it: the same defaults but ``reweight_threshold=1``
+(R's ``algo.farrington`` hard-codes 1).
 
 Reference points (``reference_points``): ``calendar`` (default) finds the same date ``i``
 years back, moved to the nearest same weekday for weekly data, and measures the trend in
