@@ -2,7 +2,9 @@
 
 The reference folder (``shared/reference`` beside the repository checkout, see its README)
 holds, per dataset, the series (``NAME_data.csv``) and R's bounds and alarms
-(``NAME_r_results.csv``) with the exact R settings in a ``params`` column. This module
+(``NAME_r_results.csv``) with the exact R settings in a ``params`` column; its
+``noufaily_improved`` folder holds R's outputs with the improved method's advised trend
+setting (``pThresholdTrend = 1``) in files of the same name. This module
 translates those settings into our parameter names, runs our detectors on the same
 series and measures the agreement:
 
@@ -32,7 +34,14 @@ DATASETS = ("salmNewport", "measlesDE", "influMen", "campyDE", "rotaBB")
 # farrington.py, ``reference_points``). measlesDE agrees either way.
 REFERENCE_POINTS: dict[str, str] = {"influMen": "position"}
 
-METHODS = ("farrington_original", "farrington_noufaily", "bayes", "ears_c1", "ears_c2", "ears_c3")
+METHODS = ("farrington_original", "farrington_noufaily", "farrington_noufaily_improved", "bayes", "ears_c1",
+           "ears_c2", "ears_c3")
+
+# Methods whose R outputs are in a folder of their own.
+SUBFOLDERS: dict[str, str] = {"farrington_noufaily_improved": "noufaily_improved"}
+# farringtonFlexible returns only its judged range, and these files number that range from 1;
+# the other files give the point's position in the whole series.
+RANGE_NUMBERED = ("farrington_original", "farrington_noufaily")
 
 
 def default_reference_dir() -> Path:
@@ -75,12 +84,13 @@ def translate(algorithm: str, r_params: dict[str, str], period: int, dataset: st
     if algorithm == "bayes":
         return "bayes", {"b": r_params["b"], "w": r_params["w"], "act_y": r_params["actY"],
                          "alpha": r_params["alpha"], "period": period}
-    if algorithm in ("farrington_original", "farrington_noufaily"):
+    if algorithm in ("farrington_original", "farrington_noufaily", "farrington_noufaily_improved"):
         cases, weeks = r_params["limit54"].split(",")
         params = {
             "b": r_params["b"], "w": r_params["w"], "n_periods": r_params["noPeriods"],
             "alpha": r_params["alpha"], "reweight": True, "reweight_threshold": r_params["weightsThreshold"],
-            "trend": True, "trend_p_threshold": 0.05, "power_transform": "2/3",
+            # The main files leave pThresholdTrend out: it is R's default, 0.05 (see their README).
+            "trend": True, "trend_p_threshold": r_params.get("pThresholdTrend", "0.05"), "power_transform": "2/3",
             "past_weeks_excluded": r_params["pastWeeksNotIncluded"], "threshold": r_params["thresholdMethod"],
             "min_recent_cases": cases, "recent_weeks": weeks, "period": period,
             "reference_points": REFERENCE_POINTS.get(dataset, "calendar"), "r_compatible": True,
@@ -90,23 +100,24 @@ def translate(algorithm: str, r_params: dict[str, str], period: int, dataset: st
     raise ValueError(f"no translation for reference algorithm {algorithm!r}")
 
 
-def compare_one(dataset: str, algorithm: str, reference_dir: Path | None = None) -> tuple[dict, pd.DataFrame]:
-    """Agreement of one method on one dataset: the summary row and the point-by-point table."""
+def compare_one(dataset: str, algorithm: str, reference_dir: Path | None = None,
+                overrides: dict | None = None) -> tuple[dict, pd.DataFrame]:
+    """Agreement of one method on one dataset: the summary row and the point-by-point table.
+
+    ``overrides`` replaces some of our parameters translated from R's settings, to measure
+    how much a setting matters.
+    """
     reference_dir = Path(reference_dir or default_reference_dir())
     panel, period = load_dataset(dataset, reference_dir)
-    ref = pd.read_csv(reference_dir / f"{dataset}_r_results.csv")
+    ref = pd.read_csv(reference_dir / SUBFOLDERS.get(algorithm, "") / f"{dataset}_r_results.csv")
     ref = ref[ref["algorithm"] == algorithm].copy()
     if ref.empty:
         raise ValueError(f"{dataset}: no reference results for {algorithm!r}")
     r_params = parse_r_params(ref["params"].iloc[0])
     name, params = translate(algorithm, r_params, period, dataset)
-    result = detect(name, panel, **params)
+    result = detect(name, panel, **{**params, **(overrides or {})})
 
-    if algorithm.startswith("farrington"):
-        # farringtonFlexible returns only its range: R's t counts from the range's start.
-        offset = int(r_params["b"]) * period + int(r_params["w"])
-    else:
-        offset = 0
+    offset = int(r_params["b"]) * period + int(r_params["w"]) if algorithm in RANGE_NUMBERED else 0
     row = pd.Index(panel.keys["series"]).get_indexer(ref["series"])
     col = ref["t"].to_numpy() + offset - 1
     ref["ours_upperbound"] = result.upperbound[row, col]

@@ -8,9 +8,10 @@ mirror (R name in brackets):
   further factor levels, the windows being level ``n_periods``; the last
   ``past_weeks_excluded`` points and the current point are left out
   (``pastWeeksNotIncluded``, default ``w``);
-* a quasi-Poisson GLM with log link, with a linear trend (``trend``) kept only if it is
-  significant at ``trend_p_threshold`` (``pThresholdTrend``), ``b >= 3`` and the prediction
-  does not exceed the largest baseline count;
+* a quasi-Poisson GLM with log link, with a linear trend (``trend``) kept only if the
+  slope's p-value is below ``trend_p_threshold`` (``pThresholdTrend``; any number, as in R,
+  so that 1 keeps the trend wherever the other two rules allow), ``b >= 3`` and the
+  prediction does not exceed the largest baseline count;
 * optionally refitted with weights that down-weight baseline points whose Anscombe residual
   exceeds ``reweight_threshold`` (``reweight``, ``weightsThreshold``); dispersion
   ``phi = max(Pearson dispersion, 1)``;
@@ -32,9 +33,10 @@ Defaults. ``farrington_flexible`` takes R ``farringtonFlexible``'s defaults (b=5
 reweight with threshold 2.58, alpha=0.05, trend at p<0.05, limit54=c(5,4), 2/3 power,
 n_periods=1, past weeks excluded = w, delta threshold). The settings Noufaily et al.
 recommend are ``n_periods=10, past_weeks_excluded=26, threshold="nbplugin"`` with
-``reweight_threshold=2.58``. ``farrington`` is the original method of Farrington et al.
-(1996) as R's ``farrington``/``algo.farrington`` runs it: the same defaults but
-``reweight_threshold=1`` (R's ``algo.farrington`` hard-codes 1).
+``reweight_threshold=2.58``, and R's documentation adds ``trend_p_threshold=1`` for them.
+``farrington`` is the original method of Farrington et al. (1996) as R's
+``farrington``/``algo.farrington`` runs it: the same defaults but ``reweight_threshold=1``
+(R's ``algo.farrington`` hard-codes 1).
 
 Reference points (``reference_points``): ``calendar`` (default) finds the same date ``i``
 years back, moved to the nearest same weekday for weekly data, and measures the trend in
@@ -65,7 +67,9 @@ Departures from R, on purpose:
 Implementation: the reference design, relative to the current point, is the same at every
 point and for every series, so all (series, point) pairs are fitted together in chunks by
 the batched IRLS of ``surveillance.detectors.glm``, which reproduces R's ``glm.fit``
-iterations; nothing loops over series or points in Python.
+iterations; nothing loops over series or points in Python. ``farrington_design`` finds the
+reference points and their levels, ``farrington_model`` fits, selects the trend and
+thresholds; this module runs them over a panel and registers the two detectors.
 """
 
 from __future__ import annotations
@@ -74,10 +78,12 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy.stats import nbinom, norm, poisson
 
 from ..panel import Panel
-from .glm import LevelDesign, anscombe_residuals, fit_quasipoisson, outlier_weights
+# The design and the model live in their own modules; reference_design, thresholds and
+# quasi_poisson_threshold stay importable from here, as before they moved.
+from .farrington_design import reference_design, years_back_by_calendar, years_back_by_position
+from .farrington_model import predict, quasi_poisson_threshold, thresholds  # noqa: F401
 from .params import Bool, Choice, Float, Int, InvalidParameter, ParamSchema, Probability
 from .registry import Detector, register
 from .result import DetectionResult, Status, assemble
@@ -104,8 +110,11 @@ def _schema(name: str, reweight_threshold: float) -> ParamSchema:
         Float("reweight_threshold", reweight_threshold, "Anscombe residual above which a point is down-weighted",
               low=0.0, aliases=("weightsThreshold",)),
         Bool("trend", True, "fit a linear time trend (kept only where significant and not extrapolating)"),
-        Probability("trend_p_threshold", 0.05, "significance level for keeping the trend",
-                    aliases=("pThresholdTrend",)),
+        # Any number, as R: not a significance level to validate but a cut-off for the slope's
+        # p-value, and R advises 1 for the improved method.
+        Float("trend_p_threshold", 0.05, "the trend is kept only where its p-value is below this: any number, as in "
+              "R (1, advised for the improved method, keeps it wherever the other rules allow; 0 never)",
+              aliases=("pThresholdTrend",)),
         Choice("power_transform", "2/3", "power transform for the delta threshold", ("2/3", "1/2", "none"),
                aliases=("powertrans",)),
         Choice("threshold", "delta", "threshold method", ("delta", "nbplugin", "muan"),
@@ -123,191 +132,6 @@ def _schema(name: str, reweight_threshold: float) -> ParamSchema:
              "standard error and the trend test after reweighting (see the module notes)"),
     )
     return ParamSchema(name, params)
-
-
-def _r_seq(a: int, b: int) -> range:
-    """R's ``a:b``, which counts down when ``a > b``."""
-    return range(a, b + 1) if a <= b else range(a, b - 1, -1)
-
-
-def reference_design(w: int, n_periods: int, years_back: tuple[int, ...], past_weeks_excluded: int):
-    """Reference points relative to the current point, their levels and the window level.
-
-    ``years_back[i-1]`` is how many points lie between the current point and its
-    counterpart ``i`` years back. A port of R's ``blocks()`` and
-    ``algo.farrington.data.glm`` (including how ``a:b`` counts down when a gap is shorter
-    than the number of blocks, which happens with monthly data and ``n_periods=10``).
-    Returns ``(offsets, LevelDesign, window_level)``, ``offsets < 0`` being positions
-    relative to the current point.
-    """
-    p = n_periods
-    now = max(years_back) + w + 1  # 1-based, as in R
-    factors = np.full(now + 1, np.nan)  # index 0 unused
-    reference_weeks = [now] + [now - d for d in years_back]
-    factors[now - w: now + 1] = p
-    for i in range(1, len(reference_weeks)):
-        ref_week = reference_weeks[i]
-        factors[ref_week - w: ref_week + w + 1] = p
-        if p != 1:
-            gap = reference_weeks[i - 1] - 2 * w - 1 - ref_week
-            if gap < p - (2 * w + 1):
-                raise ValueError("too many periods")
-            length, rest = divmod(gap, p - 1)
-            lengths = np.full(p - 1, length)
-            lengths[:rest] += 1
-            bounds = np.concatenate([[0], np.cumsum(lengths)])
-            for j in range(1, p):
-                start = ref_week + w + 1 + bounds[j - 1]
-                stop = ref_week + w + 1 + bounds[j] - 1
-                factors[list(_r_seq(start, stop))] = j
-    factors[max(now - past_weeks_excluded, 1): now + 1] = np.nan
-    positions = np.flatnonzero(~np.isnan(factors[1:])) + 1
-    values = factors[positions]
-    levels, codes = np.unique(values, return_inverse=True)
-    window = int(np.flatnonzero(levels == p)[0]) if (levels == p).any() else -1
-    offsets = positions - now
-    design = LevelDesign(level=codes.astype(int), time=offsets.astype(float), n_levels=len(levels))
-    return offsets, design, window
-
-
-def _years_back_by_position(T: int, b: int, period: int) -> np.ndarray:
-    """``[T, b]``: point ``t`` is compared with ``t - i * period`` (R without dates)."""
-    return np.tile(np.arange(1, b + 1) * period, (T, 1))
-
-
-def _years_back_by_calendar(dates: pd.DatetimeIndex, b: int, period: int) -> np.ndarray:
-    """``[T, b]``: distance (in points) to the same date ``i`` years earlier, as R finds it
-    for ``sts`` objects with dates: the same calendar day (29 February becoming 1 March),
-    moved for weekly data to the nearest day of the same weekday. -1 where that date is
-    not in the panel."""
-    T = len(dates)
-    out = np.full((T, b), -1, dtype=int)
-    if T == 0:
-        return out
-    position = pd.Series(np.arange(T), index=dates.normalize())
-    for i in range(1, b + 1):
-        year = dates.year - i
-        month, day = dates.month, dates.day
-        leap_day = (month == 2) & (day == 29) & ~(((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0))
-        month = np.where(leap_day, 3, month)
-        day = np.where(leap_day, 1, day)
-        ref = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
-        if period == 52:
-            shift = (dates.day_of_week.to_numpy() - ref.dt.day_of_week.to_numpy()) % 7
-            shift = np.where(shift > 3, shift - 7, shift)
-            ref = ref + pd.to_timedelta(shift, unit="D")
-        found = position.reindex(pd.DatetimeIndex(ref)).to_numpy()
-        ok = ~np.isnan(found)
-        out[ok, i - 1] = np.arange(T)[ok] - found[ok].astype(int)
-    return out
-
-
-def _fit_glm(y, present, design, trend, params):
-    """R's ``algo.farrington.fitGLM.flexible``: fit, then optionally reweight and refit."""
-    first = fit_quasipoisson(y, present.astype(float), design, trend)
-    fit = first
-    if params["reweight"]:
-        phi = np.maximum(first.dispersion, 1.0)
-        s = anscombe_residuals(first, y, design, phi)
-        omega = outlier_weights(s, present, params["reweight_threshold"])
-        fit = fit_quasipoisson(y, omega, design, trend)
-        phi = np.maximum(fit.dispersion, 1.0)
-        if params["r_compatible"]:
-            # R stores the prior weights over the fit's working weights
-            # (``model$weights <- omega``), so summary.glm and predict.glm estimate the
-            # dispersion as sum(omega * working_residual^2) / df instead of Pearson's.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                resid = np.where(present, (y - fit.mu) / fit.mu, 0.0)
-                r_dispersion = np.sum(omega * resid * resid, axis=1) / fit.df_residual
-            r_dispersion = np.where(fit.df_residual > 0, r_dispersion, np.nan)
-            fit = replace(fit, dispersion=r_dispersion)
-        return fit, phi, first.converged
-    return fit, np.maximum(fit.dispersion, 1.0), first.converged
-
-
-def _subset(fit, rows):
-    return fit.__class__(**{k: (v[rows] if isinstance(v, np.ndarray) else v) for k, v in fit.__dict__.items()})
-
-
-def _predict(y, present, design, window, params):
-    """Prediction at the current point for a batch of reference vectors: eta, its unscaled
-    variance, the raw dispersion, phi and convergence, after R's trend selection."""
-    n = y.shape[0]
-    keep_trend = np.zeros(n, dtype=bool)
-    if params["trend"]:
-        fit_t, phi_t, conv_t = _fit_glm(y, present, design, True, params)
-        with np.errstate(over="ignore"):
-            mu_t = np.exp(fit_t.level_coef[:, window])
-        biggest = np.max(np.where(present, y, -np.inf), axis=1)
-        keep_trend = (conv_t & (params["b"] >= 3) & (fit_t.slope_pvalue() < params["trend_p_threshold"])
-                      & (mu_t <= biggest))
-    eta = np.full(n, np.nan)
-    var = np.full(n, np.nan)
-    dispersion = np.full(n, np.nan)
-    phi = np.full(n, np.nan)
-    converged = np.zeros(n, dtype=bool)
-    has_window = np.zeros(n, dtype=bool)
-    enough = np.zeros(n, dtype=bool)
-
-    def take(rows, fit, phi_fit, conv):
-        eta[rows] = fit.level_coef[:, window]
-        var[rows] = fit.level_variance(window)
-        dispersion[rows] = fit.dispersion
-        phi[rows] = phi_fit
-        converged[rows] = conv
-        has_window[rows] = fit.sum_w[:, window] > 0
-        enough[rows] = fit.n_obs > fit.rank
-
-    if keep_trend.any():
-        rows = np.flatnonzero(keep_trend)
-        take(rows, _subset(fit_t, rows), phi_t[rows], conv_t[rows])
-    rows = np.flatnonzero(~keep_trend)
-    if len(rows):
-        fit_0, phi_0, conv_0 = _fit_glm(y[rows], present[rows], design, False, params)
-        take(rows, fit_0, phi_0, conv_0)
-    return eta, var, dispersion, phi, converged, has_window & enough
-
-
-def thresholds(y, eta, var, dispersion, phi, params):
-    """Expected count, upper bound and p-value from the prediction on the link scale."""
-    alpha = params["alpha"]
-    z = norm.isf(alpha)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        se_link = np.sqrt(dispersion * var)  # R's predict.glm uses the raw dispersion here
-        mu = np.exp(eta)
-        if params["threshold"] == "delta":
-            se_mu = se_link * mu
-            tau = phi + se_mu ** 2 / mu
-            exponent = {"2/3": 2.0 / 3.0, "1/2": 0.5, "none": 1.0}[params["power_transform"]]
-            if exponent == 1.0:
-                se = np.sqrt(mu * tau)
-            elif exponent == 0.5:
-                se = np.sqrt(tau / 4.0)
-            else:
-                se = np.sqrt(4.0 / 9.0 * mu ** (1.0 / 3.0) * tau)
-            upper = (mu ** exponent + z * se) ** (1.0 / exponent)
-            pvalue = norm.sf(y ** exponent, loc=mu ** exponent, scale=se)
-        else:
-            mean = mu if params["threshold"] == "nbplugin" else np.exp(eta + z * se_link)
-            upper, pvalue = quasi_poisson_threshold(y, mean, phi, alpha)
-    return mu, upper, pvalue
-
-
-def quasi_poisson_threshold(y, mean, phi, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Upper ``1 - alpha`` quantile and ``P(Y >= y)`` of a count with mean ``mean`` and variance
-    ``phi * mean``: negative binomial where ``phi > 1``, Poisson otherwise; NaN where either is NaN."""
-    y, mean, phi = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (y, mean, phi)))
-    upper = np.full(mean.shape, np.nan)
-    pvalue = np.full(mean.shape, np.nan)
-    finite = np.isfinite(mean) & np.isfinite(phi)
-    over = finite & (phi > 1)
-    size = mean[over] / (phi[over] - 1.0)
-    upper[over] = nbinom.ppf(1 - alpha, size, 1.0 / phi[over])
-    pvalue[over] = nbinom.sf(y[over] - 1, size, 1.0 / phi[over])
-    plain = finite & ~(phi > 1)
-    upper[plain] = poisson.ppf(1 - alpha, mean[plain])
-    pvalue[plain] = poisson.sf(y[plain] - 1, mean[plain])
-    return upper, pvalue
 
 
 def run_farrington(name: str, panel: Panel, params: dict) -> DetectionResult:
@@ -330,9 +154,9 @@ def run_farrington(name: str, panel: Panel, params: dict) -> DetectionResult:
         status[:, :start] = Status.NOT_MONITORED
 
     if params["reference_points"] == "calendar":
-        years_back = _years_back_by_calendar(pd.DatetimeIndex(panel.dates), b, period)
+        years_back = years_back_by_calendar(pd.DatetimeIndex(panel.dates), b, period)
     else:
-        years_back = _years_back_by_position(T, b, period)
+        years_back = years_back_by_position(T, b, period)
     k_all = np.arange(T)
     # A point is judged when every reference point exists (R's own requirement); windows
     # reaching before the series start are cut, as R's indexing does.
@@ -385,7 +209,7 @@ def _judge(counts, s, k, offsets, design, window, params, recent, expected, uppe
     y = np.where(inside, counts[s[:, None], np.maximum(cols, 0)], np.nan)
     present = ~np.isnan(y)
     y = np.where(present, y, 0.0)
-    eta, var, dispersion, phi, converged, fittable = _predict(y, present, design, window, params)
+    eta, var, dispersion, phi, converged, fittable = predict(y, present, design, window, params)
     mu, up, pv = thresholds(counts[s, k], eta, var, dispersion, phi, params)
     st = np.full(len(s), Status.OK, dtype=np.uint8)
     st[~(converged & np.isfinite(up))] = Status.FIT_FAILED
@@ -403,6 +227,7 @@ FARRINGTON = register(Detector(
     reference=REFERENCE_1996,
     summary="quasi-Poisson GLM on the same weeks of past years; 2/3-power threshold",
 ))
+
 
 FARRINGTON_FLEXIBLE = register(Detector(
     name="farrington_flexible",

@@ -38,7 +38,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from ..panel import Panel
-from .farrington import quasi_poisson_threshold
+from .farrington_model import quasi_poisson_threshold
 from .inputs import holiday_mask, holiday_params, monitor_param, monitor_start
 from .params import Float, Int, InvalidParameter, ParamSchema, Probability
 from .registry import Detector, register

@@ -1,432 +1,43 @@
 """Compiled inner loops of the scan: cylinder statistics and Monte Carlo replicates.
 
-Every cylinder is a zone (``zones.Zones``) times a window of the last ``w`` days. The
-kernels walk each centre's regions nearest first, adding each region's window sums to
-running totals, so one pass over a centre's list gives every cylinder around it:
-O(zones x windows) per table, no per-cylinder re-summing.
-
 Inputs per table:
 
 * ``S[n_regions, W]``: cases of each region in the last ``w + 1`` days (column ``w``);
 * ``B[n_regions, W]``: the expected counts, laid out the same way;
 * ``total``: all cases of the study period (the permutation model's likelihood needs it).
 
-``kind`` selects the statistic of a cylinder with ``c`` cases where ``m`` are expected
-(only cylinders with ``c > m`` and ``c >= min_cases`` count):
+``cylinders`` computes the statistic of every cylinder (a zone times a window of the last
+days) and the largest over the zones; ``permutation_draw`` draws a replicate's permuted case
+dates; this module runs the replicates, in parallel over chunks of them.
 
-* ``PERMUTATION`` (Kulldorff 2005): the Poisson generalised likelihood ratio with the total
-  fixed, ``c log(c/m) + (C - c) log((C - c)/(C - m))``;
-* ``POISSON`` (Neill 2005, expectation-based): ``c log(c/m) + m - c``.
-
-Both are at most ``K (c - m)^2 / m`` (``K = C/(C - m)`` and ``1``; from ``log x <= x - 1``),
-which costs no logarithm: a replicate's maximum only needs the logarithm where that bound
-beats the best value so far, which after the first few zones is rare.
-
-Replicates of the permutation scan shuffle the case dates: a partial Fisher-Yates shuffle of
-the cases' locations draws, without replacement, the cases of the newest day, then of the
-day before, and so on for the ``W`` days any window can reach (days further back never
-enter a cylinder). Each replicate has its own random stream (SplitMix64 seeded from the
-seed and the replicate number) and the shuffle is undone after it, so the answer depends on
-the seed only, not on the number of threads. Where the study period has too many cases to
-copy per thread, a Fenwick tree over the regions' remaining cases draws the same sample
-(a different stream of the same exact distribution).
+numba's cache (``cache=True``) recompiles a function when its own file changes, not when a
+function it calls from another file does: after editing ``cylinders`` or
+``permutation_draw``, delete ``__pycache__`` here (or touch this file) so that the
+replicate loops are recompiled.
 """
 
 from __future__ import annotations
-
-import math
 
 import numba
 import numpy as np
 from numba import njit, prange
 
-PERMUTATION = 0
-POISSON = 1
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S32 = np.uint64(32)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_TWO32 = np.uint64(1) << np.uint64(32)
-
-
-@njit(cache=True, inline="always")
-def _mix(z):
-    z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27)) * _MIX2
-    return z ^ (z >> _S31)
-
-
-@njit(cache=True)
-def replicate_state(seed, replicate):
-    """The first state of replicate ``replicate``'s stream (seed and replicate: non-negative)."""
-    return _mix(_mix(np.uint64(seed) + _GOLDEN) ^ _mix(np.uint64(replicate) * _GOLDEN + _MIX1))
-
-
-@njit(cache=True, inline="always")
-def _below(state, n):
-    """A uniform integer in [0, n) (n < 2**32), exactly (Lemire's method); returns (state, value)."""
-    bound = np.uint64(n)
-    state = state + _GOLDEN
-    product = (_mix(state) >> _S32) * bound
-    low = product & _LOW32
-    if low < bound:
-        threshold = (_TWO32 - bound) % bound
-        while low < threshold:
-            state = state + _GOLDEN
-            product = (_mix(state) >> _S32) * bound
-            low = product & _LOW32
-    return state, np.int64(product >> _S32)
-
-
-@njit(cache=True, inline="always")
-def llr(c, m, total, kind):
-    """The statistic of one cylinder with ``c > m > 0`` (see the module notes)."""
-    if kind == PERMUTATION:
-        out = c * math.log(c / m)
-        rest = total - c
-        if rest > 0.0:
-            out += rest * math.log(rest / (total - m))
-        return out
-    return c * math.log(c / m) + m - c
-
-
-LANES = 8  # windows are scanned in blocks of this many (padded), which the compiler vectorises
-
-
-def padded(W: int) -> int:
-    return -(-W // LANES) * LANES
-
-
-@njit(cache=True, inline="always")
-def _screen(cw, m, K, threshold, screen):
-    """Fold one window into the screen: positive iff c > m and ``K (c - m)^2`` beats ``threshold * m``."""
-    d = cw - m
-    return max(screen, min(d, K * d * d - threshold * m))
-
-
-@njit(cache=True, inline="always")
-def _exact(cw, m, total, kind, min_cases, best):
-    if cw > m and m > 0.0 and cw >= min_cases:
-        value = llr(cw, m, total, kind)
-        if value > best:
-            return value
-    return best
-
-
-@njit(cache=True)
-def _max_permutation8(S, N, f, offsets, members, use, total, min_cases):
-    """``_max_permutation`` for at most 8 windows, with the running sums in registers."""
-    f0, f1, f2, f3, f4, f5, f6, f7 = f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
-    best = 0.0
-    for i in range(len(offsets) - 1):
-        c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = 0.0
-        nz = 0.0
-        for row in range(offsets[i], offsets[i + 1]):
-            r = members[row]
-            c0 += S[r, 0]
-            c1 += S[r, 1]
-            c2 += S[r, 2]
-            c3 += S[r, 3]
-            c4 += S[r, 4]
-            c5 += S[r, 5]
-            c6 += S[r, 6]
-            c7 += S[r, 7]
-            nz += N[r]
-            if not use[row]:
-                continue
-            # Permutation bound: total (c - m)^2 / (m (total - m)); K = total, threshold * (total - m).
-            t = best * (1.0 - 1e-9)
-            m0, m1, m2, m3 = nz * f0, nz * f1, nz * f2, nz * f3
-            m4, m5, m6, m7 = nz * f4, nz * f5, nz * f6, nz * f7
-            screen = _screen(c0, m0, total, t * (total - m0), -1.0)
-            screen = _screen(c1, m1, total, t * (total - m1), screen)
-            screen = _screen(c2, m2, total, t * (total - m2), screen)
-            screen = _screen(c3, m3, total, t * (total - m3), screen)
-            screen = _screen(c4, m4, total, t * (total - m4), screen)
-            screen = _screen(c5, m5, total, t * (total - m5), screen)
-            screen = _screen(c6, m6, total, t * (total - m6), screen)
-            screen = _screen(c7, m7, total, t * (total - m7), screen)
-            if screen <= 0.0:
-                continue
-            best = _exact(c0, m0, total, PERMUTATION, min_cases, best)
-            best = _exact(c1, m1, total, PERMUTATION, min_cases, best)
-            best = _exact(c2, m2, total, PERMUTATION, min_cases, best)
-            best = _exact(c3, m3, total, PERMUTATION, min_cases, best)
-            best = _exact(c4, m4, total, PERMUTATION, min_cases, best)
-            best = _exact(c5, m5, total, PERMUTATION, min_cases, best)
-            best = _exact(c6, m6, total, PERMUTATION, min_cases, best)
-            best = _exact(c7, m7, total, PERMUTATION, min_cases, best)
-    return best
-
-
-@njit(cache=True)
-def _max_poisson8(S, B, offsets, members, use, min_cases):
-    """``_max_poisson`` for at most 8 windows, with the running sums in registers."""
-    best = 0.0
-    for i in range(len(offsets) - 1):
-        c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = 0.0
-        m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = 0.0
-        for row in range(offsets[i], offsets[i + 1]):
-            r = members[row]
-            c0 += S[r, 0]
-            c1 += S[r, 1]
-            c2 += S[r, 2]
-            c3 += S[r, 3]
-            c4 += S[r, 4]
-            c5 += S[r, 5]
-            c6 += S[r, 6]
-            c7 += S[r, 7]
-            m0 += B[r, 0]
-            m1 += B[r, 1]
-            m2 += B[r, 2]
-            m3 += B[r, 3]
-            m4 += B[r, 4]
-            m5 += B[r, 5]
-            m6 += B[r, 6]
-            m7 += B[r, 7]
-            if not use[row]:
-                continue
-            t = best * (1.0 - 1e-9)
-            screen = _screen(c0, m0, 1.0, t, -1.0)
-            screen = _screen(c1, m1, 1.0, t, screen)
-            screen = _screen(c2, m2, 1.0, t, screen)
-            screen = _screen(c3, m3, 1.0, t, screen)
-            screen = _screen(c4, m4, 1.0, t, screen)
-            screen = _screen(c5, m5, 1.0, t, screen)
-            screen = _screen(c6, m6, 1.0, t, screen)
-            screen = _screen(c7, m7, 1.0, t, screen)
-            if screen <= 0.0:
-                continue
-            best = _exact(c0, m0, 0.0, POISSON, min_cases, best)
-            best = _exact(c1, m1, 0.0, POISSON, min_cases, best)
-            best = _exact(c2, m2, 0.0, POISSON, min_cases, best)
-            best = _exact(c3, m3, 0.0, POISSON, min_cases, best)
-            best = _exact(c4, m4, 0.0, POISSON, min_cases, best)
-            best = _exact(c5, m5, 0.0, POISSON, min_cases, best)
-            best = _exact(c6, m6, 0.0, POISSON, min_cases, best)
-            best = _exact(c7, m7, 0.0, POISSON, min_cases, best)
-    return best
-
-
-@njit(cache=True)
-def _max_permutation(S, N, f, offsets, members, use, total, min_cases, c):
-    """The largest permutation statistic over the cylinders of the zones flagged in ``use``.
-
-    ``S[r, w]``: region ``r``'s cases in the last ``w + 1`` days, padded with zero columns to a
-    multiple of ``LANES``; ``N[r]``: its cases over the study period; ``f[w]``: the share of all
-    cases falling in the last ``w + 1`` days (padding: 1). Expected = ``N(zone) * f[w]``.
-    """
-    if S.shape[1] == LANES:
-        return _max_permutation8(S, N, f, offsets, members, use, total, min_cases)
-    n_blocks = S.shape[1] // LANES
-    best = 0.0
-    for i in range(len(offsets) - 1):
-        c[:] = 0.0
-        nz = 0.0
-        for row in range(offsets[i], offsets[i + 1]):
-            r = members[row]
-            for b in range(n_blocks):
-                for lane in range(LANES):
-                    c[b * LANES + lane] += S[r, b * LANES + lane]
-            nz += N[r]
-            if not use[row]:
-                continue
-            threshold = best * (1.0 - 1e-9)
-            for b in range(n_blocks):
-                # Branch-free screen: positive only if some window has c > m and a bound above the best.
-                screen = -1.0
-                for lane in range(LANES):
-                    m = nz * f[b * LANES + lane]
-                    d = c[b * LANES + lane] - m
-                    screen = max(screen, min(d, total * d * d - threshold * m * (total - m)))
-                if screen <= 0.0:
-                    continue
-                for lane in range(LANES):
-                    w = b * LANES + lane
-                    m = nz * f[w]
-                    cw = c[w]
-                    if cw > m and m > 0.0 and cw >= min_cases:
-                        value = llr(cw, m, total, PERMUTATION)
-                        if value > best:
-                            best = value
-    return best
-
-
-@njit(cache=True)
-def _max_poisson(S, B, offsets, members, use, min_cases, c, m):
-    """The largest expectation-based Poisson statistic; ``B`` like ``S`` (padding: 0)."""
-    if S.shape[1] == LANES:
-        return _max_poisson8(S, B, offsets, members, use, min_cases)
-    n_blocks = S.shape[1] // LANES
-    best = 0.0
-    for i in range(len(offsets) - 1):
-        c[:] = 0.0
-        m[:] = 0.0
-        for row in range(offsets[i], offsets[i + 1]):
-            r = members[row]
-            for b in range(n_blocks):
-                for lane in range(LANES):
-                    c[b * LANES + lane] += S[r, b * LANES + lane]
-                    m[b * LANES + lane] += B[r, b * LANES + lane]
-            if not use[row]:
-                continue
-            threshold = best * (1.0 - 1e-9)
-            for b in range(n_blocks):
-                screen = -1.0
-                for lane in range(LANES):
-                    mw = m[b * LANES + lane]
-                    d = c[b * LANES + lane] - mw
-                    screen = max(screen, min(d, d * d - threshold * mw))
-                if screen <= 0.0:
-                    continue
-                for lane in range(LANES):
-                    w = b * LANES + lane
-                    mw = m[w]
-                    cw = c[w]
-                    if cw > mw and mw > 0.0 and cw >= min_cases:
-                        value = llr(cw, mw, 0.0, POISSON)
-                        if value > best:
-                            best = value
-    return best
-
-
-@njit(cache=True, parallel=True)
-def best_per_centre(S, B, offsets, members, use, total, kind, min_cases):
-    """For each centre, its best cylinder: ``(llr, size, window)``; llr 0 (size 0) if none."""
-    n_centres = len(offsets) - 1
-    W = S.shape[1]
-    best = np.zeros(n_centres)
-    best_size = np.zeros(n_centres, dtype=np.int64)
-    best_window = np.zeros(n_centres, dtype=np.int64)
-    for i in prange(n_centres):
-        c = np.zeros(W)
-        m = np.zeros(W)
-        top = 0.0
-        for row in range(offsets[i], offsets[i + 1]):
-            r = members[row]
-            for w in range(W):
-                c[w] += S[r, w]
-                m[w] += B[r, w]
-            if not use[row]:
-                continue
-            for w in range(W):
-                cw = c[w]
-                mw = m[w]
-                if cw - mw <= 0.0 or mw <= 0.0 or cw < min_cases:
-                    continue
-                value = llr(cw, mw, total, kind)
-                if value > top:
-                    top = value
-                    best_size[i] = row - offsets[i] + 1
-                    best_window[i] = w + 1
-        best[i] = top
-    return best, best_size, best_window
-
-
-@njit(cache=True)
-def _window_sums(S, W):
-    """Turn per-day columns (newest first) into sums over the last 1, 2, ... W days, in place."""
-    for r in range(S.shape[0]):
-        for w in range(1, W):
-            S[r, w] += S[r, w - 1]
-
-
-@njit(cache=True)
-def _shuffle_draw(work, swaps, day_cases, drawn, state, S):
-    """Draw the cases of the newest days by a partial Fisher-Yates shuffle of ``work`` (the
-    cases' regions); per-day counts go to ``S`` (zeroed here). Undo with ``_shuffle_undo``."""
-    n_cases = len(work)
-    for k in range(drawn):
-        state, j = _below(state, n_cases - k)
-        j += k
-        swaps[k] = j
-        t = work[k]
-        work[k] = work[j]
-        work[j] = t
-    S[:, :] = 0.0
-    k = 0
-    for w in range(len(day_cases)):
-        for _ in range(day_cases[w]):
-            S[work[k], w] += 1.0
-            k += 1
-    return state
-
-
-@njit(cache=True)
-def _shuffle_undo(work, swaps, drawn):
-    for k in range(drawn - 1, -1, -1):
-        j = swaps[k]
-        t = work[k]
-        work[k] = work[j]
-        work[j] = t
-
-
-@njit(cache=True)
-def _tree_build(values):
-    n = len(values)
-    tree = np.zeros(n + 1, dtype=np.int64)
-    for i in range(n):
-        tree[i + 1] += values[i]
-        parent = (i + 1) + ((i + 1) & -(i + 1))
-        if parent <= n:
-            tree[parent] += tree[i + 1]
-    return tree
-
-
-@njit(cache=True, inline="always")
-def _tree_take(tree, target, top_bit):
-    """The index whose cumulative range holds ``target`` (0-based); removes one from it."""
-    n = len(tree) - 1
-    pos = 0
-    step = top_bit
-    while step > 0:
-        nxt = pos + step
-        if nxt <= n and tree[nxt] <= target:
-            pos = nxt
-            target -= tree[nxt]
-        step >>= 1
-    i = pos + 1
-    while i <= n:
-        tree[i] -= 1
-        i += i & -i
-    return pos
-
-
-@njit(cache=True)
-def _top_bit(n):
-    top = 1
-    while top * 2 <= n:
-        top *= 2
-    return top
-
-
-@njit(cache=True)
-def _tree_draw(tree, fresh, day_cases, n_cases, top_bit, state, S):
-    """The same draw from a Fenwick tree of the regions' remaining cases (restored from ``fresh``)."""
-    tree[:] = fresh
-    S[:, :] = 0.0
-    left = n_cases
-    for w in range(len(day_cases)):
-        for _ in range(day_cases[w]):
-            state, u = _below(state, left)
-            r = _tree_take(tree, u, top_bit)
-            S[r, w] += 1.0
-            left -= 1
-    return state
+# Besides what the loops below call, the names the scan and the tests read here (PERMUTATION,
+# POISSON, padded, best_per_centre), as before the statistics and the draw had modules of their own.
+from .cylinders import (LANES, PERMUTATION, POISSON, best_per_centre, llr, max_permutation,  # noqa: F401
+                        max_poisson, padded, window_sums)
+from .permutation_draw import (highest_bit, replicate_state, shuffle_draw, shuffle_undo,  # noqa: F401
+                               tree_build, tree_draw)
 
 
 @njit(cache=True, parallel=True)
 def permutation_maxima(region_cases, day_cases, f, offsets, members, use, total, min_cases, seed, n_reps,
                        n_chunks, use_tree):
-    """Replicate maxima of the permutation scan (see the module notes on the draw).
+    """Replicate maxima of the permutation scan (``permutation_draw`` describes the draw).
 
     ``region_cases[r]``: cases of region ``r`` over the study period; ``day_cases[w]``: cases
-    of the ``w``-th newest day, for the ``W`` newest days; ``f`` as in ``_max_permutation``.
+    of the ``w``-th newest day, for the ``W`` newest days; ``f`` as in
+    ``cylinders.max_permutation``.
     """
     n_regions = len(region_cases)
     N = region_cases.astype(np.float64)
@@ -438,8 +49,8 @@ def permutation_maxima(region_cases, day_cases, f, offsets, members, use, total,
     n_cases = 0
     for r in range(n_regions):
         n_cases += region_cases[r]
-    top_bit = _top_bit(n_regions)
-    fresh = _tree_build(region_cases)
+    top_bit = highest_bit(n_regions)
+    fresh = tree_build(region_cases)
     out = np.zeros(n_reps)
     for chunk in prange(n_chunks):
         if use_tree:
@@ -460,16 +71,16 @@ def permutation_maxima(region_cases, day_cases, f, offsets, members, use, total,
         for b in range(chunk * n_reps // n_chunks, (chunk + 1) * n_reps // n_chunks):
             state = replicate_state(seed, b)
             if use_tree:
-                _tree_draw(tree, fresh, day_cases, n_cases, top_bit, state, S)
+                tree_draw(tree, fresh, day_cases, n_cases, top_bit, state, S)
             else:
-                _shuffle_draw(work, swaps, day_cases, drawn, state, S)
-            _window_sums(S, W)
-            out[b] = _max_permutation(S, N, f, offsets, members, use, total, min_cases, c)
+                shuffle_draw(work, swaps, day_cases, drawn, state, S)
+            window_sums(S, W)
+            out[b] = max_permutation(S, N, f, offsets, members, use, total, min_cases, c)
             if not use_tree:
                 if 4 * drawn > n_cases:
                     work[:] = pristine  # a copy is cheaper than undoing most of the cases
                 else:
-                    _shuffle_undo(work, swaps, drawn)
+                    shuffle_undo(work, swaps, drawn)
     return out
 
 
@@ -492,17 +103,17 @@ def permutation_tables(region_cases, day_cases, seed, replicates, use_tree):
             work[k] = r
             k += 1
     swaps = np.empty(drawn, dtype=np.int64)
-    fresh = _tree_build(region_cases)
+    fresh = tree_build(region_cases)
     tree = fresh.copy()
-    top_bit = _top_bit(n_regions)
+    top_bit = highest_bit(n_regions)
     out = np.zeros((len(replicates), n_regions, W))
     for i in range(len(replicates)):
         state = replicate_state(seed, replicates[i])
         if use_tree:
-            _tree_draw(tree, fresh, day_cases, n_cases, top_bit, state, out[i])
+            tree_draw(tree, fresh, day_cases, n_cases, top_bit, state, out[i])
         else:
-            _shuffle_draw(work, swaps, day_cases, drawn, state, out[i])
-            _shuffle_undo(work, swaps, drawn)
+            shuffle_draw(work, swaps, day_cases, drawn, state, out[i])
+            shuffle_undo(work, swaps, drawn)
     return out
 
 
@@ -517,13 +128,13 @@ def table_maxima(tables, N, f, B, offsets, members, use, total, kind, min_cases)
     for b in prange(R):
         S = np.zeros((tables.shape[1], Wp))
         S[:, :W] = tables[b]
-        _window_sums(S, W)
+        window_sums(S, W)
         c = np.zeros(Wp)
         if kind == PERMUTATION:
-            out[b] = _max_permutation(S, N, f, offsets, members, use, total, min_cases, c)
+            out[b] = max_permutation(S, N, f, offsets, members, use, total, min_cases, c)
         else:
             m = np.zeros(Wp)
-            out[b] = _max_poisson(S, B, offsets, members, use, min_cases, c, m)
+            out[b] = max_poisson(S, B, offsets, members, use, min_cases, c, m)
     return out
 
 

@@ -6,9 +6,12 @@ import pytest
 import statsmodels.api as sm
 from scipy.stats import norm
 
-from surveillance.detectors import detect
-from surveillance.detectors.farrington import _years_back_by_calendar, reference_design
+from surveillance.detectors import InvalidParameter, detect, get
+from surveillance.detectors.farrington import reference_design
+from surveillance.detectors.farrington_design import years_back_by_calendar
 from surveillance.panel import Panel
+
+from .conftest import weekly_panel
 
 
 def test_reference_windows_without_periods():
@@ -30,7 +33,7 @@ def test_noufaily_blocks_cover_the_years():
 
 def test_calendar_reference_points_follow_dates():
     dates = pd.date_range("2010-01-04", periods=6 * 52, freq="W-MON")
-    back = _years_back_by_calendar(dates, 5, 52)
+    back = years_back_by_calendar(dates, 5, 52)
     assert set(np.unique(back[-1])) <= set(range(52, 5 * 53 + 1))
     assert (back[-1] >= np.arange(1, 6) * 52).all()
     # the reference date is the same weekday closest to the same calendar date
@@ -107,3 +110,31 @@ def test_missing_baseline_values_are_left_out(panel):
     p = Panel(counts=counts, dates=panel.dates, keys=panel.keys, freq="weekly")
     r = detect("farrington_flexible", p, min_recent_cases=0)
     assert np.isfinite(r.upperbound[:, -20:]).all()
+
+
+@pytest.mark.parametrize("value, expected", [(1, 1.0), ("1", 1.0), (0, 0.0), (0.05, 0.05), (1.5, 1.5),
+                                             (-0.5, -0.5), ("inf", float("inf"))])
+def test_trend_threshold_takes_any_number_as_r(value, expected):
+    schema = get("farrington_flexible").schema
+    assert schema.validate({"trend_p_threshold": value})["trend_p_threshold"] == expected
+    assert schema.validate({"pThresholdTrend": value})["trend_p_threshold"] == expected
+
+
+@pytest.mark.parametrize("value", ["abc", float("nan"), True])
+def test_trend_threshold_rejects_what_is_not_a_number(value):
+    with pytest.raises(InvalidParameter, match="parameter 'trend_p_threshold' must be a number, got"):
+        detect("farrington_flexible", weekly_panel(n_series=1), trend_p_threshold=value)
+
+
+def test_trend_is_kept_where_its_pvalue_is_below_the_threshold(panel):
+    # R keeps the trend where p < pThresholdTrend: never at 0, and at 1 wherever b >= 3 and the
+    # prediction does not extrapolate, which a threshold above 1 cannot widen (p-values are < 1).
+    common = dict(b=3, min_recent_cases=0, n_periods=10, past_weeks_excluded=26, threshold="nbplugin")
+    runs = {p: detect("farrington_flexible", panel, trend_p_threshold=p, **common) for p in (0, 0.05, 1, 2)}
+    no_trend = detect("farrington_flexible", panel, trend=False, **common)
+    np.testing.assert_array_equal(runs[0].expected, no_trend.expected)
+    np.testing.assert_array_equal(runs[1].expected, runs[2].expected)
+    ok = runs[1].status == 0
+    changed_005 = ~np.isclose(runs[0.05].expected, runs[0].expected)[ok]
+    changed_1 = ~np.isclose(runs[1].expected, runs[0].expected)[ok]
+    assert changed_1.sum() > 2 * changed_005.sum() > 0
