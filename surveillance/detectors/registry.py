@@ -24,7 +24,7 @@ from .result import DetectionResult
 FREQUENCIES = ("daily", "weekly", "any")
 
 # Families shipped with the package, one module each.
-_BUILTIN_MODULES = ("ears", "farrington", "bayes", "essence", "mpm", "serfling", "cusum", "gbm")
+_BUILTIN_MODULES = ("ears", "farrington", "bayes", "essence", "mpm", "serfling", "cusum", "gbm", "regional")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,169 @@
+"""Regional excess: is a series' share of its region's cases unusually high?
+
+A winter influenza wave raises every county at once; a detector that compares each county with its
+own recent past calls all of them unusual. This one compares each series with the *other* series of
+its region (same syndrome and age group; the panel's ``group`` key when it has one, e.g. the
+province, else the whole panel): under the null the series keeps its usual share ``s`` of the
+region's cases, so a region-wide rise moves nothing and a local excess stands out.
+
+For a judged point ``t`` and each window ``w`` of :data:`WINDOWS` (1, 3 and 7 points ending at
+``t``):
+
+* ``x`` = the series' cases in the window, ``R`` = the rest of the region's cases on the window's
+  points where the series reported;
+* the usual share ``s = (own + 1/2) / (own + rest + 1)`` over the ``baseline_days`` points that end
+  ``guard_days`` before the window starts, counting only points where the series reported (at least
+  ``min_baseline_days`` of them, else ``insufficient_baseline``);
+* two tails, the larger kept (the conservative one): the conditional binomial
+  ``P(X >= x | X ~ Bin(x + R, s))``, exact when the region's counts are Poisson, and a negative
+  binomial with the expectation ``mu = R s / (1 - s)`` and an overdispersion ``phi`` pooled over the
+  panel (moments of the daily counts around each series' overall share: ``Var = mu + phi mu^2``);
+* a window with fewer than ``min_cases`` cases gives ``p = 1``.
+
+The point's p-value is the smallest window p-value times the number of windows (Bonferroni,
+at most 1). ``expected`` is the one-point expectation ``mu`` (what the series would count today at
+its usual share of what the rest reported today), ``upperbound`` its negative-binomial
+``1 - alpha`` quantile; ``alarm`` is ``count > upperbound``. Points where the series reported
+nothing are ``missing``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from ..panel import Panel
+from .inputs import monitor_param, monitor_start, quiet_empty_slices
+from .params import Float, Int, ParamSchema, Probability
+from .registry import Detector, register
+from .result import DetectionResult, Status, assemble
+
+WINDOWS = (1, 3, 7)
+REFERENCE = ("conditional (binomial) test of a series' share of its region's cases, as in the ratio tests of "
+             "Farrington & Andrews (2003) and the Kulldorff scan's conditioning on the total; negative-binomial "
+             "tail with pooled overdispersion")
+
+
+def _cumulative(a: np.ndarray) -> np.ndarray:
+    """``c[:, k]`` = sum of ``a[:, :k]`` (a leading zero column, so window sums are differences)."""
+    return np.concatenate([np.zeros((a.shape[0], 1)), np.cumsum(a, axis=1)], axis=1)
+
+
+def _between(c: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Per series and end point: the sum over positions ``[start, stop)`` (clipped to the panel)."""
+    T = c.shape[1] - 1
+    lo, hi = np.clip(start, 0, T), np.clip(stop, 0, T)
+    return np.take_along_axis(c, np.broadcast_to(hi, (c.shape[0], len(hi))), 1) - \
+        np.take_along_axis(c, np.broadcast_to(lo, (c.shape[0], len(lo))), 1)
+
+
+def _groups(panel: Panel) -> np.ndarray:
+    """The region each series is compared within: same syndrome, age group and ``group`` key."""
+    keys = panel.keys
+    columns = [c for c in ("group", "syndrome", "age_group") if c in keys.columns]
+    if not columns:
+        return np.zeros(len(keys), dtype=np.int64)
+    return pd.MultiIndex.from_frame(keys[columns].astype(str)).factorize()[0]
+
+
+def _overdispersion(own: np.ndarray, total: np.ndarray, known: np.ndarray) -> float:
+    """``phi`` of ``Var = mu + phi mu^2``, by moments over every reported point, ``mu`` from each
+    series' overall share of its region."""
+    own_sum = np.where(known, own, 0.0).sum(axis=1)
+    total_sum = np.where(known, total, 0.0).sum(axis=1)
+    share = np.where(total_sum > 0, own_sum / np.maximum(total_sum, 1e-12), 0.0)
+    mu = share[:, None] * total
+    ok = known & (mu > 0)
+    if not ok.any():
+        return 0.0
+    excess = ((own - mu) ** 2 - mu)[ok].sum()
+    return float(max(0.0, excess / (mu[ok] ** 2).sum()))
+
+
+def _tail(x: np.ndarray, rest: np.ndarray, share: np.ndarray, phi: float, points: int) -> np.ndarray:
+    """The larger of the binomial and negative-binomial upper tails ``P(X >= x)`` (the binomial tail as
+    the regularised incomplete beta function, which takes counts that are not whole numbers too)."""
+    binomial = special.betainc(np.maximum(x, 1e-12), rest + 1.0, share)
+    mu = rest * share / (1.0 - share)
+    if phi > 0:
+        size = points / phi
+        negative_binomial = stats.nbinom.sf(x - 1, size, size / (size + mu))
+    else:
+        negative_binomial = stats.poisson.sf(x - 1, mu)
+    return np.maximum(binomial, negative_binomial)
+
+
+def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
+    y = np.asarray(panel.counts, dtype=float)
+    n, T = y.shape
+    known = ~np.isnan(y)
+    own = np.nan_to_num(y)
+    groups = _groups(panel)
+    region = np.zeros((groups.max() + 1 if n else 0, T))
+    np.add.at(region, groups, own)
+    rest = region[groups] - own  # the other series of the region, every point
+    total = own + rest
+    phi = _overdispersion(own, total, known)
+
+    first = monitor_start(T, params["monitor_last"])
+    ends = np.arange(first, T)  # judged points
+    cum_own = _cumulative(np.where(known, own, 0.0))
+    cum_rest = _cumulative(np.where(known, rest, 0.0))
+    cum_known = _cumulative(known.astype(float))
+    baseline, guard = params["baseline_days"], params["guard_days"]
+
+    shape = (n, len(ends))
+    best = np.ones(shape)
+    base_days_one = np.zeros(shape)
+    expected = np.full(shape, np.nan)
+    upper = np.full(shape, np.nan)
+    with quiet_empty_slices():
+        for w in WINDOWS:
+            start = ends - w + 1
+            x = _between(cum_own, start, ends + 1)
+            r = _between(cum_rest, start, ends + 1)
+            b_stop = start - guard
+            b_own = _between(cum_own, b_stop - baseline, b_stop)
+            b_rest = _between(cum_rest, b_stop - baseline, b_stop)
+            b_days = _between(cum_known, b_stop - baseline, b_stop)
+            share = (b_own + 0.5) / (b_own + b_rest + 1.0)
+            p = _tail(x, r, share, phi, w)
+            p = np.where((x >= params["min_cases"]) & (b_days >= params["min_baseline_days"]), p, 1.0)
+            best = np.minimum(best, p)
+            if w == 1:
+                base_days_one = b_days
+                expected = r * share / (1.0 - share)
+                if phi > 0:
+                    size = 1.0 / phi
+                    upper = stats.nbinom.ppf(1.0 - params["alpha"], size, size / (size + expected))
+                else:
+                    upper = stats.poisson.ppf(1.0 - params["alpha"], expected)
+    pvalue_judged = np.minimum(1.0, best * len(WINDOWS))
+
+    status = np.full((n, T), Status.NOT_MONITORED, dtype=np.uint8)
+    judged_status = np.where(base_days_one >= params["min_baseline_days"], Status.OK, Status.INSUFFICIENT_BASELINE)
+    status[:, first:] = judged_status
+    full = {name: np.full((n, T), np.nan) for name in ("expected", "upperbound", "pvalue")}
+    full["expected"][:, first:] = expected
+    full["upperbound"][:, first:] = upper
+    full["pvalue"][:, first:] = pvalue_judged
+    return assemble("regional_excess", params, y, expected=full["expected"], upperbound=full["upperbound"],
+                    pvalue=full["pvalue"], status=status)
+
+
+REGIONAL_EXCESS = register(Detector(
+    name="regional_excess",
+    run=run_regional_excess,
+    frequency="any",
+    schema=ParamSchema("regional_excess", (
+        Int("baseline_days", 28, "points of the baseline that gives the series' usual share", low=7),
+        Int("guard_days", 7, "points left out between the baseline and the window (an outbreak's start)", low=0),
+        Int("min_baseline_days", 14, "reported baseline points needed to judge", low=1),
+        Int("min_cases", 3, "fewest cases in a window that can be unusual", low=1),
+        Probability("alpha", 0.05, "tail probability of the one-point upper bound"),
+        monitor_param(),
+    )),
+    reference=REFERENCE,
+    summary="a series' share of its region's cases against its usual share (local excess, not seasonal rises)",
+))

@@ -1,0 +1,85 @@
+"""The regional-excess detector on hand-checked cases: the share test's figures, a region-wide rise
+that raises nothing, a local excess that does, and the points it refuses to judge."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from surveillance.detectors import detect
+from surveillance.detectors.result import Status
+from surveillance.panel import panel_from_long
+
+DAYS = 40
+
+
+def _panel(series: dict[str, np.ndarray]):
+    dates = pd.date_range("2026-01-01", periods=len(next(iter(series.values()))))
+    rows = [(d, name, "fever", "all", v, 10 * v) for name, values in series.items() for d, v in zip(dates, values)]
+    long = pd.DataFrame(rows, columns=["date", "region", "syndrome", "age_group", "count", "total"])
+    return panel_from_long(long, ["region", "syndrome", "age_group"])
+
+
+def test_the_figures_are_the_share_tests():
+    a = np.full(DAYS, 10.0)
+    b = np.full(DAYS, 90.0)
+    a[-1] = 20.0
+    result = detect("regional_excess", _panel({"A": a, "B": b}), monitor_last=1)
+    # A's usual share over the 28 baseline days before the guard: 280 of 2800 cases (+1/2, +1)
+    def share(_window):
+        own = 10.0 * 28
+        return (own + 0.5) / (own + 9 * own + 1.0)
+    # the pooled overdispersion is 0 (the counts are exactly at their share but for the last day): Poisson
+    tails = []
+    for w in (1, 3, 7):
+        x, rest, s = 20.0 + 10.0 * (w - 1), 90.0 * w, share(w)
+        tails.append(max(stats.binom.sf(x - 1, x + rest, s), stats.poisson.sf(x - 1, rest * s / (1 - s))))
+    assert result.pvalue[0, -1] == pytest.approx(min(1.0, 3 * min(tails)), rel=1e-9)
+    assert result.expected[0, -1] == pytest.approx(90.0 * share(1) / (1 - share(1)), rel=1e-12)
+    assert result.upperbound[0, -1] == stats.poisson.ppf(0.95, result.expected[0, -1])
+    assert result.alarm[0, -1] and not result.alarm[1, -1]
+    assert result.pvalue[0, -1] < 0.05 and result.pvalue[1, -1] == 1.0  # B fell below its share: no excess
+
+
+def test_a_region_wide_rise_is_not_a_local_excess_but_a_local_one_is():
+    rng = np.random.default_rng(7)
+    wave = 20 * (1 + np.sin(np.arange(70) / 9))  # every county rises and falls together
+    series = {f"C{i}": rng.poisson(wave * (1 + i / 10)).astype(float) for i in range(10)}
+    quiet = detect("regional_excess", _panel(series), monitor_last=30)
+    assert np.nanmin(quiet.pvalue) > 0.001
+    series["C3"][-3:] += 25  # three days of 25 more cases in one county
+    loud = detect("regional_excess", _panel(series), monitor_last=3)
+    assert loud.pvalue[3, -1] < 1e-3 and np.delete(loud.pvalue[:, -1], 3).min() > 0.01
+
+
+def test_too_few_cases_or_too_short_a_baseline_are_not_judged_unusual():
+    a = np.full(DAYS, 0.0)
+    b = np.full(DAYS, 50.0)
+    a[-1] = 2.0  # from 0 to 2: below min_cases
+    result = detect("regional_excess", _panel({"A": a, "B": b}), monitor_last=1)
+    assert result.pvalue[0, -1] == 1.0
+    short = detect("regional_excess", _panel({"A": a[-20:], "B": b[-20:]}), monitor_last=1)
+    assert short.status[0, -1] == Status.INSUFFICIENT_BASELINE and np.isnan(short.pvalue[0, -1])
+    gap = a.copy()
+    gap[-1] = np.nan
+    missing = detect("regional_excess", _panel({"A": gap, "B": b}), monitor_last=1)
+    assert missing.status[0, -1] == Status.MISSING
+
+
+def test_series_are_compared_within_their_syndrome_and_age_group():
+    dates = pd.date_range("2026-01-01", periods=DAYS)
+    rows = []
+    for syndrome, level in (("fever", 100.0), ("ili", 10.0)):
+        for region in ("A", "B"):
+            for d in dates:
+                rows.append((d, region, syndrome, "all", level, 1000.0))
+    long = pd.DataFrame(rows, columns=["date", "region", "syndrome", "age_group", "count", "total"])
+    panel = panel_from_long(long, ["region", "syndrome", "age_group"])
+    result = detect("regional_excess", panel, monitor_last=1)
+    # each series has exactly half of its own syndrome's cases: nothing unusual, expected = the other's count
+    keys = panel.keys.reset_index(drop=True)
+    for i, row in keys.iterrows():
+        assert result.expected[i, -1] == pytest.approx(100.0 if row["syndrome"] == "fever" else 10.0, rel=0.01)
+    assert (result.pvalue[:, -1] == 1.0).all()
