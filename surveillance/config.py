@@ -149,6 +149,14 @@ class SeverityConfig(Settings):
         return self
 
 
+class BudgetConfig(Settings):
+    """The alarm budget (see surveillance.alerts.budget): alerts from noise alone a team answers per county
+    (with its facilities; cities and provinces count on their own) per quarter; 0 turns it off."""
+
+    noise_alerts_per_quarter: float = Field(default=1.0, ge=0)
+    red_share: float = Field(default=0.2, gt=0, le=1)  # red at this share of the yellow q-value level
+
+
 class DetectorSpec(Settings):
     """One configured detector: which method, with which parameters, over which series."""
 
@@ -195,6 +203,7 @@ def default_detectors() -> list[DetectorSpec]:
 class DetectionConfig(Settings):
     detectors: list[DetectorSpec] = Field(default_factory=default_detectors)
     severity: SeverityConfig = SeverityConfig()
+    budget: BudgetConfig = BudgetConfig()
     # The first run judges this many days back; later runs judge the days since the last one.
     initial_days: int = Field(default=7, gt=0, le=366)
     # Days judged on incomplete data are judged again, with the data known now, for this many days.

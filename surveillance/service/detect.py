@@ -24,12 +24,13 @@ import pandas as pd
 
 from ..alerts.signals import SIGNAL_COLUMNS, signals_from_clusters, signals_from_findings, signals_from_result
 from ..alerts.apply import apply_signals
+from ..alerts.budget import keep_budget
 from ..config import SPATIAL_DETECTORS, Config, DetectorSpec, check_detectors
 from ..panel import Panel, to_weekly
 from ..quality import check_day, completeness_at
 from ..store import Store
 from ..store.alerts import days_to_recheck, last_judged_day
-from ..store.counts import date_range, read_panel
+from ..store.counts import date_range, read_panel, unit_regions
 from ..store.operations import save_quality
 from ..store.reference import hierarchy, region_points
 
@@ -224,6 +225,17 @@ def _flag_below(con, flagged: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates()
 
 
+def _within_budget(con, config: Config, signals: pd.DataFrame) -> pd.DataFrame:
+    """The alarm budget over every family's series of each judged day (surveillance.alerts.budget)."""
+    budget = config.detection.budget
+    if budget.noise_alerts_per_quarter <= 0 or not len(signals):
+        return signals
+    units = unit_regions(con)
+    county = dict(zip(units["unit"], units["county"]))
+    return keep_budget(signals, noise_per_quarter=budget.noise_alerts_per_quarter, red_share=budget.red_share,
+                       county_of=lambda unit: county.get(unit, unit))
+
+
 def run_detection(store: Store, config: Config, today: date, *, since: date | None = None,
                   until: date | None = None, progress=None) -> dict:
     """Judge the due days (or ``since``..``until``), store signals and update episodes in one transaction."""
@@ -244,6 +256,7 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
             progress(day, len(judged["signals"]))
     signals = pd.concat([s for s in all_signals if len(s)] or [pd.DataFrame(columns=SIGNAL_COLUMNS)],
                         ignore_index=True)
+    signals = _within_budget(con, config, signals)
     last = max(days) if days else max(rechecks)
     if since is not None:
         notify_since = last
