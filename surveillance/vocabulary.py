@@ -78,6 +78,19 @@ SYNDROMES: dict[str, Term] = {
     "hfmd": Term("Hand, foot and mouth disease", "手足口病"),
 }
 
+# Syndromes that one event raises together (an influenza cluster shows in fever, ILI and ARI alike):
+# alerts of one group in one place and time are one event.
+SYNDROME_GROUPS: dict[str, str] = {
+    "fever": "respiratory", "ili": "respiratory", "ari": "respiratory",
+    "diarrhoea": "diarrhoea", "rash_fever": "rash_fever", "hfmd": "hfmd",
+}
+
+
+def syndrome_group(code: str) -> str:
+    """The group of a syndrome (an unknown code is a group of its own)."""
+    return SYNDROME_GROUPS.get(code, code)
+
+
 # "all" is the age group of a row that is not broken down by age.
 ALL_AGES = "all"
 AGE_GROUPS: dict[str, Term] = {

@@ -137,6 +137,15 @@ def test_backfill_rejudges_history_with_the_data_as_known_then(demo_folder, tmp_
         assert all(d.weekday() == 6 for (d,) in weekly)  # weeks are judged on Sundays
 
 
+def test_detect_without_today_uses_the_service_clock(demo_folder, tmp_path):
+    """`surveillance cycle` and `detect` as a newcomer types them: no --today (the clock's day)."""
+    config_path = copy_demo(demo_folder, tmp_path / "d")
+    use_detectors(config_path.parent, [{"name": "ears_c2"}])
+    out = cli("detect", "--config", str(config_path))
+    assert out.returncode == 0, out.stderr
+    assert "detect:" in out.stdout and "Traceback" not in out.stderr
+
+
 def test_unknown_detector_names_fail_with_the_valid_names(demo_folder, tmp_path):
     config_path = copy_demo(demo_folder, tmp_path / "d")
     use_detectors(config_path.parent, [{"name": "ears_c9"}])

@@ -11,7 +11,8 @@ import typer
 
 from ..config import load_config
 from ..errors import SurveillanceError
-from .common import app, describe, open_for_reading, run_with_store, today
+from .common import app, describe, open_for_reading, run_with_store
+from .common import today as service_today
 
 
 def _run_once(config: Path, today: Optional[str], digest: bool) -> None:
@@ -20,7 +21,7 @@ def _run_once(config: Path, today: Optional[str], digest: bool) -> None:
 
     cfg = load_config(config)
     check_detectors(cfg)  # a misspelt detector fails before any work is done
-    day = date.fromisoformat(today) if today else today(cfg)
+    day = date.fromisoformat(today) if today else service_today(cfg)
     results: dict = {}
 
     def work(store, cfg):
@@ -70,7 +71,7 @@ def detect(
 
     cfg = load_config(config)
     check_detectors(cfg)
-    day = date.fromisoformat(today) if today else today(cfg)
+    day = date.fromisoformat(today) if today else service_today(cfg)
     with open_store(cfg.database.path, memory_limit=cfg.database.memory_limit) as store:
         summary = detect_job(store, cfg, day, since=date.fromisoformat(since) if since else None,
                              until=date.fromisoformat(until) if until else None,

@@ -1,0 +1,92 @@
+"""The operational evaluation: the alerts a province's teams would have had to answer, against the
+outbreaks that really happened.
+
+Given the episodes a backfill opened (``surveillance detect --since``, each day judged as known the
+morning after) and the true outbreaks (the demo's ``outbreaks.csv``, or a store's alerts closed as
+confirmed outbreaks), it counts:
+
+* ``alerts_per_county_week`` (outbreak and cluster episodes opened in the period, per county and
+  week), ``red_per_county_week`` (those whose emailed severity was red) and
+  ``quality_per_county_week`` (data-quality episodes);
+* ``emails_per_week``: the alert emails a subscription to the whole province at ``min_severity``
+  would have received (episodes opened or escalated to that severity);
+* ``detected``: the share of true outbreaks with a matching alert opened during their course, and
+  ``median_delay_days`` from an outbreak's start to its first matching alert;
+* ``matched``: the share of alerts that match a true outbreak.
+
+An alert matches an outbreak when they share a place (the alert's region or one of its regions is a
+county of the outbreak, or a facility in one), a syndrome group (fever, ILI and ARI are one group:
+:data:`surveillance.vocabulary.SYNDROME_GROUPS`) and at least one day (the alert's opening to its
+last signal against the outbreak's start to its end).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from ..vocabulary import severity_rank, syndrome_group
+
+EVENT_KINDS = ("outbreak", "cluster")
+
+
+def _places(episode: pd.Series, county_of) -> set[str]:
+    regions = episode["regions"]
+    listed = json.loads(regions) if isinstance(regions, str) else list(regions or [])
+    return {county_of(r) for r in {episode["region"], *listed}}
+
+
+def _counties(outbreak: pd.Series) -> set[str]:
+    value = outbreak["counties"]
+    if isinstance(value, str):
+        return set(value.replace(";", " ").replace(",", " ").split())
+    return set(value or [])
+
+
+def match_alerts(episodes: pd.DataFrame, outbreaks: pd.DataFrame, county_of=lambda code: code) -> pd.DataFrame:
+    """``episode_id, outbreak_id`` for every matching pair (see the module's rule)."""
+    pairs = []
+    for _, ep in episodes.iterrows():
+        places = _places(ep, county_of)
+        group = syndrome_group(ep["syndrome"])
+        opened, last = pd.Timestamp(ep["opened_on"]), pd.Timestamp(ep["last_signal_on"])
+        for _, ob in outbreaks.iterrows():
+            if syndrome_group(ob["syndrome"]) != group or not places & _counties(ob):
+                continue
+            if opened <= pd.Timestamp(ob["end"]) and last >= pd.Timestamp(ob["start"]):
+                pairs.append((ep["episode_id"], ob["outbreak_id"]))
+    return pd.DataFrame(pairs, columns=["episode_id", "outbreak_id"])
+
+
+def workload_figures(episodes: pd.DataFrame, outbreaks: pd.DataFrame, *, counties: int, start, end,
+                     county_of=lambda code: code, min_severity: str = "yellow") -> dict:
+    """The figures of the module's docstring over the days ``[start, end]``."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    weeks = ((end - start).days + 1) / 7.0
+    opened = pd.to_datetime(episodes["opened_on"])
+    in_period = episodes[(opened >= start) & (opened <= end)]
+    events = in_period[in_period["kind"].isin(EVENT_KINDS)]
+    quality = in_period[in_period["kind"] == "data_quality"]
+    per_county_week = max(counties * weeks, 1e-12)
+    emailed = events[events["notify_severity"].map(severity_rank) >= severity_rank(min_severity)]
+    truth = outbreaks[(pd.to_datetime(outbreaks["start"]) <= end) & (pd.to_datetime(outbreaks["end"]) >= start)]
+    pairs = match_alerts(events, truth, county_of)
+    first_alert = (pairs.merge(events[["episode_id", "opened_on"]], on="episode_id")
+                   .assign(opened_on=lambda f: pd.to_datetime(f["opened_on"]))
+                   .groupby("outbreak_id")["opened_on"].min())
+    starts = pd.to_datetime(truth.set_index("outbreak_id")["start"])
+    delays = (first_alert - starts.reindex(first_alert.index)).dt.days.clip(lower=0)
+    return {
+        "weeks": weeks,
+        "alerts": int(len(events)),
+        "alerts_per_county_week": len(events) / per_county_week,
+        "red_per_county_week": int((events["notify_severity"] == "red").sum()) / per_county_week,
+        "quality_per_county_week": len(quality) / per_county_week,
+        "emails_per_week": len(emailed) / max(weeks, 1e-12),
+        "outbreaks": int(len(truth)),
+        "detected": len(first_alert) / len(truth) if len(truth) else np.nan,
+        "median_delay_days": float(delays.median()) if len(delays) else np.nan,
+        "matched": pairs["episode_id"].nunique() / len(events) if len(events) else np.nan,
+    }
