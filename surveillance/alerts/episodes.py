@@ -1,6 +1,10 @@
 """Signals -> alert episodes: one alert per region x syndrome x age group while its signal lasts.
 
 A pure function of explicit inputs (:func:`update_episodes`); the store persists its output.
+Inside, an episode is an :class:`Episode` (one ``alert_episodes`` row with lists and dates),
+the signals of one day that feed one episode are a :class:`SignalGroup`, and each rule below is
+a function of those (it may update the episodes it is given) that returns the :class:`Event`
+objects it caused.
 
 Rules, for the signals of each day in date order (only signals with severity yellow or red):
 
@@ -27,42 +31,24 @@ Events (``opened``, ``escalated``, ``ended``) carry ``notify``: whether they sho
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from datetime import date, timedelta
 
-import numpy as np
 import pandas as pd
 
-from ..vocabulary import SYSTEM_USER
+from ..vocabulary import SEVERITIES
 from ..vocabulary import severity_rank as rank
 from ..store.alerts import EPISODE_COLUMNS, EVENT_COLUMNS, EVIDENCE_COLUMNS
-from .signals import cap_incomplete
+from .episode_types import Episode, Event, SignalGroup, day_of
 
+__all__ = ["EPISODE_COLUMNS", "EVENT_COLUMNS", "EVIDENCE_COLUMNS", "Episode", "Event", "SignalGroup",
+           "update_episodes"]
 
-def _day(value) -> date | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-        return None
-    if pd.isna(value):
-        return None
-    return pd.Timestamp(value).date()
+# Signals coloured above "none" (yellow, red) make and feed episodes; the others are quiet days.
+COLOURED = tuple(code for code in SEVERITIES if rank(code) > rank("none"))
 
-
-def _list(value) -> list:
-    if isinstance(value, list):
-        return list(value)
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    return list(json.loads(value))
-
-
-def _kind(signal: dict) -> str:
-    if signal["detector"] == "quality":
-        return "data_quality"
-    return "cluster" if signal.get("regions") else "outbreak"
-
-
-def _max_severity(values) -> str:
-    return max(values, key=rank)
+# The order signals are applied in, after their day: fixed so the result is deterministic.
+SIGNAL_ORDER = ["_date", "detector", "region", "syndrome", "age_group"]
 
 
 def update_episodes(
@@ -84,112 +70,153 @@ def update_episodes(
     ``region, neighbour`` table (or a dict of sets). Existing episodes that nothing touched are
     not returned. Deterministic: the same inputs give the same outputs.
     """
-    today = _day(today)
-    notify_since = _day(notify_since) if notify_since is not None else date.min
+    today = day_of(today)
+    notify_since = day_of(notify_since) if notify_since is not None else date.min
     adjacency = _adjacency(neighbours)
-    episodes: dict[int, dict] = {}
+    episodes: dict[int, Episode] = {}
     for row in ([] if existing is None else existing.to_dict("records")):
-        ep = {c: row.get(c) for c in EPISODE_COLUMNS}
-        ep["regions"] = _list(ep["regions"]) or [ep["region"]]
-        ep["detectors"] = _list(ep["detectors"])
-        for c in ("opened_on", "last_signal_on", "ended_on"):
-            ep[c] = _day(ep[c])
-        ep["period_days"] = int(ep["period_days"] or 1)
-        ep["incomplete"] = bool(ep["incomplete"])
-        ep["state"] = ep.get("state") or "new"
-        episodes[int(ep["episode_id"])] = ep
-    changed: set[int] = set()
-    events: list[dict] = []
-    evidence: dict[tuple, dict] = {}
-    counter = [next_id]
+        episode = Episode.from_row(row)
+        episodes[episode.episode_id] = episode
+    events: list[Event] = []
+    signalled: set[int] = set()  # episodes that got a signal (the others changed only if they have an event)
+    evidence: dict[tuple, dict] = {}  # the newest judgement of a signal replaces an earlier one
 
-    def event(ep, day, action, note, notify=False, severity=None):
-        events.append({"episode_id": ep["episode_id"], "day": day, "user_name": SYSTEM_USER, "action": action,
-                       "from_state": None, "to_state": None, "severity": severity or ep["notify_severity"],
-                       "note": note, "notify": bool(notify and day >= notify_since)})
-
-    def end_quiet(before: date) -> None:
-        for ep in episodes.values():
-            if ep["ended_on"] is None:
-                end = ep["last_signal_on"] + timedelta(days=quiet_days * ep["period_days"])
-                if end < before:
-                    ep["ended_on"] = end
-                    changed.add(ep["episode_id"])
-                    event(ep, end, "ended", f"no signal for {quiet_days} "
-                          f"{'days' if ep['period_days'] == 1 else 'periods'} since {ep['last_signal_on']}")
-
-    signals = new_signals[new_signals["severity"].isin(["yellow", "red"])] if len(new_signals) else new_signals
-    records = [] if not len(signals) else signals.assign(_date=pd.to_datetime(signals["date"])).sort_values(
-        ["_date", "detector", "region", "syndrome", "age_group"], kind="stable").to_dict("records")
-    by_day: dict[date, list[dict]] = {}
-    for r in records:
-        by_day.setdefault(_day(r["_date"]), []).append(r)
-
-    for day in sorted(by_day):
-        end_quiet(day)
-        groups: dict[tuple, list[dict]] = {}
-        for r in by_day[day]:
-            kind = _kind(r)
-            if kind == "cluster":
-                key = (kind, r["detector"], r["region"], r["syndrome"], r["age_group"])
+    for day, groups in signal_groups_by_day(new_signals):
+        events += end_quiet(episodes.values(), day, quiet_days)
+        fed: list[Episode] = []
+        opened_ids: set[int] = set()
+        for group in groups:
+            episode = find_episode(episodes.values(), group, gap_days)
+            if episode is None:
+                episode, opened = open_episode(group, next_id)
+                next_id += 1
+                episodes[episode.episode_id] = episode
+                opened_ids.add(episode.episode_id)
+                events.append(opened)
             else:
-                key = (kind, r["region"], r["syndrome"], r["age_group"])
-            groups.setdefault(key, []).append(r)
-        opened_today: list[dict] = []
-        touched_today: list[dict] = []
-        for key, rows in groups.items():
-            kind = key[0]
-            period = int(max(int(r["period_days"]) if kind != "cluster" else 1 for r in rows))
-            regions = sorted({reg for r in rows for reg in (_list(r["regions"]) if kind == "cluster" else [r["region"]])})
-            severity = _max_severity([r["severity"] for r in rows])
-            notify_sev = _max_severity([cap_incomplete(r["severity"], bool(r["incomplete"])) for r in rows])
-            incomplete = any(bool(r["incomplete"]) and r["severity"] == severity for r in rows)
-            ep = _match(episodes, kind, rows[0], regions, day, gap_days)
-            if ep is None:
-                ep = {
-                    "episode_id": counter[0], "kind": kind, "level": rows[0]["level"], "region": rows[0]["region"],
-                    "regions": regions, "syndrome": rows[0]["syndrome"], "age_group": rows[0]["age_group"],
-                    "detectors": sorted({r["detector"] for r in rows}), "period_days": period, "opened_on": day,
-                    "last_signal_on": day, "ended_on": None, "severity": severity, "notify_severity": notify_sev,
-                    "incomplete": incomplete, "state": "new", "outcome": None,
-                }
-                counter[0] += 1
-                episodes[ep["episode_id"]] = ep
-                note = _describe(rows, severity, notify_sev)
-                event(ep, day, "opened", note, notify=True)
-                opened_today.append(ep)
-            else:
-                reasons = []
-                if rank(severity) > rank(ep["severity"]):
-                    ep["severity"] = severity
-                    reasons.append(f"severity rose to {severity}")
-                notify_rose = rank(notify_sev) > rank(ep["notify_severity"])
-                if notify_rose:
-                    if ep["severity"] == notify_sev and reasons == []:
-                        reasons.append(f"{notify_sev} confirmed on complete data")
-                    ep["notify_severity"] = notify_sev
-                new_regions = [reg for reg in regions if reg not in ep["regions"]]
-                if kind == "cluster" and new_regions:
-                    ep["regions"] = sorted(set(ep["regions"]) | set(new_regions))
-                    reasons.append(f"cluster grew by {', '.join(new_regions)}")
-                if day < ep["opened_on"]:
-                    ep["opened_on"] = day
-                if day >= ep["last_signal_on"]:
-                    ep["last_signal_on"] = day
-                    ep["incomplete"] = incomplete
-                ep["detectors"] = sorted(set(ep["detectors"]) | {r["detector"] for r in rows})
-                if reasons:
-                    event(ep, day, "escalated", "; ".join(reasons), notify=notify_rose or bool(new_regions))
-            changed.add(ep["episode_id"])
-            touched_today.append(ep)
-            for r in rows:
-                evidence[(ep["episode_id"], r["detector"], r["region"], day)] = _evidence(ep["episode_id"], r, day)
-        _neighbours_join(touched_today, opened_today, episodes, adjacency, day, gap_days, event, changed)
+                events += extend_episode(episode, group)
+            fed.append(episode)
+            evidence.update(group.evidence(episode.episode_id))
+        events += join_neighbours(fed, opened_ids, episodes.values(), adjacency, day, gap_days)
+        signalled.update(episode.episode_id for episode in fed)
 
-    end_quiet(today + timedelta(days=1))
-    out = pd.DataFrame([_export(episodes[i]) for i in sorted(changed)], columns=EPISODE_COLUMNS)
-    return (out, pd.DataFrame(events, columns=EVENT_COLUMNS),
+    events += end_quiet(episodes.values(), today + timedelta(days=1), quiet_days)
+    changed = sorted(signalled | {event.episode_id for event in events})
+    return (pd.DataFrame([episodes[i].to_row() for i in changed], columns=EPISODE_COLUMNS),
+            pd.DataFrame([event.to_row(notify_since) for event in events], columns=EVENT_COLUMNS),
             pd.DataFrame(list(evidence.values()), columns=EVIDENCE_COLUMNS))
+
+
+def signal_groups_by_day(signals: pd.DataFrame) -> list[tuple[date, list[SignalGroup]]]:
+    """The coloured signals, day by day in date order, each day's grouped by the episode they feed:
+    one group per outbreak series or data-quality finding, one per cluster (detector and centre)."""
+    coloured = signals[signals["severity"].isin(COLOURED)] if len(signals) else signals
+    if not len(coloured):
+        return []
+    records = coloured.assign(_date=pd.to_datetime(coloured["date"])).sort_values(
+        SIGNAL_ORDER, kind="stable").to_dict("records")
+    by_day: dict[date, dict[tuple, list[dict]]] = {}
+    for record in records:
+        kind = SignalGroup.kind_of(record)
+        by_day.setdefault(day_of(record["_date"]), {}).setdefault(_group_key(kind, record), []).append(record)
+    return [(day, [SignalGroup.of(key[0], day, rows) for key, rows in by_day[day].items()]) for day in sorted(by_day)]
+
+
+def _group_key(kind: str, signal: dict) -> tuple:
+    series = (signal["region"], signal["syndrome"], signal["age_group"])
+    # Each cluster is judged apart (it carries its own regions); the others group per series.
+    return (kind, signal["detector"], *series) if kind == "cluster" else (kind, *series)
+
+
+def end_quiet(episodes: Iterable[Episode], before: date, quiet_days: int) -> list[Event]:
+    """End the running episodes whose quiet period completed before ``before``; their ``ended`` events."""
+    events = []
+    for episode in episodes:
+        if episode.ended_on is not None:
+            continue
+        end = episode.quiet_until(quiet_days)
+        if end < before:
+            episode.ended_on = end
+            periods = "days" if episode.period_days == 1 else "periods"
+            events.append(episode.event(end, "ended", f"no signal for {quiet_days} {periods} since "
+                                                      f"{episode.last_signal_on}"))
+    return events
+
+
+def find_episode(episodes: Iterable[Episode], group: SignalGroup, gap_days: int) -> Episode | None:
+    """The episode ``group`` extends: of its key, covering its day, within the gap; the one with
+    the latest signal (the first of those in order) when several qualify."""
+    candidates = [episode for episode in episodes if episode.takes(group, gap_days)]
+    return max(candidates, key=lambda episode: episode.last_signal_on, default=None)
+
+
+def open_episode(group: SignalGroup, episode_id: int) -> tuple[Episode, Event]:
+    """A new episode from ``group``, and its ``opened`` event (for email)."""
+    episode = Episode(
+        episode_id=episode_id, kind=group.kind, level=group.first["level"], region=group.first["region"],
+        regions=group.regions, syndrome=group.first["syndrome"], age_group=group.first["age_group"],
+        detectors=sorted(group.detectors), period_days=group.period_days, opened_on=group.day,
+        last_signal_on=group.day, ended_on=None, severity=group.severity, notify_severity=group.notify_severity,
+        incomplete=group.incomplete,
+    )
+    return episode, episode.event(group.day, "opened", group.describe(), notify=True)
+
+
+def extend_episode(episode: Episode, group: SignalGroup) -> list[Event]:
+    """Add ``group`` to ``episode``; an ``escalated`` event when it rose in severity, had its red
+    confirmed on complete data, or (a cluster) gained regions."""
+    reasons = []
+    if rank(group.severity) > rank(episode.severity):
+        episode.severity = group.severity
+        reasons.append(f"severity rose to {group.severity}")
+    notify_rose = rank(group.notify_severity) > rank(episode.notify_severity)
+    if notify_rose:
+        if episode.severity == group.notify_severity and not reasons:
+            reasons.append(f"{group.notify_severity} confirmed on complete data")
+        episode.notify_severity = group.notify_severity
+    new_regions = [region for region in group.regions if region not in episode.regions]
+    if group.kind == "cluster" and new_regions:
+        episode.regions = sorted(set(episode.regions) | set(new_regions))
+        reasons.append(f"cluster grew by {', '.join(new_regions)}")
+    episode.opened_on = min(episode.opened_on, group.day)  # a late judgement of an earlier day
+    if group.day >= episode.last_signal_on:
+        episode.last_signal_on = group.day
+        episode.incomplete = group.incomplete
+    episode.detectors = sorted(set(episode.detectors) | group.detectors)
+    if not reasons:
+        return []
+    # A severity rise seen only on incomplete data is recorded but not emailed.
+    return [episode.event(group.day, "escalated", "; ".join(reasons), notify=notify_rose or bool(new_regions))]
+
+
+def join_neighbours(fed: list[Episode], opened_ids: set[int], episodes: Iterable[Episode],
+                    adjacency: dict[str, set[str]], day: date, gap_days: int) -> list[Event]:
+    """Outbreak episodes of neighbouring regions (same syndrome and age group) running together list
+    each other's region; an ``escalated`` event for each that was not opened today."""
+    if not adjacency:
+        return []
+    episodes = list(episodes)
+    events = []
+    for new in fed:
+        if new.kind != "outbreak":
+            continue
+        for other in episodes:
+            if not _runs_beside(other, new, adjacency, day, gap_days):
+                continue
+            for joined, joining in ((other, new), (new, other)):
+                if joining.region in joined.regions:
+                    continue
+                joined.regions = sorted(set(joined.regions) | {joining.region})
+                if joined.episode_id not in opened_ids:
+                    events.append(joined.event(day, "escalated", f"neighbouring region {joining.region} joined",
+                                               notify=True))
+    return events
+
+
+def _runs_beside(other: Episode, new: Episode, adjacency: dict[str, set[str]], day: date, gap_days: int) -> bool:
+    return (other.kind == "outbreak" and other is not new and other.syndrome == new.syndrome
+            and other.age_group == new.age_group and other.region in adjacency.get(new.region, ())
+            and other.ended_on is None and other.reaches(day, gap_days))
 
 
 def _adjacency(neighbours) -> dict[str, set[str]]:
@@ -202,88 +229,3 @@ def _adjacency(neighbours) -> dict[str, set[str]]:
         adj.setdefault(a, set()).add(b)
         adj.setdefault(b, set()).add(a)
     return adj
-
-
-def _within_gap(ep: dict, day: date, gap_days: int) -> bool:
-    period = ep["period_days"]
-    lo = ep["opened_on"] - timedelta(days=(gap_days + 1) * period)
-    hi = ep["last_signal_on"] + timedelta(days=(gap_days + 1) * period)
-    return lo <= day <= hi
-
-
-def _match(episodes: dict, kind: str, row: dict, regions: list[str], day: date, gap_days: int) -> dict | None:
-    """The episode this group of signals belongs to; an episode the group cannot extend because the
-    gap has passed is ended first."""
-    best = None
-    for ep in episodes.values():
-        if ep["kind"] != kind or ep["syndrome"] != row["syndrome"] or ep["age_group"] != row["age_group"]:
-            continue
-        if kind == "cluster":
-            if not set(ep["regions"]) & set(regions):
-                continue
-        elif ep["region"] != row["region"]:
-            continue
-        if ep["ended_on"] is not None and not (ep["opened_on"] <= day <= ep["ended_on"]):
-            continue
-        if _within_gap(ep, day, gap_days):
-            if best is None or ep["last_signal_on"] > best["last_signal_on"]:
-                best = ep
-    return best
-
-
-def _neighbours_join(touched, opened_today, episodes, adjacency, day, gap_days, event, changed) -> None:
-    """Outbreak episodes of neighbouring regions (same syndrome and age group) running together."""
-    if not adjacency:
-        return
-    opened_ids = {ep["episode_id"] for ep in opened_today}
-    for new in touched:
-        if new["kind"] != "outbreak":
-            continue
-        for other in episodes.values():
-            if (other["kind"] != "outbreak" or other is new or other["syndrome"] != new["syndrome"]
-                    or other["age_group"] != new["age_group"] or other["region"] not in adjacency.get(new["region"], ())
-                    or other["ended_on"] is not None or not _within_gap(other, day, gap_days)):
-                continue
-            for a, b in ((other, new), (new, other)):
-                if b["region"] in a["regions"]:
-                    continue
-                a["regions"] = sorted(set(a["regions"]) | {b["region"]})
-                changed.add(a["episode_id"])
-                if a["episode_id"] not in opened_ids:
-                    event(a, day, "escalated", f"neighbouring region {b['region']} joined", notify=True)
-
-
-def _describe(rows: list[dict], severity: str, notify_sev: str) -> str:
-    best = min(rows, key=lambda r: (r["pvalue"] if r["pvalue"] == r["pvalue"] and r["pvalue"] is not None else 1.0))
-    parts = [f"{best['detector']}: observed {_fmt(best['observed'])} vs expected {_fmt(best['expected'])}"]
-    if best.get("pvalue") is not None and best["pvalue"] == best["pvalue"]:
-        parts.append(f"p={best['pvalue']:.2g}")
-    if best.get("detail"):
-        parts.append(str(best["detail"]))
-    if severity != notify_sev:
-        comp = best.get("completeness")
-        text = f" (completeness {comp:.0%})" if comp is not None and comp == comp else ""
-        parts.append(f"{severity} on incomplete data{text}; said as {notify_sev} until the data fill in")
-    return "; ".join(parts)
-
-
-def _fmt(value) -> str:
-    if value is None or value != value:
-        return "?"
-    return f"{value:,.1f}" if abs(value - round(value)) > 1e-9 else f"{value:,.0f}"
-
-
-def _evidence(episode_id: int, r: dict, day: date) -> dict:
-    return {
-        "episode_id": episode_id, "detector": r["detector"], "region": r["region"], "date": day,
-        "as_of": _day(r["as_of"]), "measure": r["measure"], "observed": r["observed"], "expected": r["expected"],
-        "upperbound": r["upperbound"], "pvalue": r["pvalue"], "severity": r["severity"],
-        "completeness": r["completeness"], "incomplete": bool(r["incomplete"]), "detail": r.get("detail"),
-    }
-
-
-def _export(ep: dict) -> dict:
-    out = dict(ep)
-    out["regions"] = json.dumps(sorted(ep["regions"]))
-    out["detectors"] = json.dumps(sorted(ep["detectors"]))
-    return out
