@@ -13,7 +13,7 @@ import signal
 import waitress
 
 from dashboards.server import create_server, settle_heap
-from surveillance.config import Config, check_detectors
+from surveillance.config import Config
 from surveillance.store.reference import load_configured_reference
 from surveillance.service.cycle import mark_interrupted_runs
 from surveillance.store import open_store
@@ -29,7 +29,6 @@ def _stop(signum, frame):  # noqa: ARG001
 
 def run_service(config: Config, host: str | None = None, port: int | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    check_detectors(config)
     host = host or config.service.host
     port = port or config.service.port
     store = open_store(config.database.path, memory_limit=config.database.memory_limit)

@@ -1,6 +1,7 @@
 """Typed settings from one TOML file; secrets from environment variables.
 
-Unknown keys are errors (a misspelt key silently ignored is a setting silently lost).
+Unknown keys are errors (a misspelt key silently ignored is a setting silently lost), and so
+are unknown detectors and detector parameters, checked against the detector registry.
 Relative paths are resolved against the directory of the config file, so a config can
 travel with its database and drop folder.
 """
@@ -15,7 +16,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
+from .errors import ConfigError, SurveillanceError
 from .vocabulary import AGE_GROUPS, SYNDROMES, Language, severity_rank
 
 
@@ -135,9 +136,6 @@ class ScheduleConfig(Settings):
 
 # --- detection, alerts, data quality, email --------------------------------------------
 
-SPATIAL_DETECTORS = ("spacetime_permutation", "spacetime_poisson")  # space-time scans, beside the temporal ones
-
-
 class SeverityConfig(Settings):
     red: float = Field(default=0.01, gt=0, lt=1)  # p below this: red
     yellow: float = Field(default=0.05, gt=0, lt=1)  # p below this: yellow
@@ -160,7 +158,7 @@ class BudgetConfig(Settings):
 class DetectorSpec(Settings):
     """One configured detector: which method, with which parameters, over which series."""
 
-    name: str  # a registered detector (surveillance.detectors.available()) or a space-time scan
+    name: str  # a registered detector (surveillance.detectors.available()), temporal or a space-time scan
     label: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.%-]+$")  # id in signals; default derived
     params: dict[str, Any] = Field(default_factory=dict)
     levels: list[Literal["province", "city", "county", "facility"]] = Field(default_factory=lambda: ["county"])
@@ -183,8 +181,11 @@ class DetectorSpec(Settings):
     def history(self) -> int:
         if self.history_days:
             return self.history_days
-        if self.name in SPATIAL_DETECTORS:
-            return int(self.params.get("study_days", 90))
+        from .detectors import get
+
+        detector = get(self.name)
+        if detector.history_days is not None:  # the scans: their study period (and baseline)
+            return detector.history_days(detector.schema.validate(self.params))
         return 6 * 366 if self.freq == "weekly" else 120
 
 
@@ -352,12 +353,14 @@ def parse_config(raw: dict, base_dir: Path, source: str = "config") -> Config:
     raw = _resolve_paths(copy.deepcopy(raw), base_dir)
     raw["base_dir"] = str(base_dir)
     try:
-        return Config.model_validate(raw)
+        config = Config.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ConfigError(f"{source}: {where}: {first['msg']}{more}") from None
+    check_detectors(config, source)
+    return config
 
 
 def load_config(path: str | Path) -> Config:
@@ -371,18 +374,25 @@ def load_config(path: str | Path) -> Config:
     return parse_config(raw, path.resolve().parent, source=str(path))
 
 
-def check_detectors(config: Config) -> None:
-    """Every configured detector must be registered (or a space-time scan); one error lists the valid names.
+def check_detectors(config: Config, source: str = "config") -> None:
+    """Every configured detector must be registered and its parameters valid for it.
 
-    Checked when a cycle starts rather than when the file is read, so reading a config stays cheap.
+    The first bad entry refuses the config with one line naming it and the parameter, e.g.
+    ``surveillance.toml: detection.detectors[2] (farrington_flexible): parameter 'alpha' must be a
+    number in (0, 1), got 2``; an unknown name lists the valid ones. ``parse_config`` (so
+    ``load_config``) checks this, and the detect job again for configs built in code.
     """
-    from .detectors import available
+    from .detectors import get
 
-    valid = [*available(), *SPATIAL_DETECTORS]
-    unknown = [d.name for d in config.detection.detectors if d.name not in valid]
-    if unknown:
-        raise ConfigError(f"detection.detectors: unknown detector(s) {', '.join(sorted(set(unknown)))}; "
-                          f"valid detectors: {', '.join(valid)}")
+    for i, spec in enumerate(config.detection.detectors):
+        where = f"{source}: detection.detectors[{i}] ({spec.name}{f', label {spec.label}' if spec.label else ''})"
+        try:
+            detector = get(spec.name)
+            detector.schema.validate(spec.params)
+        except SurveillanceError as exc:
+            raise ConfigError(f"{where}: {str(exc).removeprefix(spec.name + ': ')}") from None
+        if spec.percent and detector.kind == "spatial":
+            raise ConfigError(f"{where}: percent = true is for temporal detectors; a space-time scan counts cases")
 
 
 def smtp_settings(config: Config) -> SmtpConfig:

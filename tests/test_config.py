@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from surveillance.config import load_config, parse_config, secret
 from surveillance.errors import ConfigError
@@ -79,3 +80,34 @@ def test_a_sql_feed_needs_exactly_one_of_url_and_url_env(tmp_path, urls):
     raw = {"feeds": [{"name": "his", "kind": "sql", "query": "SELECT 1", **urls}]}
     with pytest.raises(ConfigError, match="set exactly one of url and url_env"):
         parse_config(raw, Path(tmp_path))
+
+
+@pytest.mark.parametrize(
+    "detector, message",
+    [
+        ({"name": "ears_c9"}, "detection.detectors[1] (ears_c9): unknown detector 'ears_c9'; valid detectors: bayes, "),
+        ({"name": "farrington_flexible", "params": {"n_periods": 0}},
+         "detection.detectors[1] (farrington_flexible): parameter 'n_periods' must be an integer >= 1, got 0"),
+        ({"name": "switch", "label": "sw", "params": {"alfa": 0.01}},
+         "detection.detectors[1] (switch, label sw): unknown parameter 'alfa'; valid parameters: alpha, "),
+        ({"name": "spacetime_poisson", "params": {"max_days": 0}},
+         "detection.detectors[1] (spacetime_poisson): parameter 'max_days' must be an integer in [1, 365], got 0"),
+        ({"name": "spacetime_permutation", "percent": True},
+         "detection.detectors[1] (spacetime_permutation): percent = true is for temporal detectors"),
+    ],
+)
+def test_detectors_and_their_parameters_are_checked_when_the_config_loads(tmp_path, detector, message):
+    path = tmp_path / "surveillance.toml"
+    path.write_text(tomli_w.dumps({"detection": {"detectors": [{"name": "switch"}, detector]}}), encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    assert str(refused.value).startswith(f"{path}: {message}") and "\n" not in str(refused.value)
+
+
+def test_a_scan_reads_its_study_period_and_the_poisson_baseline_four_weeks_more(tmp_path):
+    config = parse_config({"detection": {"detectors": [
+        {"name": "spacetime_permutation", "params": {"study_days": 30}},
+        {"name": "spacetime_poisson", "params": {"study_days": 30}},
+        {"name": "spacetime_poisson", "label": "poisson_long", "history_days": 200},
+    ]}}, Path(tmp_path))
+    assert [d.history for d in config.detection.detectors] == [30, 58, 200]

@@ -16,11 +16,9 @@ from .common import today as service_today
 
 
 def _run_once(config: Path, today: Optional[str], digest: bool) -> None:
-    from ..config import check_detectors
     from ..service.cycle import mark_interrupted_runs, run_cycle
 
-    cfg = load_config(config)
-    check_detectors(cfg)  # a misspelt detector fails before any work is done
+    cfg = load_config(config)  # a misspelt detector or parameter fails here, before any work is done
     day = date.fromisoformat(today) if today else service_today(cfg)
     results: dict = {}
 
@@ -65,12 +63,10 @@ def detect(
     today: Optional[str] = typer.Option(None, help="Run as if today were this day."),
 ):
     """Run the detectors (data quality, signals, alert episodes) without ingesting or emailing."""
-    from ..config import check_detectors
     from ..service.cycle import detect_job
     from ..store import open_store
 
     cfg = load_config(config)
-    check_detectors(cfg)
     day = date.fromisoformat(today) if today else service_today(cfg)
     with open_store(cfg.database.path, memory_limit=cfg.database.memory_limit) as store:
         summary = detect_job(store, cfg, day, since=date.fromisoformat(since) if since else None,

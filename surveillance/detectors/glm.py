@@ -130,13 +130,15 @@ def fit_quasipoisson(
 
     ``y``: responses ``[n, m]`` (values where ``prior == 0`` are ignored); ``prior``: prior
     weights ``[n, m]``, 0 for rows a series does not have (missing values).
-    ``engine``: ``numba`` (compiled, one pass per series, parallel), ``numpy`` (array
-    operations over all series) or ``auto`` (numba when installed). Both compute the same
-    iterations; they differ only by rounding.
+    ``engine``: ``numba`` (compiled, one pass per series, parallel; ``auto`` means it) or
+    ``numpy`` (array operations over all series, the reference the tests compare it with).
+    Both compute the same iterations; they differ only by rounding.
     """
-    if engine == "numba" or (engine == "auto" and _numba_kernel() is not None):
+    if engine in ("auto", "numba"):
         return _fit_numba(y, prior, design, trend, maxit, epsilon)
-    return _fit_numpy(y, prior, design, trend, maxit, epsilon)
+    if engine == "numpy":
+        return _fit_numpy(y, prior, design, trend, maxit, epsilon)
+    raise ValueError(f"engine must be auto, numba or numpy, got {engine!r}")
 
 
 def _fit_numpy(y, prior, design, trend, maxit, epsilon) -> QuasiPoissonFit:
@@ -235,16 +237,11 @@ _KERNEL = None
 
 
 def _numba_kernel():
-    """The compiled per-series IRLS, built on first use; None without numba."""
+    """The compiled per-series IRLS, built on first use (numba is imported only then)."""
     global _KERNEL
     if _KERNEL is None:
-        try:
-            import numba  # noqa: F401
-        except ImportError:  # numba is optional: the numpy engine computes the same
-            _KERNEL = False
-        else:
-            _KERNEL = _build_kernel()
-    return _KERNEL or None
+        _KERNEL = _build_kernel()
+    return _KERNEL
 
 
 def _build_kernel():

@@ -35,7 +35,7 @@ from scipy import special, stats
 
 from ..panel import Panel
 from .inputs import monitor_param, monitor_start, quiet_empty_slices
-from .params import Float, Int, ParamSchema, Probability
+from .params import Int, ParamSchema, Probability
 from .registry import Detector, register
 from .result import DetectionResult, Status, assemble
 

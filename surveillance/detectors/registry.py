@@ -1,8 +1,15 @@
-"""Detector names → implementation, data frequency, parameter schema and reference.
+"""Detector names → implementation, kind, data frequency, parameter schema and reference.
 
 ``detect(name, panel, **params)`` is the single entry point: it looks the detector up,
 validates the parameters against its schema (one error style, see ``params``), checks the
-panel's frequency and returns a ``DetectionResult`` of the panel's shape.
+panel's frequency and runs it.
+
+Two kinds share the registry, so configuration, the detect job and the docs treat them
+alike. **Temporal** detectors judge every series of a panel on its own and return a
+``DetectionResult`` of the panel's shape. **Spatial** detectors (the space-time scans,
+``surveillance.spatial``) judge the series of a county panel together, one series per
+region, and need the regions' centroids: ``detect(name, panel, regions=table, **params)``
+with ``region, lat, lon[, population]`` columns returns a ``surveillance.spatial.ScanResult``.
 
 Detector modules register themselves when imported; the registry imports the built-in
 families on first use so that importing the package stays cheap.
@@ -19,36 +26,49 @@ import pandas as pd
 from ..errors import SurveillanceError, UnknownName
 from ..panel import Panel
 from .params import ParamSchema
-from .result import DetectionResult
 
 FREQUENCIES = ("daily", "weekly", "any")
+KINDS = ("temporal", "spatial")
 
-# Families shipped with the package, one module each.
-_BUILTIN_MODULES = ("ears", "farrington", "bayes", "essence", "mpm", "serfling", "cusum", "gbm", "regional")
+# Modules that register detectors when imported: the temporal families of this package, then
+# the space-time scans. Those live in a higher layer (they build on this package's parameter
+# schemas), so they are imported by name here, on first use, and never at import time.
+_BUILTIN_MODULES = tuple(f"{__package__}.{m}" for m in (
+    "ears", "farrington", "bayes", "essence", "mpm", "serfling", "cusum", "gbm", "regional")) + ("surveillance.spatial",)
 
 
 @dataclass(frozen=True)
 class Detector:
     """A registered detector.
 
-    ``run(panel, params)`` gets parameters already validated (all keys present) and must
-    return a ``DetectionResult`` of the panel's shape. ``frequency`` is the data it is
+    ``run`` gets parameters already validated (all keys present): a temporal detector's
+    ``run(panel, params)`` must return a ``DetectionResult`` of the panel's shape; a spatial
+    one's ``run(panel, params, regions)`` returns its clusters. ``frequency`` is the data it is
     meant for: ``daily``, ``weekly`` (a ``period`` parameter, when declared, lets it run on
-    other regular data) or ``any``.
+    other regular data) or ``any``. ``history_days(params)``, when given, is how many days of
+    data up to the judged day the detector needs with those (validated) parameters.
     """
 
     name: str
-    run: Callable[[Panel, dict[str, Any]], DetectionResult]
+    run: Callable[..., Any]
     frequency: str
     schema: ParamSchema
     reference: str
     summary: str
+    kind: str = "temporal"
+    history_days: Callable[[dict[str, Any]], int] | None = None
 
     def __post_init__(self) -> None:
         if self.frequency not in FREQUENCIES:
             raise ValueError(f"{self.name}: frequency must be one of {FREQUENCIES}, got {self.frequency!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: kind must be one of {KINDS}, got {self.kind!r}")
         if self.schema.detector != self.name:
             raise ValueError(f"{self.name}: schema is declared for {self.schema.detector!r}")
+
+    @property
+    def param_names(self) -> set[str]:
+        return {p.name for p in self.schema.params}
 
 
 _REGISTRY: dict[str, Detector] = {}
@@ -66,7 +86,7 @@ def _load_builtins() -> None:
     global _loaded
     if not _loaded:
         for module in _BUILTIN_MODULES:
-            importlib.import_module(f"{__package__}.{module}")
+            importlib.import_module(module)
         _loaded = True
 
 
@@ -85,25 +105,27 @@ def get(name: str) -> Detector:
 
 
 def describe() -> pd.DataFrame:
-    """One row per detector: name, frequency, parameters with defaults, reference."""
+    """One row per detector: name, kind, frequency, parameters with defaults, reference."""
     rows = []
     for name in available():
         d = _REGISTRY[name]
         params = ", ".join(f"{p.name}={p.default!r}" for p in d.schema.params)
-        rows.append({"name": name, "frequency": d.frequency, "parameters": params,
+        rows.append({"name": name, "kind": d.kind, "frequency": d.frequency, "parameters": params,
                      "reference": d.reference, "summary": d.summary})
     return pd.DataFrame(rows)
 
 
-def detect(name: str, panel: Panel, **params: Any) -> DetectionResult:
+def detect(name: str, panel: Panel, *, regions: pd.DataFrame | None = None, **params: Any):
     """Run detector ``name`` over every series of ``panel``.
 
+    ``regions`` (``region, lat, lon[, population]``) is for the spatial detectors only.
     Raises ``UnknownName`` for an unknown detector or parameter and ``InvalidParameter``
-    for a bad value; short or sparse series never raise, they get a status instead.
+    for a bad value; short or sparse series never raise, they get a status instead (a scan
+    finds no cluster in them).
     """
     detector = get(name)
     values = detector.schema.validate(params)
-    declares_period = "period" in {p.name for p in detector.schema.params}
+    declares_period = "period" in detector.param_names
     if detector.frequency == "weekly" and panel.freq != "weekly" and not (declares_period and values.get("period")):
         raise SurveillanceError(
             f"{name}: needs weekly data but the panel is {panel.freq}; aggregate it to weeks "
@@ -111,6 +133,13 @@ def detect(name: str, panel: Panel, **params: Any) -> DetectionResult:
         )
     if detector.frequency == "daily" and panel.freq != "daily":
         raise SurveillanceError(f"{name}: needs daily data but the panel is {panel.freq}")
+    if detector.kind == "spatial":
+        if regions is None:
+            raise SurveillanceError(f"{name}: a space-time scan needs the regions' centroids "
+                                    f"(regions=table with region, lat, lon[, population])")
+        return detector.run(panel, dict(values), regions)
+    if regions is not None:
+        raise SurveillanceError(f"{name}: judges each series on its own and takes no regions")
     result = detector.run(panel, dict(values))
     if result.shape != panel.shape:  # a broken detector must not hand out misaligned rows
         raise AssertionError(f"{name}: result shape {result.shape} differs from panel shape {panel.shape}")

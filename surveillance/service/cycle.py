@@ -32,11 +32,18 @@ def ingest_job(store: Store, config: Config, today: date, progress: Callable | N
 
 def detect_job(store: Store, config: Config, today: date, *, since: date | None = None,
                until: date | None = None, progress: Callable | None = None) -> dict:
-    """Judge the due days (or a backfill from ``since``): data quality, signals, alert episodes."""
-    from .detect import run_detection
+    """Judge the due days (or a backfill from ``since``): data quality, signals, alert episodes.
+
+    When some detectors failed, the others' work is stored, the run is recorded as failed with
+    the first failure (detector, day, error) as its message, and ``DetectorsFailed`` is raised."""
+    from .detect import DetectorsFailed, run_detection
 
     with job_run(store, "detect") as details:
-        details.update(run_detection(store, config, today, since=since, until=until, progress=progress))
+        try:
+            details.update(run_detection(store, config, today, since=since, until=until, progress=progress))
+        except DetectorsFailed as exc:
+            details.update(exc.summary)
+            raise
         days = details.get("days") or []
         message = (f"judged {len(days)} day(s), {details['signals']} signals; "
                    f"{details['episodes_opened']} opened, {details['episodes_escalated']} escalated, "
@@ -92,16 +99,22 @@ def mark_interrupted_runs(store: Store) -> int:
 def run_cycle(store: Store, config: Config, today: date, progress: Callable | None = None, *,
               detect: bool = True, notify: bool = True, digest: bool = False) -> dict:
     """Ingest, detect, alert, notify, snapshot. A failing step is recorded and raised after the
-    snapshot, so that what did succeed is visible to notebooks."""
+    snapshot, so that what did succeed is visible to notebooks. Detection in which only some
+    detectors failed still goes on to notify: the others' episodes are stored and due."""
+    from .detect import DetectorsFailed
+
     result: dict = {"ingest": ingest_job(store, config, today, progress)}
     error = None
     try:
         if detect:
-            result["detect"] = detect_job(store, config, today)
+            try:
+                result["detect"] = detect_job(store, config, today)
+            except DetectorsFailed as exc:
+                error, result["detect"] = exc, exc.summary
         if notify:
             result["notify"] = notify_job(store, config, today, digest=digest)
     except Exception as exc:
-        error = exc
+        error = error or exc
     if config.database.snapshot_path is not None:
         snapshot_job(store, config)
         result["snapshot"] = str(config.database.snapshot_path)

@@ -9,14 +9,22 @@ the data known now; a backfill (``since``) judges each day ``d`` with the data a
 end of ``d + 1`` (the morning after, when the daily cycle runs), so history shows what would
 have been raised then.
 
-Percent of visits: a detector that has a ``percent`` parameter gets ``percent=true``; for one
-that has not, the job computes ``100 * count / total`` itself and runs the detector on that
-(points without visits are missing).
+Every configured detector comes from the one registry (``surveillance.detectors``): a temporal
+one judges each series of its levels, syndromes and age groups; a spatial one (a space-time
+scan) judges the county series of each syndrome together (all ages, daily; ``levels``, ``freq``
+and ``age_groups`` do not apply). Percent of visits: see ``DayJudge.measured``.
+
+A detector that fails on a day is logged and recorded, and the others go on: their signals
+are stored and the episodes updated, then the job raises ``DetectorsFailed`` naming the
+failed detector(s) and error, so that the job run is recorded as failed. The failed
+detector's day is not judged again by the next run (the others judged it); a backfill
+(``since``) does.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -25,7 +33,10 @@ import pandas as pd
 from ..alerts.signals import SIGNAL_COLUMNS, signals_from_clusters, signals_from_findings, signals_from_result
 from ..alerts.apply import apply_signals
 from ..alerts.budget import keep_budget
-from ..config import SPATIAL_DETECTORS, Config, DetectorSpec, check_detectors
+from ..config import Config, DetectorSpec, check_detectors
+from ..detectors import detect, get
+from ..detectors.inputs import values
+from ..errors import SurveillanceError
 from ..panel import Panel, to_weekly
 from ..quality import check_day, completeness_at
 from ..store import Store
@@ -63,13 +74,14 @@ def days_to_judge(con, config: Config, today: date, since: date | None = None,
     return days, rechecks
 
 
-def _with_percent_panel(panel: Panel) -> Panel:
-    totals = panel.totals if panel.totals is not None else np.full(panel.shape, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        percent = 100.0 * panel.counts / totals
-    percent[~(totals > 0)] = np.nan
-    return Panel(counts=percent, dates=panel.dates, keys=panel.keys, totals=None, freq=panel.freq,
-                 attrs=dict(panel.attrs))
+class DetectorsFailed(SurveillanceError):
+    """Some configured detectors failed; the others' signals were stored and the episodes updated."""
+
+    def __init__(self, failures: list[dict], summary: dict):
+        first = failures[0]
+        more = f" (and {len(failures) - 1} more failure(s))" if len(failures) > 1 else ""
+        super().__init__(f"detector {first['detector']} failed on {first['day']}: {first['error']}{more}")
+        self.failures, self.summary = failures, summary
 
 
 def _concat(panels: list[Panel]) -> Panel:
@@ -121,30 +133,20 @@ class DayJudge:
         return self._completeness[key]
 
     def run(self, spec: DetectorSpec, flagged: pd.DataFrame | None = None) -> pd.DataFrame:
-        if spec.name in SPATIAL_DETECTORS:
+        detector = get(spec.name)
+        if detector.kind == "spatial":
             return self.run_scan(spec)
-        from ..detectors import detect, get
-
         if spec.freq == "weekly" and self.day.weekday() != 6:
             return pd.DataFrame(columns=SIGNAL_COLUMNS)  # weeks are judged on their last day (Sunday)
-        names = {p.name for p in get(spec.name).schema.params}
         out = []
         for level in spec.levels:
             panel = self.panel(spec, level)
             if panel is None or panel.shape[1] == 0:
                 continue
             params = dict(spec.params)
-            if "monitor_last" in names and "monitor_last" not in params and "monitorLast" not in params:
-                params["monitor_last"] = 1  # only the judged point is needed
-            observed = None
-            run_panel = panel
-            if spec.percent:
-                if "percent" in names:
-                    params["percent"] = True
-                    run_panel = panel
-                else:
-                    run_panel = _with_percent_panel(panel)
-                observed = _with_percent_panel(panel).counts
+            if "monitor_last" in detector.param_names:
+                params.setdefault("monitor_last", 1)  # only the judged point is needed
+            run_panel, params, observed = self.measured(spec, detector, panel, params)
             result = detect(spec.name, run_panel, **params)
             period = 7 if spec.freq == "weekly" else 1
             out.append(signals_from_result(
@@ -157,30 +159,31 @@ class DayJudge:
         out = [o for o in out if len(o)]
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=SIGNAL_COLUMNS)
 
-    def run_scan(self, spec: DetectorSpec) -> pd.DataFrame:
-        from ..spatial import scan
+    @staticmethod
+    def measured(spec: DetectorSpec, detector, panel: Panel, params: dict) -> tuple[Panel, dict, np.ndarray | None]:
+        """What ``detector`` judges: ``(panel, params, observed)``.
 
-        method = spec.name.removeprefix("spacetime_")
-        regions = region_points(self.con, "county")
+        Counts, or with ``percent`` the percent of all visits, ``100 * count / total``
+        (``detectors.inputs.values``: points without visits are missing). A detector with a
+        ``percent`` parameter gets ``percent=true``; one without it runs on a panel of the
+        percentages. ``observed`` is what the signals show as observed (None: the counts).
+        """
+        if not spec.percent:
+            return panel, params, None
+        observed = values(spec.id, panel, percent=True)
+        if "percent" in detector.param_names:
+            return panel, {**params, "percent": True}, observed
+        return replace(panel, counts=observed, totals=None), params, observed
+
+    def run_scan(self, spec: DetectorSpec) -> pd.DataFrame:
+        regions = region_points(self.con, "county").rename(columns={"code": "region"})
         out = []
         for syndrome in spec.syndromes or self.config.syndromes:
             plain = spec.model_copy(update={"syndromes": [syndrome], "age_groups": ["all"], "freq": "daily"})
             panel = self.panel(plain, "county")
             if panel is None or panel.shape[1] < 2:
                 continue
-            keys = panel.keys["region"].astype(str)
-            ref = regions.set_index("code").reindex(keys)
-            keep = ref["lat"].notna().to_numpy() & ref["lon"].notna().to_numpy()
-            counts = np.nan_to_num(panel.counts[keep], nan=0.0)
-            if counts.sum() <= 0:
-                continue
-            params = dict(spec.params)
-            params.setdefault("study_days", min(panel.shape[1], 90))
-            params["study_days"] = min(int(params["study_days"]), panel.shape[1])
-            result = scan(counts, ref["lat"].to_numpy()[keep], ref["lon"].to_numpy()[keep], method=method,
-                          dates=panel.dates, regions=keys[keep].tolist(), params=params,
-                          population=ref["population"].to_numpy(dtype=float)[keep] if method == "poisson" else None,
-                          expected=None)
+            result = detect(spec.name, panel, regions=regions, **spec.params)
             out.append(signals_from_clusters(
                 result, detector=spec.id, syndrome=syndrome, age_group="all", as_of=self.as_of,
                 severity_thresholds=self.config.detection.severity_for(spec),
@@ -191,7 +194,8 @@ class DayJudge:
 
 
 def judge_day(con, config: Config, day: date, as_of: date, *, quality_checks: bool = True) -> dict:
-    """Signals and data quality of one data day. Returns ``signals``, ``completeness``, ``findings``."""
+    """Signals and data quality of one data day. Returns ``signals``, ``completeness``, ``findings``
+    and ``failures`` (one ``{detector, day, error}`` per detector that failed; the others still ran)."""
     quality = check_day(con, config.quality, day, today=as_of, as_of=as_of,
                         feeds=[f.name for f in config.feeds if f.enabled]) if quality_checks else None
     findings = quality["findings"] if quality is not None else pd.DataFrame(columns=["region", "date"])
@@ -199,19 +203,27 @@ def judge_day(con, config: Config, day: date, as_of: date, *, quality_checks: bo
     if flagged is not None:
         flagged = _flag_below(con, flagged)
     judge = DayJudge(con, config, day, as_of)
-    parts = []
+    parts, failures = [], []
     for spec in config.detection.detectors:
         try:
             parts.append(judge.run(spec, flagged))
         except Exception as exc:  # one broken detector must not stop the others; the job reports it
             log.exception("detector %s failed on %s", spec.id, day)
-            raise RuntimeError(f"detector {spec.id} failed on {day}: {exc}") from exc
+            failures.append({"detector": spec.id, "day": str(day), "error": _error_line(exc)})
     if quality is not None and len(findings):
         parts.append(signals_from_findings(findings, as_of=as_of))
     parts = [p for p in parts if len(p)]
     signals = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SIGNAL_COLUMNS)
     return {"signals": signals, "completeness": quality["completeness"] if quality is not None else None,
-            "findings": findings}
+            "findings": findings, "failures": failures}
+
+
+def _error_line(exc: Exception) -> str:
+    """One line for the job run: a user-facing error as it is, anything else with its type."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, SurveillanceError) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _flag_below(con, flagged: pd.DataFrame) -> pd.DataFrame:
@@ -238,18 +250,23 @@ def _within_budget(con, config: Config, signals: pd.DataFrame) -> pd.DataFrame:
 
 def run_detection(store: Store, config: Config, today: date, *, since: date | None = None,
                   until: date | None = None, progress=None) -> dict:
-    """Judge the due days (or ``since``..``until``), store signals and update episodes in one transaction."""
+    """Judge the due days (or ``since``..``until``), store signals and update episodes in one transaction.
+
+    Raises ``DetectorsFailed`` after that transaction when some detectors failed (the summary,
+    with ``failed``, is on the exception)."""
     check_detectors(config)
     con = store.cursor()
     days, rechecks = days_to_judge(con, config, today, since, until)
     if not days and not rechecks:
-        return {"days": [], "signals": 0, "episodes_opened": 0, "episodes_escalated": 0, "episodes_ended": 0}
-    all_signals, all_quality = [], []
+        return {"days": [], "signals": 0, "episodes_opened": 0, "episodes_escalated": 0, "episodes_ended": 0,
+                "failed": []}
+    all_signals, all_quality, failures = [], [], []
     for day in sorted(set(days) | set(rechecks)):
         # A backfill sees what was known the morning after each day; a live run what is known now.
         as_of = min(day + timedelta(days=1), today) if since is not None else today
         judged = judge_day(con, config, day, as_of)
         all_signals.append(judged["signals"])
+        failures.extend(judged["failures"])
         if judged["completeness"] is not None:
             all_quality.append((judged["completeness"], as_of))
         if progress:
@@ -269,4 +286,7 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
                                 quiet_days=config.alerts.quiet_days, notify_since=notify_since)
     summary["days"] = [str(d) for d in sorted(set(days))]
     summary["rechecked"] = [str(d) for d in rechecks]
+    summary["failed"] = failures
+    if failures:
+        raise DetectorsFailed(failures, summary)
     return summary
