@@ -114,13 +114,18 @@ class DetectorSpec(Settings):
         return 6 * 366 if self.freq == "weekly" else 120
 
 
+# R's improved Farrington (Noufaily et al. 2013) with the trend threshold R's documentation advises.
+NOUFAILY_IMPROVED = {"trend_p_threshold": 1.0, "n_periods": 10, "past_weeks_excluded": 26, "threshold": "nbplugin"}
+
+
 def default_detectors() -> list[DetectorSpec]:
-    """ESSENCE's switch on daily county counts and percent of visits, Farrington on weekly city
-    counts, and the space-time permutation scan on daily county fever counts."""
+    """Regional excess on daily county counts of every syndrome, all ages and each age group (a county
+    against the rest of its region, so a province-wide season raises nothing); the improved Farrington on
+    weekly city counts; the space-time permutation scan on daily county fever counts."""
     return [
-        DetectorSpec(name="switch", levels=["county"]),
-        DetectorSpec(name="switch", levels=["county"], percent=True),
-        DetectorSpec(name="farrington_flexible", levels=["city"], freq="weekly"),
+        DetectorSpec(name="regional_excess", levels=["county"], age_groups=["all", "0-4", "5-14", "15-64", "65+"],
+                     history_days=60),
+        DetectorSpec(name="farrington_flexible", levels=["city"], freq="weekly", params=NOUFAILY_IMPROVED),
         DetectorSpec(name="spacetime_permutation", levels=["county"], syndromes=["fever"],
                      params={"max_days": 7, "study_days": 90}),
     ]
@@ -155,6 +160,9 @@ class AlertsConfig(Settings):
     quiet_days: int = Field(default=7, gt=0)
     # Episodes opened or escalated on days older than this are not emailed (backfills, catch-up).
     notify_within_days: int = Field(default=7, gt=0)
+    # One alert per event: an outbreak episode gathers a region's signals of related syndromes (fever,
+    # ILI and ARI), of every age group and every detector; false: one episode per series.
+    by_event: bool = True
 
     @model_validator(mode="after")
     def _quiet_after_gap(self) -> "AlertsConfig":

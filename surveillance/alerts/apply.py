@@ -13,7 +13,7 @@ from .episodes import update_episodes
 
 
 def apply_signals(cur, signals: pd.DataFrame, *, today: date, gap_days: int, quiet_days: int,
-                  notify_since: date | None, now: datetime | None = None) -> dict:
+                  notify_since: date | None, now: datetime | None = None, by_event: bool = False) -> dict:
     """Store new signals and update episodes from them; returns what changed."""
     now = now or datetime.now()
     fresh = insert_new_signals(cur, signals, now)
@@ -21,7 +21,8 @@ def apply_signals(cur, signals: pd.DataFrame, *, today: date, gap_days: int, qui
     if len(fresh):
         since = pd.to_datetime(fresh["date"]).min().date() - timedelta(days=(quiet_days + gap_days + 1) * 7)
     episodes, events, evidence = update_episodes(load_episodes(cur, since), fresh, neighbour_pairs(cur), today, gap_days,
-                                                 quiet_days, next_id=next_episode_id(cur), notify_since=notify_since)
+                                                 quiet_days, next_id=next_episode_id(cur), notify_since=notify_since,
+                                                 by_event=by_event)
     save_alerts(cur, episodes, events, evidence, now)
     actions = events["action"] if len(events) else pd.Series(dtype=object)
     return {

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from ..vocabulary import SYSTEM_USER
+from ..vocabulary import SYSTEM_USER, syndrome_group
 from ..vocabulary import severity_rank as rank
 from .signals import cap_incomplete
 
@@ -82,10 +82,16 @@ class Episode:
         """Running, or ended with ``day`` inside it (a late judgement of one of its days)."""
         return self.ended_on is None or self.opened_on <= day <= self.ended_on
 
-    def takes(self, group: SignalGroup, gap_days: int) -> bool:
+    def takes(self, group: SignalGroup, gap_days: int, by_event: bool = False) -> bool:
         """Whether ``group`` may extend this episode: the same key (a cluster: a shared region), on
-        a day it covers and within the gap."""
-        if self.kind != group.kind or self.syndrome != group.syndrome or self.age_group != group.age_group:
+        a day it covers and within the gap. ``by_event``: an outbreak's key is its region and syndrome
+        group (every age group, related syndromes), not its series."""
+        if self.kind != group.kind:
+            return False
+        if by_event and self.kind == "outbreak":
+            if syndrome_group(self.syndrome) != syndrome_group(group.syndrome):
+                return False
+        elif self.syndrome != group.syndrome or self.age_group != group.age_group:
             return False
         if self.kind == "cluster":
             same_place = bool(set(self.regions) & set(group.regions))
@@ -147,8 +153,9 @@ class SignalGroup:
 
     @property
     def first(self) -> dict:
-        """The signal an episode opened by this group takes its level, region and series from."""
-        return self.signals[0]
+        """The signal an episode opened by this group takes its level, region and series from: the most
+        severe, then the most significant (the first of those in order)."""
+        return min(self.signals, key=lambda s: (-rank(s["severity"]), 1.0 if _missing(s["pvalue"]) else s["pvalue"]))
 
     @property
     def region(self) -> str:
@@ -178,15 +185,15 @@ class SignalGroup:
         return "; ".join(parts)
 
     def evidence(self, episode_id: int) -> dict[tuple, dict]:
-        """Its signals as ``alert_evidence`` rows of ``episode_id``, by (episode, detector, region, day)."""
+        """Its signals as ``alert_evidence`` rows of ``episode_id``, by (episode, detector, region, day, series)."""
         rows = {}
         for s in self.signals:
-            rows[(episode_id, s["detector"], s["region"], self.day)] = {
+            rows[(episode_id, s["detector"], s["region"], self.day, s["syndrome"], s["age_group"])] = {
                 "episode_id": episode_id, "detector": s["detector"], "region": s["region"], "date": self.day,
                 "as_of": day_of(s["as_of"]), "measure": s["measure"], "observed": s["observed"],
                 "expected": s["expected"], "upperbound": s["upperbound"], "pvalue": s["pvalue"],
                 "severity": s["severity"], "completeness": s["completeness"], "incomplete": bool(s["incomplete"]),
-                "detail": s.get("detail"),
+                "detail": s.get("detail"), "syndrome": s["syndrome"], "age_group": s["age_group"],
             }
         return rows
 

@@ -36,7 +36,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ..vocabulary import SEVERITIES
+from ..vocabulary import SEVERITIES, syndrome_group
 from ..vocabulary import severity_rank as rank
 from ..store.alerts import EPISODE_COLUMNS, EVENT_COLUMNS, EVIDENCE_COLUMNS
 from .episode_types import Episode, Event, SignalGroup, day_of
@@ -61,6 +61,7 @@ def update_episodes(
     *,
     next_id: int = 1,
     notify_since=None,
+    by_event: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Apply ``new_signals`` (rows of ``signals``) to the ``existing`` episodes as of ``today``.
 
@@ -68,7 +69,9 @@ def update_episodes(
     of ``EPISODE_COLUMNS``; new ones numbered from ``next_id``), the events to record, and the
     evidence rows to upsert (keyed by episode, detector, region and date). ``neighbours`` is a
     ``region, neighbour`` table (or a dict of sets). Existing episodes that nothing touched are
-    not returned. Deterministic: the same inputs give the same outputs.
+    not returned. Deterministic: the same inputs give the same outputs. ``by_event``: one outbreak
+    episode per region and syndrome group (every age group, related syndromes, every detector) instead
+    of one per series.
     """
     today = day_of(today)
     notify_since = day_of(notify_since) if notify_since is not None else date.min
@@ -81,12 +84,12 @@ def update_episodes(
     signalled: set[int] = set()  # episodes that got a signal (the others changed only if they have an event)
     evidence: dict[tuple, dict] = {}  # the newest judgement of a signal replaces an earlier one
 
-    for day, groups in signal_groups_by_day(new_signals):
+    for day, groups in signal_groups_by_day(new_signals, by_event):
         events += end_quiet(episodes.values(), day, quiet_days)
         fed: list[Episode] = []
         opened_ids: set[int] = set()
         for group in groups:
-            episode = find_episode(episodes.values(), group, gap_days)
+            episode = find_episode(episodes.values(), group, gap_days, by_event)
             if episode is None:
                 episode, opened = open_episode(group, next_id)
                 next_id += 1
@@ -97,7 +100,7 @@ def update_episodes(
                 events += extend_episode(episode, group)
             fed.append(episode)
             evidence.update(group.evidence(episode.episode_id))
-        events += join_neighbours(fed, opened_ids, episodes.values(), adjacency, day, gap_days)
+        events += join_neighbours(fed, opened_ids, episodes.values(), adjacency, day, gap_days, by_event)
         signalled.update(episode.episode_id for episode in fed)
 
     events += end_quiet(episodes.values(), today + timedelta(days=1), quiet_days)
@@ -107,7 +110,7 @@ def update_episodes(
             pd.DataFrame(list(evidence.values()), columns=EVIDENCE_COLUMNS))
 
 
-def signal_groups_by_day(signals: pd.DataFrame) -> list[tuple[date, list[SignalGroup]]]:
+def signal_groups_by_day(signals: pd.DataFrame, by_event: bool = False) -> list[tuple[date, list[SignalGroup]]]:
     """The coloured signals, day by day in date order, each day's grouped by the episode they feed:
     one group per outbreak series or data-quality finding, one per cluster (detector and centre)."""
     coloured = signals[signals["severity"].isin(COLOURED)] if len(signals) else signals
@@ -118,11 +121,13 @@ def signal_groups_by_day(signals: pd.DataFrame) -> list[tuple[date, list[SignalG
     by_day: dict[date, dict[tuple, list[dict]]] = {}
     for record in records:
         kind = SignalGroup.kind_of(record)
-        by_day.setdefault(day_of(record["_date"]), {}).setdefault(_group_key(kind, record), []).append(record)
+        by_day.setdefault(day_of(record["_date"]), {}).setdefault(_group_key(kind, record, by_event), []).append(record)
     return [(day, [SignalGroup.of(key[0], day, rows) for key, rows in by_day[day].items()]) for day in sorted(by_day)]
 
 
-def _group_key(kind: str, signal: dict) -> tuple:
+def _group_key(kind: str, signal: dict, by_event: bool = False) -> tuple:
+    if by_event and kind == "outbreak":
+        return (kind, signal["region"], syndrome_group(signal["syndrome"]))
     series = (signal["region"], signal["syndrome"], signal["age_group"])
     # Each cluster is judged apart (it carries its own regions); the others group per series.
     return (kind, signal["detector"], *series) if kind == "cluster" else (kind, *series)
@@ -143,10 +148,11 @@ def end_quiet(episodes: Iterable[Episode], before: date, quiet_days: int) -> lis
     return events
 
 
-def find_episode(episodes: Iterable[Episode], group: SignalGroup, gap_days: int) -> Episode | None:
+def find_episode(episodes: Iterable[Episode], group: SignalGroup, gap_days: int,
+                 by_event: bool = False) -> Episode | None:
     """The episode ``group`` extends: of its key, covering its day, within the gap; the one with
     the latest signal (the first of those in order) when several qualify."""
-    candidates = [episode for episode in episodes if episode.takes(group, gap_days)]
+    candidates = [episode for episode in episodes if episode.takes(group, gap_days, by_event)]
     return max(candidates, key=lambda episode: episode.last_signal_on, default=None)
 
 
@@ -190,7 +196,7 @@ def extend_episode(episode: Episode, group: SignalGroup) -> list[Event]:
 
 
 def join_neighbours(fed: list[Episode], opened_ids: set[int], episodes: Iterable[Episode],
-                    adjacency: dict[str, set[str]], day: date, gap_days: int) -> list[Event]:
+                    adjacency: dict[str, set[str]], day: date, gap_days: int, by_event: bool = False) -> list[Event]:
     """Outbreak episodes of neighbouring regions (same syndrome and age group) running together list
     each other's region; an ``escalated`` event for each that was not opened today."""
     if not adjacency:
@@ -201,7 +207,7 @@ def join_neighbours(fed: list[Episode], opened_ids: set[int], episodes: Iterable
         if new.kind != "outbreak":
             continue
         for other in episodes:
-            if not _runs_beside(other, new, adjacency, day, gap_days):
+            if not _runs_beside(other, new, adjacency, day, gap_days, by_event):
                 continue
             for joined, joining in ((other, new), (new, other)):
                 if joining.region in joined.regions:
@@ -213,9 +219,11 @@ def join_neighbours(fed: list[Episode], opened_ids: set[int], episodes: Iterable
     return events
 
 
-def _runs_beside(other: Episode, new: Episode, adjacency: dict[str, set[str]], day: date, gap_days: int) -> bool:
-    return (other.kind == "outbreak" and other is not new and other.syndrome == new.syndrome
-            and other.age_group == new.age_group and other.region in adjacency.get(new.region, ())
+def _runs_beside(other: Episode, new: Episode, adjacency: dict[str, set[str]], day: date, gap_days: int,
+                 by_event: bool = False) -> bool:
+    same = (syndrome_group(other.syndrome) == syndrome_group(new.syndrome) if by_event
+            else other.syndrome == new.syndrome and other.age_group == new.age_group)
+    return (other.kind == "outbreak" and other is not new and same and other.region in adjacency.get(new.region, ())
             and other.ended_on is None and other.reaches(day, gap_days))
 
 

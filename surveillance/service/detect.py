@@ -283,7 +283,8 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
         for completeness, as_of in all_quality:
             save_quality(cur, completeness, as_of)
         summary = apply_signals(cur, signals, today=today, gap_days=config.alerts.gap_days,
-                                quiet_days=config.alerts.quiet_days, notify_since=notify_since)
+                                quiet_days=config.alerts.quiet_days, notify_since=notify_since,
+                                by_event=config.alerts.by_event)
     summary["days"] = [str(d) for d in sorted(set(days))]
     summary["rechecked"] = [str(d) for d in rechecks]
     summary["failed"] = failures

@@ -28,7 +28,7 @@ EPISODE_COLUMNS = [
 EVENT_COLUMNS = ["episode_id", "day", "user_name", "action", "from_state", "to_state", "severity", "note", "notify"]
 EVIDENCE_COLUMNS = [
     "episode_id", "detector", "region", "date", "as_of", "measure", "observed", "expected", "upperbound", "pvalue",
-    "severity", "completeness", "incomplete", "detail",
+    "severity", "completeness", "incomplete", "detail", "syndrome", "age_group",
 ]
 JUDGED_COLUMNS = ["detector", "method", "date", "measure", "observed", "expected", "upperbound", "pvalue", "severity",
                   "score", "period_days", "regions"]
@@ -176,7 +176,8 @@ def save_alerts(cur, episodes: pd.DataFrame, events: pd.DataFrame, evidence: pd.
         frame["detail"] = frame["detail"].astype(object).where(frame["detail"].notna(), None)
         _with(cur, "new_evidence", frame,
               "DELETE FROM alert_evidence e USING new_evidence n WHERE e.episode_id = n.episode_id"
-              " AND e.detector = n.detector AND e.region = n.region AND e.date = n.date")
+              " AND e.detector = n.detector AND e.region = n.region AND e.date = n.date"
+              " AND e.syndrome IS NOT DISTINCT FROM n.syndrome AND e.age_group IS NOT DISTINCT FROM n.age_group")
         _with(cur, "new_evidence", frame, f"INSERT INTO alert_evidence SELECT {', '.join(EVIDENCE_COLUMNS)}"
               " FROM new_evidence")
     if len(events):
