@@ -3,6 +3,7 @@ backfill, and a real kill in the middle of a cycle."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -135,6 +136,16 @@ def test_backfill_rejudges_history_with_the_data_as_known_then(demo_folder, tmp_
         assert con.execute("SELECT count(*) FROM signals WHERE incomplete").fetchall()[0][0] > 0
         weekly = con.execute("SELECT DISTINCT date FROM signals WHERE detector = 'farrington_flexible'").fetchall()
         assert all(d.weekday() == 6 for (d,) in weekly)  # weeks are judged on Sundays
+        opened = con.execute("SELECT count(*) FROM alert_episodes WHERE kind <> 'data_quality'"
+                             " AND opened_on >= '2026-11-01'").fetchall()[0][0]
+    # the workload the teams would have answered, against the demo's true outbreaks
+    report = cli("alert-workload", "--config", str(config_path), "--since", "2026-11-01",
+                 "--outbreaks", str(config_path.parent / "outbreaks.csv"), "--json")
+    assert report.returncode == 0, report.stderr
+    figures = json.loads(report.stdout)
+    assert figures["alerts"] == opened and figures["outbreaks"] >= 1
+    assert 0 <= figures["matched"] <= 1 and figures["alerts_per_county_week"] == pytest.approx(
+        opened / (10 * figures["weeks"]))
 
 
 def test_detect_without_today_uses_the_service_clock(demo_folder, tmp_path):

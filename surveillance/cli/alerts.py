@@ -146,3 +146,36 @@ def tune(
     if output:
         per_series.to_csv(output, index=False)
         typer.echo(f"per-series figures: {output}")
+
+
+@app.command("alert-workload")
+def alert_workload(
+    config: Path = typer.Option(..., help="Config file."),
+    since: str = typer.Option(..., help="First day of the period (judge it first: `surveillance detect --since`)."),
+    until: Optional[str] = typer.Option(None, help="Last day (default: the newest judged day)."),
+    outbreaks: Optional[Path] = typer.Option(None, help="The true outbreaks (the demo's outbreaks.csv); default: "
+                                                       "the alerts closed as confirmed outbreaks."),
+    min_severity: str = typer.Option("yellow", help="The subscription whose emails are counted."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """The alerts the teams would have had to answer over a judged period, and the outbreaks they caught."""
+    import pandas as pd
+
+    from ..evaluation.province import store_workload
+    from ..store.alerts import last_judged_day
+
+    cfg = load_config(config)
+    with open_for_reading(cfg) as store:
+        last = date.fromisoformat(until) if until else last_judged_day(store.con)
+        if last is None:
+            raise SurveillanceError("no judged days yet; backfill with `surveillance detect --since DAY`")
+        truth = pd.read_csv(outbreaks, dtype=str) if outbreaks else None
+        figures = store_workload(store.con, date.fromisoformat(since), last, outbreaks=truth,
+                                 min_severity=min_severity)
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2, default=float))
+        return
+    typer.echo(f"{since} to {last} ({figures['weeks']:.1f} weeks)")
+    for key, value in figures.items():
+        if key != "weeks":
+            typer.echo(f"  {key:<24} {value:.3g}" if isinstance(value, float) else f"  {key:<24} {value}")

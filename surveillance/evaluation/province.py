@@ -90,3 +90,31 @@ def workload_figures(episodes: pd.DataFrame, outbreaks: pd.DataFrame, *, countie
         "median_delay_days": float(delays.median()) if len(delays) else np.nan,
         "matched": pairs["episode_id"].nunique() / len(events) if len(events) else np.nan,
     }
+
+
+def confirmed_as_truth(episodes: pd.DataFrame) -> pd.DataFrame:
+    """A real store's truth: its alerts closed as confirmed outbreaks, as outbreaks (their regions, their
+    days from opening to the last signal)."""
+    confirmed = episodes[episodes["outcome"] == "confirmed_outbreak"]
+    return pd.DataFrame({
+        "outbreak_id": [f"alert {i}" for i in confirmed["episode_id"]],
+        "syndrome": confirmed["syndrome"].to_numpy(),
+        "counties": [" ".join(json.loads(r) if isinstance(r, str) else [c]) for r, c in
+                     zip(confirmed["regions"], confirmed["region"])],
+        "start": confirmed["opened_on"].to_numpy(), "end": confirmed["last_signal_on"].to_numpy(),
+    })
+
+
+def store_workload(con, start, end, *, outbreaks: pd.DataFrame | None = None, min_severity: str = "yellow") -> dict:
+    """:func:`workload_figures` of a store's episodes (after a backfill), against ``outbreaks`` (default:
+    the store's confirmed outbreaks)."""
+    from ..store.alerts import episodes_table
+    from ..store.counts import unit_regions
+    from ..store.reference import reference_sizes
+
+    episodes = episodes_table(con)
+    units = unit_regions(con)
+    county = dict(zip(units["unit"], units["county"]))
+    truth = confirmed_as_truth(episodes) if outbreaks is None else outbreaks
+    return workload_figures(episodes, truth, counties=reference_sizes(con)[0].get("county", 0), start=start, end=end,
+                            county_of=lambda code: county.get(code, code), min_severity=min_severity)
