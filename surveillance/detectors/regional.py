@@ -16,8 +16,10 @@ For a judged point ``t`` and each window ``w`` of :data:`WINDOWS` (1, 3 and 7 po
   ``min_baseline_days`` of them, else ``insufficient_baseline``);
 * two tails, the larger kept (the conservative one): the conditional binomial
   ``P(X >= x | X ~ Bin(x + R, s))``, exact when the region's counts are Poisson, and a negative
-  binomial with the expectation ``mu = R s / (1 - s)`` and an overdispersion ``phi`` pooled over the
-  panel (moments of the daily counts around each series' overall share: ``Var = mu + phi mu^2``);
+  binomial with the expectation ``mu = R s / (1 - s)`` and ``Var = mu + (phi + 1 / b) mu^2``: ``phi``
+  the overdispersion pooled over the panel (moments of the daily counts around each series' overall
+  share), applied to the window as a whole because a share drifts for days at a time, and ``1 / b``
+  the uncertainty of the usual share from its ``b`` baseline cases;
 * a window with fewer than ``min_cases`` cases gives ``p = 1``.
 
 The point's p-value is the smallest window p-value times the number of windows (Bonferroni,
@@ -40,9 +42,8 @@ from .registry import Detector, register
 from .result import DetectionResult, Status, assemble
 
 WINDOWS = (1, 3, 7)
-REFERENCE = ("conditional (binomial) test of a series' share of its region's cases, as in the ratio tests of "
-             "Farrington & Andrews (2003) and the Kulldorff scan's conditioning on the total; negative-binomial "
-             "tail with pooled overdispersion")
+REFERENCE = ("conditional (binomial) test of a series' share of its region's cases, conditioning on the "
+             "region's total as the Kulldorff scan does; negative-binomial tail with pooled overdispersion")
 
 
 def _cumulative(a: np.ndarray) -> np.ndarray:
@@ -81,16 +82,17 @@ def _overdispersion(own: np.ndarray, total: np.ndarray, known: np.ndarray) -> fl
     return float(max(0.0, excess / (mu[ok] ** 2).sum()))
 
 
-def _tail(x: np.ndarray, rest: np.ndarray, share: np.ndarray, phi: float, points: int) -> np.ndarray:
+def _tail(x: np.ndarray, rest: np.ndarray, share: np.ndarray, phi: float, baseline_cases: np.ndarray) -> np.ndarray:
     """The larger of the binomial and negative-binomial upper tails ``P(X >= x)`` (the binomial tail as
-    the regularised incomplete beta function, which takes counts that are not whole numbers too)."""
+    the regularised incomplete beta function, which takes counts that are not whole numbers too).
+
+    The negative binomial's ``Var = mu + (phi + 1 / baseline cases) mu^2``: a series' share drifts for
+    days at a time (so a window's excess variance grows with the square of its expectation, as for
+    one point), and the usual share itself is known only as well as its baseline cases tell."""
     binomial = special.betainc(np.maximum(x, 1e-12), rest + 1.0, share)
     mu = rest * share / (1.0 - share)
-    if phi > 0:
-        size = points / phi
-        negative_binomial = stats.nbinom.sf(x - 1, size, size / (size + mu))
-    else:
-        negative_binomial = stats.poisson.sf(x - 1, mu)
+    size = 1.0 / (phi + 1.0 / (baseline_cases + 0.5))
+    negative_binomial = stats.nbinom.sf(x - 1, size, size / (size + mu))
     return np.maximum(binomial, negative_binomial)
 
 
@@ -128,17 +130,14 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
             b_rest = _between(cum_rest, b_stop - baseline, b_stop)
             b_days = _between(cum_known, b_stop - baseline, b_stop)
             share = (b_own + 0.5) / (b_own + b_rest + 1.0)
-            p = _tail(x, r, share, phi, w)
+            p = _tail(x, r, share, phi, b_own)
             p = np.where((x >= params["min_cases"]) & (b_days >= params["min_baseline_days"]), p, 1.0)
             best = np.minimum(best, p)
             if w == 1:
                 base_days_one = b_days
                 expected = r * share / (1.0 - share)
-                if phi > 0:
-                    size = 1.0 / phi
-                    upper = stats.nbinom.ppf(1.0 - params["alpha"], size, size / (size + expected))
-                else:
-                    upper = stats.poisson.ppf(1.0 - params["alpha"], expected)
+                size = 1.0 / (phi + 1.0 / (b_own + 0.5))
+                upper = stats.nbinom.ppf(1.0 - params["alpha"], size, size / (size + expected))
     pvalue_judged = np.minimum(1.0, best * len(WINDOWS))
 
     status = np.full((n, T), Status.NOT_MONITORED, dtype=np.uint8)

@@ -31,14 +31,22 @@ def test_the_figures_are_the_share_tests():
     def share(_window):
         own = 10.0 * 28
         return (own + 0.5) / (own + 9 * own + 1.0)
-    # the pooled overdispersion is 0 (the counts are exactly at their share but for the last day): Poisson
+    # the pooled overdispersion is 0 (the counts are exactly at their share but for the last day), so the
+    # negative binomial's extra variance is the share's own uncertainty: 1 / (baseline cases + 1/2)
+    def negative_binomial_tail(x, mu, baseline_cases):
+        size = baseline_cases + 0.5
+        return stats.nbinom.sf(x - 1, size, size / (size + mu))
+
     tails = []
     for w in (1, 3, 7):
         x, rest, s = 20.0 + 10.0 * (w - 1), 90.0 * w, share(w)
-        tails.append(max(stats.binom.sf(x - 1, x + rest, s), stats.poisson.sf(x - 1, rest * s / (1 - s))))
+        baseline_cases = 10.0 * 28
+        tails.append(max(stats.binom.sf(x - 1, x + rest, s), negative_binomial_tail(x, rest * s / (1 - s), baseline_cases)))
     assert result.pvalue[0, -1] == pytest.approx(min(1.0, 3 * min(tails)), rel=1e-9)
-    assert result.expected[0, -1] == pytest.approx(90.0 * share(1) / (1 - share(1)), rel=1e-12)
-    assert result.upperbound[0, -1] == stats.poisson.ppf(0.95, result.expected[0, -1])
+    expected = 90.0 * share(1) / (1 - share(1))
+    assert result.expected[0, -1] == pytest.approx(expected, rel=1e-12)
+    size = 280.5
+    assert result.upperbound[0, -1] == stats.nbinom.ppf(0.95, size, size / (size + expected))
     assert result.alarm[0, -1] and not result.alarm[1, -1]
     assert result.pvalue[0, -1] < 0.05 and result.pvalue[1, -1] == 1.0  # B fell below its share: no excess
 
