@@ -82,7 +82,7 @@ class Episode:
         """Running, or ended with ``day`` inside it (a late judgement of one of its days)."""
         return self.ended_on is None or self.opened_on <= day <= self.ended_on
 
-    def takes(self, group: SignalGroup, gap_days: int, by_event: bool = False) -> bool:
+    def takes(self, group: SignalGroup, gap_days: int, by_event: bool = False, place_of=None) -> bool:
         """Whether ``group`` may extend this episode: the same key (a cluster: a shared region), on
         a day it covers and within the gap. ``by_event``: an outbreak's key is its region and syndrome
         group (every age group, related syndromes), not its series."""
@@ -95,6 +95,8 @@ class Episode:
             return False
         if self.kind == "cluster":
             same_place = bool(set(self.regions) & set(group.regions))
+        elif self.kind == "data_quality" and place_of is not None:  # a finding of any unit of the place
+            same_place = place_of(self.region) == place_of(group.region)
         else:
             same_place = self.region == group.region
         return same_place and self.covers(group.day) and self.reaches(group.day, gap_days)

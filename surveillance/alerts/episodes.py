@@ -62,6 +62,7 @@ def update_episodes(
     next_id: int = 1,
     notify_since=None,
     by_event: bool = False,
+    place_of=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Apply ``new_signals`` (rows of ``signals``) to the ``existing`` episodes as of ``today``.
 
@@ -71,8 +72,10 @@ def update_episodes(
     ``region, neighbour`` table (or a dict of sets). Existing episodes that nothing touched are
     not returned. Deterministic: the same inputs give the same outputs. ``by_event``: one outbreak
     episode per region and syndrome group (every age group, related syndromes, every detector) instead
-    of one per series.
+    of one per series; with ``place_of`` (a unit's county) also one data-quality episode per finding and
+    place, gathering its silent units, instead of one per unit.
     """
+    place = place_of if by_event else None
     today = day_of(today)
     notify_since = day_of(notify_since) if notify_since is not None else date.min
     adjacency = _adjacency(neighbours)
@@ -84,12 +87,12 @@ def update_episodes(
     signalled: set[int] = set()  # episodes that got a signal (the others changed only if they have an event)
     evidence: dict[tuple, dict] = {}  # the newest judgement of a signal replaces an earlier one
 
-    for day, groups in signal_groups_by_day(new_signals, by_event):
+    for day, groups in signal_groups_by_day(new_signals, by_event, place):
         events += end_quiet(episodes.values(), day, quiet_days)
         fed: list[Episode] = []
         opened_ids: set[int] = set()
         for group in groups:
-            episode = find_episode(episodes.values(), group, gap_days, by_event)
+            episode = find_episode(episodes.values(), group, gap_days, by_event, place)
             if episode is None:
                 episode, opened = open_episode(group, next_id)
                 next_id += 1
@@ -110,7 +113,8 @@ def update_episodes(
             pd.DataFrame(list(evidence.values()), columns=EVIDENCE_COLUMNS))
 
 
-def signal_groups_by_day(signals: pd.DataFrame, by_event: bool = False) -> list[tuple[date, list[SignalGroup]]]:
+def signal_groups_by_day(signals: pd.DataFrame, by_event: bool = False,
+                         place_of=None) -> list[tuple[date, list[SignalGroup]]]:
     """The coloured signals, day by day in date order, each day's grouped by the episode they feed:
     one group per outbreak series or data-quality finding, one per cluster (detector and centre)."""
     coloured = signals[signals["severity"].isin(COLOURED)] if len(signals) else signals
@@ -121,13 +125,15 @@ def signal_groups_by_day(signals: pd.DataFrame, by_event: bool = False) -> list[
     by_day: dict[date, dict[tuple, list[dict]]] = {}
     for record in records:
         kind = SignalGroup.kind_of(record)
-        by_day.setdefault(day_of(record["_date"]), {}).setdefault(_group_key(kind, record, by_event), []).append(record)
+        by_day.setdefault(day_of(record["_date"]), {}).setdefault(_group_key(kind, record, by_event, place_of), []).append(record)
     return [(day, [SignalGroup.of(key[0], day, rows) for key, rows in by_day[day].items()]) for day in sorted(by_day)]
 
 
-def _group_key(kind: str, signal: dict, by_event: bool = False) -> tuple:
+def _group_key(kind: str, signal: dict, by_event: bool = False, place_of=None) -> tuple:
     if by_event and kind == "outbreak":
         return (kind, signal["region"], syndrome_group(signal["syndrome"]))
+    if place_of is not None and kind == "data_quality":
+        return (kind, place_of(signal["region"]), signal["syndrome"])
     series = (signal["region"], signal["syndrome"], signal["age_group"])
     # Each cluster is judged apart (it carries its own regions); the others group per series.
     return (kind, signal["detector"], *series) if kind == "cluster" else (kind, *series)
@@ -149,10 +155,10 @@ def end_quiet(episodes: Iterable[Episode], before: date, quiet_days: int) -> lis
 
 
 def find_episode(episodes: Iterable[Episode], group: SignalGroup, gap_days: int,
-                 by_event: bool = False) -> Episode | None:
+                 by_event: bool = False, place_of=None) -> Episode | None:
     """The episode ``group`` extends: of its key, covering its day, within the gap; the one with
     the latest signal (the first of those in order) when several qualify."""
-    candidates = [episode for episode in episodes if episode.takes(group, gap_days, by_event)]
+    candidates = [episode for episode in episodes if episode.takes(group, gap_days, by_event, place_of)]
     return max(candidates, key=lambda episode: episode.last_signal_on, default=None)
 
 
@@ -181,6 +187,8 @@ def extend_episode(episode: Episode, group: SignalGroup) -> list[Event]:
             reasons.append(f"{group.notify_severity} confirmed on complete data")
         episode.notify_severity = group.notify_severity
     new_regions = [region for region in group.regions if region not in episode.regions]
+    if group.kind == "data_quality" and new_regions:  # another unit of the place fell silent
+        episode.regions = sorted(set(episode.regions) | set(new_regions))
     if group.kind == "cluster" and new_regions:
         episode.regions = sorted(set(episode.regions) | set(new_regions))
         reasons.append(f"cluster grew by {', '.join(new_regions)}")

@@ -44,3 +44,18 @@ def test_a_neighbour_with_a_related_syndrome_joins_and_a_series_never_has_two_ru
     one = changed.set_index("episode_id").loc[1]
     assert one["regions"] == '["320102", "320103"]'
     assert list(events["action"]) == ["opened", "escalated"] and "320103 joined" in events["note"].iloc[1]
+
+
+def _silent(day, unit):
+    return {**sig(day, region=unit, detector="quality", syndrome="unit_silent", severity="yellow"), "level": "facility"}
+
+
+def test_a_countys_silent_units_are_one_data_quality_alert():
+    county = {"F320102001": "320102", "F320102002": "320102", "F320103001": "320103"}
+    signals = frame(_silent("2026-11-20", "F320102001"), _silent("2026-11-21", "F320102002"),
+                    _silent("2026-11-21", "F320103001"))
+    episodes, _, _ = update_episodes(None, signals, NEIGHBOURS, "2026-11-21", by_event=True,
+                                     place_of=lambda u: county.get(u, u))
+    assert sorted(episodes["regions"]) == ['["F320102001", "F320102002"]', '["F320103001"]']
+    per_unit, _, _ = update_episodes(None, signals, NEIGHBOURS, "2026-11-21", by_event=True)
+    assert len(per_unit) == 3
