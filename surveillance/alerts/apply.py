@@ -8,16 +8,9 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from ..store.alerts import insert_new_signals, load_episodes, next_episode_id, save_alerts
-from ..store.counts import unit_regions
+from ..store.counts import county_of_units
 from ..store.reference import neighbour_pairs
 from .episodes import update_episodes
-
-
-def _county_of(cur):
-    """A unit's county (a region or feed: itself), for gathering a county's silent units in one alert."""
-    units = unit_regions(cur)
-    county = dict(zip(units["unit"], units["county"]))
-    return lambda code: county.get(code, code)
 
 
 def apply_signals(cur, signals: pd.DataFrame, *, today: date, gap_days: int, quiet_days: int,
@@ -30,7 +23,7 @@ def apply_signals(cur, signals: pd.DataFrame, *, today: date, gap_days: int, qui
         since = pd.to_datetime(fresh["date"]).min().date() - timedelta(days=(quiet_days + gap_days + 1) * 7)
     episodes, events, evidence = update_episodes(load_episodes(cur, since), fresh, neighbour_pairs(cur), today, gap_days,
                                                  quiet_days, next_id=next_episode_id(cur), notify_since=notify_since,
-                                                 by_event=by_event, place_of=_county_of(cur) if by_event else None)
+                                                 by_event=by_event, place_of=county_of_units(cur) if by_event else None)
     save_alerts(cur, episodes, events, evidence, now)
     actions = events["action"] if len(events) else pd.Series(dtype=object)
     return {

@@ -82,6 +82,11 @@ def _overdispersion(own: np.ndarray, total: np.ndarray, known: np.ndarray) -> fl
     return float(max(0.0, excess / (mu[ok] ** 2).sum()))
 
 
+def _size(phi: float, baseline_cases: np.ndarray) -> np.ndarray:
+    """The negative binomial's size for ``Var = mu + (phi + 1 / (baseline cases + 1/2)) mu^2``."""
+    return 1.0 / (phi + 1.0 / (baseline_cases + 0.5))
+
+
 def _tail(x: np.ndarray, rest: np.ndarray, share: np.ndarray, phi: float, baseline_cases: np.ndarray) -> np.ndarray:
     """The larger of the binomial and negative-binomial upper tails ``P(X >= x)`` (the binomial tail as
     the regularised incomplete beta function, which takes counts that are not whole numbers too).
@@ -91,7 +96,7 @@ def _tail(x: np.ndarray, rest: np.ndarray, share: np.ndarray, phi: float, baseli
     one point), and the usual share itself is known only as well as its baseline cases tell."""
     binomial = special.betainc(np.maximum(x, 1e-12), rest + 1.0, share)
     mu = rest * share / (1.0 - share)
-    size = 1.0 / (phi + 1.0 / (baseline_cases + 0.5))
+    size = _size(phi, baseline_cases)
     negative_binomial = stats.nbinom.sf(x - 1, size, size / (size + mu))
     return np.maximum(binomial, negative_binomial)
 
@@ -136,7 +141,7 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
             if w == 1:
                 base_days_one = b_days
                 expected = r * share / (1.0 - share)
-                size = 1.0 / (phi + 1.0 / (b_own + 0.5))
+                size = _size(phi, b_own)
                 upper = stats.nbinom.ppf(1.0 - params["alpha"], size, size / (size + expected))
     pvalue_judged = np.minimum(1.0, best * len(WINDOWS))
 

@@ -109,12 +109,10 @@ def store_workload(con, start, end, *, outbreaks: pd.DataFrame | None = None, mi
     """:func:`workload_figures` of a store's episodes (after a backfill), against ``outbreaks`` (default:
     the store's confirmed outbreaks)."""
     from ..store.alerts import episodes_table
-    from ..store.counts import unit_regions
+    from ..store.counts import county_of_units
     from ..store.reference import reference_sizes
 
     episodes = episodes_table(con)
-    units = unit_regions(con)
-    county = dict(zip(units["unit"], units["county"]))
     truth = confirmed_as_truth(episodes) if outbreaks is None else outbreaks
     return workload_figures(episodes, truth, counties=reference_sizes(con)[0].get("county", 0), start=start, end=end,
-                            county_of=lambda code: county.get(code, code), min_severity=min_severity)
+                            county_of=county_of_units(con), min_severity=min_severity)

@@ -41,7 +41,7 @@ from ..panel import Panel, to_weekly
 from ..quality import check_day, completeness_at
 from ..store import Store
 from ..store.alerts import days_to_recheck, last_judged_day
-from ..store.counts import date_range, read_panel, unit_regions
+from ..store.counts import county_of_units, date_range, read_panel
 from ..store.operations import save_quality
 from ..store.reference import hierarchy, region_points
 
@@ -242,10 +242,8 @@ def _within_budget(con, config: Config, signals: pd.DataFrame) -> pd.DataFrame:
     budget = config.detection.budget
     if budget.noise_alerts_per_quarter <= 0 or not len(signals):
         return signals
-    units = unit_regions(con)
-    county = dict(zip(units["unit"], units["county"]))
     return keep_budget(signals, noise_per_quarter=budget.noise_alerts_per_quarter, red_share=budget.red_share,
-                       county_of=lambda unit: county.get(unit, unit))
+                       county_of=county_of_units(con))
 
 
 def run_detection(store: Store, config: Config, today: date, *, since: date | None = None,

@@ -43,15 +43,16 @@ def _in_list(column: str, values, params: list) -> str:
     return f" AND {column} IN ({', '.join('?' for _ in values)})"
 
 
-def _units_within(within: Within, params: list) -> str:
-    """A condition keeping the units below ``within`` (any level), or nothing for ``None``."""
+def _units_within(within: Within, params: list, unit: str = "unit") -> str:
+    """A condition keeping the rows whose ``unit`` (a column or expression) lies below ``within`` (any
+    level), or nothing for ``None``."""
     if within is None:
         return ""
     codes = [within] if isinstance(within, str) else list(within)
     if not codes:
         raise ValueError("within: an empty list of regions")
     params.append(codes)
-    return (" AND unit IN (SELECT unit FROM unit_regions"
+    return (f" AND {unit} IN (SELECT unit FROM unit_regions"
             " WHERE list_has_any([facility, county, city, province], ?::VARCHAR[]))")
 
 
@@ -199,6 +200,13 @@ def unit_regions(con, *, within: Within = None) -> pd.DataFrame:
                        + _units_within(within, params), params).df()
 
 
+def county_of_units(con):
+    """A function from a code to its county: a unit's county; any other code (a region, a feed) itself."""
+    units = unit_regions(con)
+    county = dict(zip(units["unit"], units["county"]))
+    return lambda code: county.get(code, code)
+
+
 def unit_days(con, start, end, *, as_of=None, within: Within = None) -> pd.DataFrame:
     """``unit, date, visits``: one row per unit and day with data, as known at the end of ``as_of``.
 
@@ -253,7 +261,7 @@ def revisions(con, start, end, *, within: Within = None, limit: int = 500) -> pd
     """Reports corrected after they first arrived, newest first: one row per day, unit and revision with
     all visits before and after and the syndrome counts that changed (``changes``: ``fever 7→10, ili 0→1``)."""
     params: list = [_day(start), _day(end), _day(start), _day(end)]
-    units = _units_within(within, params).replace("unit IN", "o.unit IN")
+    units = _units_within(within, params, unit="o.unit")
     return con.execute(f"""
         WITH changed AS (
             SELECT o.date, o.unit, o.revision, o.syndrome, sum(p.count)::BIGINT AS before, sum(o.count)::BIGINT AS after,

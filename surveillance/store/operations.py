@@ -55,7 +55,7 @@ def quarantined(con, *, within: Within = None, limit: int = 500) -> pd.DataFrame
     """Quarantined rows, newest first. With ``within`` only rows whose unit lies in those regions (rows
     naming an unknown unit belong to no region: only a reader of everything sees them)."""
     params: list = []
-    units = _units_within(within, params).replace("unit IN", "json_extract_string(q.raw, '$.unit') IN")
+    units = _units_within(within, params, unit="json_extract_string(q.raw, '$.unit')")
     return con.execute(f"""
         SELECT q.quarantined_at, q.feed, q.source, q.row_number, q.field, q.value, q.reason,
                json_extract_string(q.raw, '$.unit') AS unit
