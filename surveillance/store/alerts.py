@@ -44,6 +44,15 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return _nullable(frame).to_dict("records")
 
 
+def _with_days(frame: pd.DataFrame) -> pd.DataFrame:
+    """The episode's day columns as dates (None where missing), not timestamps."""
+    frame = frame.copy()
+    for column in DAY_COLUMNS:
+        days = pd.to_datetime(frame[column]).dt.date
+        frame[column] = days.astype(object).where(days.notna(), None)
+    return frame
+
+
 def _with(cur, name: str, frame: pd.DataFrame, sql: str, params=()) -> None:
     """Run ``sql`` with ``frame`` visible as the table ``name``."""
     cur.register(name, frame)
@@ -212,10 +221,7 @@ def episodes_table(con, *, include_ended: bool = True, kind: str | None = None, 
 
 def list_episodes(con, *, include_ended: bool = False, limit: int = 500) -> list[dict]:
     """Episodes, newest first, as records: running ones (and with ``include_ended`` the ended and closed ones)."""
-    frame = episodes_table(con, include_ended=include_ended, limit=limit)
-    for column in DAY_COLUMNS:
-        frame[column] = pd.to_datetime(frame[column]).dt.date
-    return _records(frame)
+    return _records(_with_days(episodes_table(con, include_ended=include_ended, limit=limit)))
 
 
 def episodes_by_id(con, episode_ids) -> dict[int, dict]:
@@ -225,13 +231,13 @@ def episodes_by_id(con, episode_ids) -> dict[int, dict]:
         return {}
     frame = con.execute(f"SELECT {', '.join(EPISODE_COLUMNS)} FROM alert_episodes WHERE episode_id IN"
                         " (SELECT unnest(?::BIGINT[]))", [ids]).df()
-    return {int(r["episode_id"]): r for r in frame.to_dict("records")}
+    return {int(r["episode_id"]): r for r in _with_days(frame).to_dict("records")}
 
 
 def open_episodes(con) -> pd.DataFrame:
     """Episodes not ended and not closed, oldest first."""
-    return con.execute(f"SELECT {', '.join(EPISODE_COLUMNS)} FROM alert_episodes WHERE ended_on IS NULL"
-                       " AND state <> 'closed' ORDER BY episode_id").df()
+    return _with_days(con.execute(f"SELECT {', '.join(EPISODE_COLUMNS)} FROM alert_episodes WHERE ended_on IS NULL"
+                                  " AND state <> 'closed' ORDER BY episode_id").df())
 
 
 def evidence_of(con, episode_ids) -> pd.DataFrame:

@@ -92,6 +92,7 @@ def test_content_recipients_and_deduplication(store, smtp):
     assert "Observed: 30 (expected 10, threshold 20)" in text
     assert text.count("2026-0") >= 28 and "Daily counts, last 4 weeks" in text  # the 4-week table
     assert "id='history'" in page and "no patient data" in text.lower()
+    assert "00:00:00" not in text  # the alert's days are dates, not timestamps
 
     zh = inbox.to("dongcheng@example.org")[0]
     assert zh["Subject"].startswith("【红色预警】发热 Dongcheng District (320102)")
