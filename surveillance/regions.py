@@ -57,6 +57,7 @@ class Hierarchy:
         unit_regions["city"] = unit_regions["county"].map(parent)
         unit_regions["province"] = unit_regions["city"].map(parent)
         self._unit_regions = unit_regions.set_index("unit", drop=False)
+        self._parents = {**self._parent_of, **dict(zip(self.units["code"], self.units["county"]))}
 
     # --- levels and lookups -------------------------------------------------------------
 
@@ -101,6 +102,10 @@ class Hierarchy:
         if level == "facility":
             return self._unit_regions.at[code, "county"]
         return self._parent_of[code]
+
+    def parents(self, codes) -> list[str | None]:
+        """:meth:`parent` of many codes at once (None for a province or an unknown code)."""
+        return [self._parents.get(c) for c in codes]
 
     def ancestors(self, code: str) -> list[str]:
         """The regions above ``code``, nearest first (county, city, province for a facility)."""

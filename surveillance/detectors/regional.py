@@ -2,31 +2,36 @@
 
 A winter influenza wave raises every county at once; a detector that compares each county with its
 own recent past calls all of them unusual. This one compares each series with the *other* series of
-its region (same syndrome and age group; the panel's ``group`` key when it has one, e.g. the
-province, else the whole panel): under the null the series keeps its usual share ``s`` of the
-region's cases, so a region-wide rise moves nothing and a local excess stands out.
+its region (same syndrome and age group and, when the panel's keys have it, the same ``parent``:
+the detect job compares a facility with the other facilities of its county and a county with the
+other counties of its city): under the null the series keeps its usual share, so a rise that lifts
+the whole region moves nothing and a local excess stands out.
 
 For a judged point ``t`` and each window ``w`` of :data:`WINDOWS` (1, 3 and 7 points ending at
 ``t``):
 
-* ``x`` = the series' cases in the window, ``R`` = the rest of the region's cases on the window's
-  points where the series reported;
-* the usual share ``s = (own + 1/2) / (own + rest + 1)`` over the ``baseline_days`` points that end
-  ``guard_days`` before the window starts, counting only points where the series reported (at least
-  ``min_baseline_days`` of them, else ``insufficient_baseline``);
+* ``x`` = the series' cases in the window;
+* every series' usual rate: cases per reported point over the ``baseline_days`` points that end
+  ``guard_days`` before the window starts (at least ``min_baseline_days`` reported, else
+  ``insufficient_baseline``, and such a series is left out of the others, whose usual rate it cannot
+  tell);
+* on each day of the window, the others that reported brought ``R_d`` cases at a summed usual rate
+  ``Q_d``, so the series' usual share is ``s_d = rate / (rate + Q_d)`` (a silent facility takes its
+  usual cases out of the comparison instead of making its neighbours look high); ``R`` and ``s`` are
+  the window's sum and mean;
 * two tails, the larger kept (the conservative one): the conditional binomial
   ``P(X >= x | X ~ Bin(x + R, s))``, exact when the region's counts are Poisson, and a negative
   binomial with the expectation ``mu = R s / (1 - s)`` and ``Var = mu + (phi + 1 / b) mu^2``: ``phi``
   the overdispersion pooled over the panel (moments of the daily counts around each series' overall
   share), applied to the window as a whole because a share drifts for days at a time, and ``1 / b``
-  the uncertainty of the usual share from its ``b`` baseline cases;
+  the uncertainty of the usual rate from its ``b`` baseline cases;
 * a window with fewer than ``min_cases`` cases gives ``p = 1``.
 
 The point's p-value is the smallest window p-value times the number of windows (Bonferroni,
-at most 1). ``expected`` is the one-point expectation ``mu`` (what the series would count today at
-its usual share of what the rest reported today), ``upperbound`` its negative-binomial
-``1 - alpha`` quantile; ``alarm`` is ``count > upperbound``. Points where the series reported
-nothing are ``missing``.
+at most 1). ``expected`` is the one-point expectation (what the series would count today at its
+usual share of what the others reported today), ``upperbound`` its negative-binomial ``1 - alpha``
+quantile; ``alarm`` is ``count > upperbound``. Points where the series reported nothing are
+``missing``.
 """
 
 from __future__ import annotations
@@ -60,9 +65,10 @@ def _between(c: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
 
 
 def _groups(panel: Panel) -> np.ndarray:
-    """The region each series is compared within: same syndrome, age group and ``group`` key."""
+    """The region each series is compared within: same syndrome, age group and ``parent`` key (the
+    detect job gives each series its parent region: a facility's county, a county's city)."""
     keys = panel.keys
-    columns = [c for c in ("group", "syndrome", "age_group") if c in keys.columns]
+    columns = [c for c in ("parent", "syndrome", "age_group") if c in keys.columns]
     if not columns:
         return np.zeros(len(keys), dtype=np.int64)
     return pd.MultiIndex.from_frame(keys[columns].astype(str)).factorize()[0]
@@ -95,10 +101,46 @@ def _tail(x: np.ndarray, rest: np.ndarray, share: np.ndarray, phi: float, baseli
     days at a time (so a window's excess variance grows with the square of its expectation, as for
     one point), and the usual share itself is known only as well as its baseline cases tell."""
     binomial = special.betainc(np.maximum(x, 1e-12), rest + 1.0, share)
-    mu = rest * share / (1.0 - share)
+    mu = rest * share / np.maximum(1.0 - share, 1e-12)
     size = _size(phi, baseline_cases)
     negative_binomial = stats.nbinom.sf(x - 1, size, size / (size + mu))
     return np.maximum(binomial, negative_binomial)
+
+
+def _group_sum(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group and column: the sum of ``values`` over the group's series."""
+    out = np.zeros((n_groups, values.shape[1]))
+    np.add.at(out, groups, values)
+    return out
+
+
+def _expected_in_window(w, ends, own, known, rate, eligible, groups, n_groups):
+    """The series' expected cases over the window of ``w`` points ending at each of ``ends``, and the
+    others' cases in it, from its usual rate against the usual rates of the others that reported each
+    day (a silent neighbour, whose cases are missing from the rest, does not make the series look high;
+    a series without a baseline yet is left out of the rest, whose usual rate it cannot tell).
+
+    ``rate`` (series x ends): cases per reported baseline day. On a day ``d`` the others' cases ``R_d``
+    came from series of summed usual rate ``Q_d``: the series' usual share of the day's cases is
+    ``s_d = rate / (rate + Q_d)`` and its expectation ``R_d rate / Q_d``. Returns the expectation, the
+    others' cases and the mean share over the window's days."""
+    mu = np.zeros_like(rate)
+    rest = np.zeros_like(rate)
+    share = np.zeros_like(rate)
+    days = np.zeros_like(rate)
+    for k in range(w):
+        d = np.clip(ends - k, 0, None)
+        present = known[:, d] & eligible & (ends - k >= 0)[None, :]
+        own_day = np.where(present, own[:, d], 0.0)
+        rate_day = np.where(present, rate, 0.0)
+        r_day = _group_sum(own_day, groups, n_groups)[groups] - own_day
+        q_day = _group_sum(rate_day, groups, n_groups)[groups] - rate_day
+        counted = present & (q_day > 0)
+        mu += np.where(counted, r_day * rate / np.maximum(q_day, 1e-12), 0.0)
+        rest += np.where(counted, r_day, 0.0)
+        share += np.where(counted, rate / (rate + np.maximum(q_day, 1e-12)), 0.0)
+        days += counted
+    return mu, rest, np.where(days > 0, share / np.maximum(days, 1.0), 1.0)  # alone: nothing to compare
 
 
 def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
@@ -107,16 +149,12 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
     known = ~np.isnan(y)
     own = np.nan_to_num(y)
     groups = _groups(panel)
-    region = np.zeros((groups.max() + 1 if n else 0, T))
-    np.add.at(region, groups, own)
-    rest = region[groups] - own  # the other series of the region, every point
-    total = own + rest
-    phi = _overdispersion(own, total, known)
+    n_groups = int(groups.max()) + 1 if n else 0
+    phi = _overdispersion(own, _group_sum(own, groups, n_groups)[groups], known)
 
     first = monitor_start(T, params["monitor_last"])
     ends = np.arange(first, T)  # judged points
     cum_own = _cumulative(np.where(known, own, 0.0))
-    cum_rest = _cumulative(np.where(known, rest, 0.0))
     cum_known = _cumulative(known.astype(float))
     baseline, guard = params["baseline_days"], params["guard_days"]
 
@@ -129,18 +167,18 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
         for w in WINDOWS:
             start = ends - w + 1
             x = _between(cum_own, start, ends + 1)
-            r = _between(cum_rest, start, ends + 1)
             b_stop = start - guard
             b_own = _between(cum_own, b_stop - baseline, b_stop)
-            b_rest = _between(cum_rest, b_stop - baseline, b_stop)
             b_days = _between(cum_known, b_stop - baseline, b_stop)
-            share = (b_own + 0.5) / (b_own + b_rest + 1.0)
+            rate = (b_own + 0.5) / np.maximum(b_days, 1.0)
+            eligible = b_days >= params["min_baseline_days"]
+            mu, r, share = _expected_in_window(w, ends, own, known, rate, eligible, groups, n_groups)
             p = _tail(x, r, share, phi, b_own)
             p = np.where((x >= params["min_cases"]) & (b_days >= params["min_baseline_days"]), p, 1.0)
             best = np.minimum(best, p)
             if w == 1:
                 base_days_one = b_days
-                expected = r * share / (1.0 - share)
+                expected = mu
                 size = _size(phi, b_own)
                 upper = stats.nbinom.ppf(1.0 - params["alpha"], size, size / (size + expected))
     pvalue_judged = np.minimum(1.0, best * len(WINDOWS))

@@ -91,3 +91,38 @@ def test_series_are_compared_within_their_syndrome_and_age_group():
     for i, row in keys.iterrows():
         assert result.expected[i, -1] == pytest.approx(100.0 if row["syndrome"] == "fever" else 10.0, rel=0.01)
     assert (result.pvalue[:, -1] == 1.0).all()
+
+
+def test_a_silent_neighbour_does_not_make_the_others_look_high():
+    a, b, hospital = np.full(DAYS, 10.0), np.full(DAYS, 10.0), np.full(DAYS, 80.0)
+    hospital[-3:] = np.nan  # the hospital sends nothing for three days: its cases are missing from the rest
+    result = detect("regional_excess", _panel({"A": a, "B": b, "H": hospital}), monitor_last=3)
+    # on the silent days A is judged against B alone, whose usual rate is A's: A is expected at B's count
+    assert result.expected[0, -1] == pytest.approx(10.0, rel=1e-12)
+    assert (result.pvalue[:2, -3:] == 1.0).all()
+    assert result.status[2, -1] == Status.MISSING
+
+
+def _facilities(last_days: dict[str, float]):
+    """Two counties X and Y of two facilities each, 10 cases a day; ``last_days``: a facility's count on the
+    last three days."""
+    dates = pd.date_range("2026-01-01", periods=DAYS)
+    rows = []
+    for unit in ("X1", "X2", "Y1", "Y2"):
+        for k, d in enumerate(dates):
+            count = last_days.get(unit, 10.0) if k >= DAYS - 3 else 10.0
+            rows.append((d, unit, "fever", "all", count, 100.0))
+    long = pd.DataFrame(rows, columns=["date", "region", "syndrome", "age_group", "count", "total"])
+    panel = panel_from_long(long, ["region", "syndrome", "age_group"])
+    panel.keys["parent"] = panel.keys["region"].str[0]  # the facility's county
+    return panel
+
+
+def test_facilities_are_compared_within_their_county():
+    county_wide = detect("regional_excess", _facilities({"X1": 30.0, "X2": 30.0}), monitor_last=1)
+    assert (county_wide.pvalue[:, -1] == 1.0).all()  # all of X rose: each keeps its share of X
+    without_parent = _facilities({"X1": 30.0, "X2": 30.0})
+    del without_parent.keys["parent"]
+    assert detect("regional_excess", without_parent, monitor_last=1).pvalue[:2, -1].max() < 1e-3
+    one_clinic = detect("regional_excess", _facilities({"X1": 30.0}), monitor_last=1)
+    assert one_clinic.pvalue[0, -1] < 1e-3 and one_clinic.pvalue[1:, -1].min() == 1.0
