@@ -78,6 +78,10 @@ class BudgetConfig(Settings):
 
     noise_alerts_per_quarter: float = Field(default=1.0, ge=0)
     red_share: float = Field(default=0.2, gt=0, le=1)  # red at this share of the yellow q-value level
+    # Learn the level from history (see surveillance.service.thresholds), again every relearn_days.
+    learn: bool = True
+    history_days: int = Field(default=365, ge=28)
+    relearn_days: int = Field(default=28, gt=0)
 
 
 class DetectorSpec(Settings):
@@ -119,15 +123,15 @@ NOUFAILY_IMPROVED = {"trend_p_threshold": 1.0, "n_periods": 10, "past_weeks_excl
 
 
 def default_detectors() -> list[DetectorSpec]:
-    """Regional excess on daily county counts of every syndrome, all ages and each age group (a county
-    against the rest of its region, so a province-wide season raises nothing); the improved Farrington on
-    weekly city counts; the space-time permutation scan on daily county fever counts."""
+    """Regional excess on daily counts of every syndrome, all ages and each age group: each county against
+    the other counties of its city and each facility against the other facilities of its county, so a
+    season that lifts the whole region raises nothing, and a school, a childcare centre or a point
+    source in one clinic stands out. The improved Farrington and the space-time scans are available
+    (``surveillance methods``) but off: on the demo province they called the winter wave travelling
+    across it an outbreak 50 times a year (README, "The alert workload")."""
     return [
-        DetectorSpec(name="regional_excess", levels=["county"], age_groups=["all", "0-4", "5-14", "15-64", "65+"],
-                     history_days=60),
-        DetectorSpec(name="farrington_flexible", levels=["city"], freq="weekly", params=NOUFAILY_IMPROVED),
-        DetectorSpec(name="spacetime_permutation", levels=["county"], syndromes=["fever"],
-                     params={"max_days": 7, "study_days": 90}),
+        DetectorSpec(name="regional_excess", levels=["county", "facility"],
+                     age_groups=["all", "0-4", "5-14", "15-64", "65+"], history_days=60),
     ]
 
 
@@ -178,6 +182,9 @@ class QualityConfig(Settings):
     daily_share: float = Field(default=0.9, gt=0, le=1)  # a unit or feed "reports daily" above this share
     silent_days: int = Field(default=2, gt=0)  # a daily reporter silent this many days: an outage
     visits_drop: float = Field(default=0.5, gt=0, lt=1)  # visits below this share of the usual: an outage
+    holiday_country: str | None = "CN"  # no visits_drop on this country's public holidays (None: every day)
+    # Silent units are an alert only when together they usually bring this share of their county's visits.
+    silent_alert_share: float = Field(default=0.1, ge=0, le=1)
 
 
 class SmtpConfig(Settings):

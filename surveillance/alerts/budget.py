@@ -10,6 +10,13 @@ most ``q``, so ``q = budget / days per quarter`` keeps the noise within budget, 
 real excess still lets through every series that carries it. A signal keeps its colour only when its
 BH-adjusted p-value (q-value) is within the budget too: yellow at ``q <= q_yellow``, red at
 ``q <= q_yellow * red_share``; its own detector's thresholds still apply.
+
+The p-values are exact only when the detectors' models are: real counts have heavier tails (a
+clinic's odd week, a hospital's weekend share), and a day with one false signal often has another
+the next day. So the level is also learnt from history (:func:`learn_level`): over the past year,
+the families' daily smallest q-value, each run of alarm days within ``gap_days`` counted once (one
+alert), and the level set where the history would have raised the budgeted number of alerts; the
+service uses the smaller of the two.
 """
 
 from __future__ import annotations
@@ -39,6 +46,55 @@ def bh_qvalues(pvalues: pd.Series, families: pd.Series) -> pd.Series:
     return q.reindex(pvalues.index)
 
 
+def family_level(level: str) -> str:
+    """The level of the family a signal of ``level`` belongs to (a facility's: its county's)."""
+    return "county" if level == "facility" else level
+
+
+def family_minimum_q(pvalues: np.ndarray, families: np.ndarray) -> pd.DataFrame:
+    """``family, point, q``: per family and point (column), the smallest BH q-value of the family's
+    series (rows) that day, from a series x points matrix (NaN: not a test). A point without tests
+    has ``q = 1``."""
+    out = []
+    for family in pd.unique(families):
+        p = np.sort(pvalues[families == family], axis=0)  # NaN sort last
+        m = (~np.isnan(p)).sum(axis=0)
+        rank = np.arange(1, p.shape[0] + 1)[:, None]
+        q = np.nanmin(np.where(np.isnan(p), np.inf, p * np.maximum(m, 1) / rank), axis=0)
+        out.append(pd.DataFrame({"family": family, "point": np.arange(p.shape[1]), "q": np.minimum(q, 1.0)}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["family", "point", "q"])
+
+
+def count_onsets(days: pd.DataFrame, level: float, gap_days: int) -> int:
+    """Alerts a history of ``family, date, q`` (one row per family and day) would have raised at
+    ``q <= level``: runs of alarm days with gaps of at most ``gap_days`` count once."""
+    alarms = days[days["q"] <= level].sort_values(["family", "date"])
+    if alarms.empty:
+        return 0
+    gap = alarms.groupby("family")["date"].diff().dt.days
+    return int((gap.isna() | (gap > gap_days)).sum())
+
+
+def learn_level(days: pd.DataFrame, *, noise_per_quarter: float, gap_days: int) -> tuple[float, int]:
+    """``(level, onsets)``: the largest q-value level at which the history ``family, date, q`` would
+    have raised at most the budget's alerts (``noise_per_quarter`` per family and quarter over the
+    history's days), and how many it would have raised. Alerts of real events in the history count
+    too (unless left out), so the level errs strict."""
+    if days.empty:
+        return 1.0, 0
+    quarters = days["date"].nunique() / DAYS_PER_QUARTER
+    allowed = noise_per_quarter * quarters * days["family"].nunique()
+    candidates = np.unique(days["q"].to_numpy())
+    candidates = candidates[candidates < 1.0][: max(int(20 * allowed), 50)]
+    level, onsets = (float(candidates[0]) / 2 if len(candidates) else 1.0), 0
+    for candidate in candidates:  # ascending; the onsets grow with the level (up to the merging of runs)
+        n = count_onsets(days, candidate, gap_days)
+        if n > allowed:
+            break
+        level, onsets = float(candidate), n
+    return level, onsets
+
+
 def family_of(regions: pd.Series, levels: pd.Series, county_of) -> pd.Series:
     """The family of each signal's region: a facility's county, any other region itself."""
     facility = levels.to_numpy() == "facility"
@@ -47,10 +103,12 @@ def family_of(regions: pd.Series, levels: pd.Series, county_of) -> pd.Series:
     return pd.Series(out, index=regions.index)
 
 
-def keep_budget(signals: pd.DataFrame, *, noise_per_quarter: float, red_share: float, county_of) -> pd.DataFrame:
+def keep_budget(signals: pd.DataFrame, *, noise_per_quarter: float, red_share: float, county_of,
+                learnt: dict[str, float] | None = None) -> pd.DataFrame:
     """``signals`` with each temporal signal's severity capped by its q-value within its family and day;
-    adds ``qvalue``. Clusters and data-quality signals are left as they are (a scan's p-value is already
-    corrected over the whole map)."""
+    adds ``qvalue``. ``learnt`` maps a family level to its learnt level (:func:`learn_level`), used when
+    smaller than the nominal one. Clusters and data-quality signals are left as they are (a scan's
+    p-value is already corrected over the whole map)."""
     out = signals.copy()
     out["qvalue"] = np.nan
     temporal = (out["detector"] != "quality") & out["regions"].isna() if len(out) else pd.Series(dtype=bool)
@@ -60,7 +118,9 @@ def keep_budget(signals: pd.DataFrame, *, noise_per_quarter: float, red_share: f
     family = family_of(part["region"], part["level"], county_of).astype(str) + "|" + \
         pd.to_datetime(part["date"]).dt.strftime("%Y-%m-%d")
     q = bh_qvalues(part["pvalue"], family)
-    q_yellow = noise_per_quarter / DAYS_PER_QUARTER
+    nominal = noise_per_quarter / DAYS_PER_QUARTER
+    learnt = learnt or {}
+    q_yellow = np.array([min(nominal, learnt.get(family_level(level), nominal)) for level in part["level"]])
     allowed = np.where(q <= q_yellow * red_share, severity_rank("red"),
                        np.where(q <= q_yellow, severity_rank("yellow"), severity_rank("none")))
     current = part["severity"].map(severity_rank).to_numpy()

@@ -41,9 +41,11 @@ from ..panel import Panel, to_weekly
 from ..quality import check_day, completeness_at
 from ..store import Store
 from ..store.alerts import days_to_recheck, last_judged_day
-from ..store.counts import county_of_units, date_range, read_panel
+from ..store.counts import county_of_units, date_range
 from ..store.operations import save_quality
 from ..store.reference import hierarchy, region_points
+from .panels import PanelReader
+from .thresholds import thresholds_for_day
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +98,20 @@ def _concat(panels: list[Panel]) -> Panel:
 class DayJudge:
     """Judges one data day with the data known on ``as_of``; caches panels and completeness."""
 
-    def __init__(self, con, config: Config, day: date, as_of: date):
+    def __init__(self, con, config: Config, day: date, as_of: date, reader: PanelReader | None = None):
         self.con, self.config, self.day, self.as_of = con, config, day, as_of
+        self.reader = reader or PanelReader(con)
         self._panels: dict = {}
         self._completeness: dict = {}
+        self._tree = None
+
+    def parents(self, regions: pd.Series) -> np.ndarray:
+        """Each series' parent region (a facility's county): the region a share-of-region detector
+        compares it within (``parent`` in the panel's keys)."""
+        if self._tree is None:
+            self._tree = hierarchy(self.con) or False
+        parents = self._tree.parents(regions.astype(str)) if self._tree else [None] * len(regions)
+        return np.array([p or "" for p in parents], dtype=object)
 
     def panel(self, spec: DetectorSpec, level: str) -> Panel | None:
         syndromes = tuple(spec.syndromes or self.config.syndromes)
@@ -108,14 +120,16 @@ class DayJudge:
             start = self.day - timedelta(days=spec.history - 1)
             parts = []
             if "all" in spec.age_groups:
-                parts.append(read_panel(self.con, level=level, syndromes=list(syndromes), start=start, end=self.day,
-                                        as_of=self.as_of))
+                parts.append(self.reader.read(level=level, syndromes=list(syndromes), age_groups=None, start=start,
+                                              end=self.day, as_of=self.as_of))
             split = [a for a in spec.age_groups if a != "all"]
             if split:
-                parts.append(read_panel(self.con, level=level, syndromes=list(syndromes), age_groups=split,
-                                        start=start, end=self.day, as_of=self.as_of))
+                parts.append(self.reader.read(level=level, syndromes=list(syndromes), age_groups=split,
+                                              start=start, end=self.day, as_of=self.as_of))
             parts = [p for p in parts if p.shape[0] and p.shape[1]]
             panel = _concat(parts) if parts else None
+            if panel is not None:
+                panel.keys["parent"] = self.parents(panel.keys["region"])
             if panel is not None and spec.freq == "weekly":
                 panel = to_weekly(panel)
             self._panels[key] = panel
@@ -193,7 +207,8 @@ class DayJudge:
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=SIGNAL_COLUMNS)
 
 
-def judge_day(con, config: Config, day: date, as_of: date, *, quality_checks: bool = True) -> dict:
+def judge_day(con, config: Config, day: date, as_of: date, *, quality_checks: bool = True,
+              reader: PanelReader | None = None) -> dict:
     """Signals and data quality of one data day. Returns ``signals``, ``completeness``, ``findings``
     and ``failures`` (one ``{detector, day, error}`` per detector that failed; the others still ran)."""
     quality = check_day(con, config.quality, day, today=as_of, as_of=as_of,
@@ -202,7 +217,7 @@ def judge_day(con, config: Config, day: date, as_of: date, *, quality_checks: bo
     flagged = findings[findings["kind"] == "visits_drop"][["region", "date"]] if len(findings) else None
     if flagged is not None:
         flagged = _flag_below(con, flagged)
-    judge = DayJudge(con, config, day, as_of)
+    judge = DayJudge(con, config, day, as_of, reader)
     parts, failures = [], []
     for spec in config.detection.detectors:
         try:
@@ -237,13 +252,14 @@ def _flag_below(con, flagged: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates()
 
 
-def _within_budget(con, config: Config, signals: pd.DataFrame) -> pd.DataFrame:
-    """The alarm budget over every family's series of each judged day (surveillance.alerts.budget)."""
+def _within_budget(con, config: Config, signals: pd.DataFrame, learnt: dict[str, float]) -> pd.DataFrame:
+    """The alarm budget over every family's series of the judged day (surveillance.alerts.budget), at the
+    levels learnt for it (surveillance.service.thresholds)."""
     budget = config.detection.budget
     if budget.noise_alerts_per_quarter <= 0 or not len(signals):
         return signals
     return keep_budget(signals, noise_per_quarter=budget.noise_alerts_per_quarter, red_share=budget.red_share,
-                       county_of=county_of_units(con))
+                       county_of=county_of_units(con), learnt=learnt)
 
 
 def run_detection(store: Store, config: Config, today: date, *, since: date | None = None,
@@ -259,11 +275,14 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
         return {"days": [], "signals": 0, "episodes_opened": 0, "episodes_escalated": 0, "episodes_ended": 0,
                 "failed": []}
     all_signals, all_quality, failures = [], [], []
-    for day in sorted(set(days) | set(rechecks)):
+    judged_days = sorted(set(days) | set(rechecks))
+    # a backfill reads each panel's settled days once (surveillance.service.panels)
+    reader = PanelReader(con, settled_until=judged_days[-1], settled_as_of=today) if since is not None else None
+    for day in judged_days:
         # A backfill sees what was known the morning after each day; a live run what is known now.
         as_of = min(day + timedelta(days=1), today) if since is not None else today
-        judged = judge_day(con, config, day, as_of)
-        all_signals.append(judged["signals"])
+        judged = judge_day(con, config, day, as_of, reader=reader)
+        all_signals.append(_within_budget(con, config, judged["signals"], thresholds_for_day(store, config, day)))
         failures.extend(judged["failures"])
         if judged["completeness"] is not None:
             all_quality.append((judged["completeness"], as_of))
@@ -271,7 +290,6 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
             progress(day, len(judged["signals"]))
     signals = pd.concat([s for s in all_signals if len(s)] or [pd.DataFrame(columns=SIGNAL_COLUMNS)],
                         ignore_index=True)
-    signals = _within_budget(con, config, signals)
     last = max(days) if days else max(rechecks)
     if since is not None:
         notify_since = last

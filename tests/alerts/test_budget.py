@@ -73,3 +73,55 @@ def test_noise_alone_stays_within_the_budget():
     assert per_county_quarter <= 2.0  # expected about 1 (BH's FWER under the complete null is q)
     unbudgeted = (rows["pvalue"] < 0.05).groupby([rows["region"], rows["date"]]).any().sum() / counties / 4
     assert unbudgeted > 80  # at p < 0.05 per series, nearly every day of the quarter has an alert
+
+
+def test_family_minimum_q_by_hand():
+    from surveillance.alerts.budget import family_minimum_q
+    p = np.array([[0.01, 0.5], [0.04, np.nan], [0.03, 0.2], [0.005, 1.0], [0.2, 0.001]])
+    families = np.array(["a", "a", "a", "a", "b"])
+    got = family_minimum_q(p, families).set_index(["family", "point"])["q"]
+    # a, point 0: as in the BH test above, the smallest q is 0.02; point 1: 3 tests, sorted 0.2, 0.5, 1.0 ->
+    # 3*0.2/1 = 0.6; b: one test each
+    assert got[("a", 0)] == pytest.approx(0.02) and got[("a", 1)] == pytest.approx(0.6)
+    assert got[("b", 0)] == pytest.approx(0.2) and got[("b", 1)] == pytest.approx(0.001)
+
+
+def _history(q_by_family: dict[str, list[float]]):
+    rows = [(f, pd.Timestamp("2026-01-01") + pd.Timedelta(days=k), q)
+            for f, qs in q_by_family.items() for k, q in enumerate(qs)]
+    return pd.DataFrame(rows, columns=["family", "date", "q"])
+
+
+def test_a_run_of_alarm_days_is_one_alert():
+    from surveillance.alerts.budget import count_onsets
+    days = _history({"a": [0.5, 0.001, 0.002, 0.5, 0.001] + [0.5] * 10 + [0.001],
+                     "b": [0.5] * 16})
+    assert count_onsets(days, 0.01, gap_days=7) == 2  # days 1-4 one run; day 15 a new one
+    assert count_onsets(days, 0.01, gap_days=20) == 1
+    assert count_onsets(days, 0.0001, gap_days=7) == 0
+
+
+def test_the_learnt_level_keeps_the_budget_over_the_history():
+    from surveillance.alerts.budget import learn_level
+    # two families over 92 days (a little over a quarter): one alert per family per quarter allows 2.01
+    quiet = [0.5] * 92
+    a, b = list(quiet), list(quiet)
+    a[10], a[40], a[70] = 1e-4, 1e-3, 1e-2  # three lone alarm days at three levels
+    b[20] = 1e-5
+    level, onsets = learn_level(_history({"a": a, "b": b}), noise_per_quarter=1.0, gap_days=7)
+    # the largest level with at most two alerts: 1e-4 (a's 1e-4 and b's 1e-5)
+    assert level == pytest.approx(1e-4) and onsets == 2
+    strict, n = learn_level(_history({"a": a, "b": b}), noise_per_quarter=0.5, gap_days=7)
+    assert strict == pytest.approx(1e-5) and n == 1
+
+
+def test_keep_budget_uses_the_learnt_level_when_smaller():
+    signals = pd.DataFrame([_signal("C1", "county", 0.001, "red"), _signal("C2", "county", 1e-5, "red")])
+    nominal = keep_budget(signals, noise_per_quarter=1.0, red_share=0.2, county_of=lambda c: c)
+    assert nominal["severity"].tolist() == ["red", "red"]  # q = p: both far below 1/91.3
+    learnt = keep_budget(signals, noise_per_quarter=1.0, red_share=0.2, county_of=lambda c: c,
+                         learnt={"county": 1e-4})
+    assert learnt["severity"].tolist() == ["none", "red"]  # 0.001 > 1e-4; 1e-5 <= 0.2 * 1e-4
+    looser = keep_budget(signals, noise_per_quarter=1.0, red_share=0.2, county_of=lambda c: c,
+                         learnt={"county": 0.5})
+    assert looser["severity"].tolist() == ["red", "red"]  # never looser than the nominal level

@@ -1,0 +1,117 @@
+"""Learning the alarm budget's level from history, and keeping it learnt.
+
+Before a day is judged, the detect job looks up the level learnt for it (``store.thresholds``); when
+there is none, or the last is older than ``detection.budget.relearn_days``, it learns one
+(:func:`learn_thresholds`): every configured daily temporal detector is run once over the
+``history_days`` before the day, with the data as known on the day (so a backfill learns only from
+what was known then), the families' smallest q-value of each day is taken
+(``alerts.budget.family_minimum_q``), the days of alerts closed as confirmed outbreaks are left out,
+and ``alerts.budget.learn_level`` sets, per family level, where that history would have raised the
+budgeted number of alerts. Weekly detectors and the scans are judged at the nominal level.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..alerts.budget import DAYS_PER_QUARTER, family_level, family_minimum_q, learn_level
+from ..config import Config
+from ..detectors import detect, get
+from ..store.counts import county_of_units
+from ..store.thresholds import THRESHOLD_COLUMNS, confirmed_outbreak_days, save_thresholds, thresholds_for
+
+log = logging.getLogger(__name__)
+
+
+def _history_q(con, config: Config, day: date) -> pd.DataFrame:
+    """``family, level, date, q``: each family's smallest q-value on each day of the history before ``day``."""
+    from .detect import DayJudge  # the detect job's panels and measures, judged over a year at once
+
+    n = config.detection.budget.history_days
+    judge = DayJudge(con, config, day - timedelta(days=1), as_of=day)
+    county_of = county_of_units(con)
+    pvalues, families, levels = [], [], []
+    dates = None
+    for spec in config.detection.detectors:
+        detector = get(spec.name)
+        if detector.kind == "spatial" or spec.freq != "daily":
+            continue
+        longer = spec.model_copy(update={"history_days": spec.history + n})
+        for level in spec.levels:
+            panel = judge.panel(longer, level)
+            if panel is None or panel.shape[1] < n:
+                continue
+            run_panel, params, _ = judge.measured(longer, detector, panel, dict(spec.params))
+            if "monitor_last" in detector.param_names:
+                params["monitor_last"] = n
+            result = detect(spec.name, run_panel, **params)
+            judged = result.status[:, -n:] == 0  # ok points only, as the detect job's signals
+            pvalues.append(np.where(judged, result.pvalue[:, -n:], np.nan))
+            regions = panel.keys["region"].astype(str)
+            families.append(np.array([county_of(r) if level == "facility" else r for r in regions], dtype=object))
+            levels.append(np.full(len(regions), family_level(level), dtype=object))
+            dates = panel.dates[-n:]
+    if not pvalues:
+        return pd.DataFrame(columns=["family", "level", "date", "q"])
+    family = np.concatenate(families)
+    days = family_minimum_q(np.vstack(pvalues), family)
+    days["date"] = dates[days["point"].to_numpy()]
+    days["level"] = pd.Series(dict(zip(family, np.concatenate(levels)))).reindex(days["family"]).to_numpy()
+    return days.drop(columns="point")
+
+
+def _without_confirmed(con, days: pd.DataFrame, gap_days: int) -> pd.DataFrame:
+    """``days`` less the family-days within ``gap_days`` of a confirmed outbreak's evidence."""
+    if days.empty:
+        return days
+    confirmed = confirmed_outbreak_days(con, days["date"].min().date() - timedelta(days=gap_days),
+                                        days["date"].max().date())
+    if confirmed.empty:
+        return days
+    county_of = county_of_units(con)
+    near = set()
+    for region, when in zip(confirmed["region"], pd.to_datetime(confirmed["date"])):
+        for k in range(-gap_days, gap_days + 1):
+            near.add((county_of(region), when + pd.Timedelta(days=k)))
+    keep = [(f, d) not in near for f, d in zip(days["family"], days["date"])]
+    return days[np.array(keep, dtype=bool)]
+
+
+def learn_thresholds(con, config: Config, day: date) -> pd.DataFrame:
+    """The levels learnt for judging ``day`` from the history before it (rows of ``THRESHOLD_COLUMNS``)."""
+    budget = config.detection.budget
+    gap = config.alerts.quiet_days
+    days = _without_confirmed(con, _history_q(con, config, day), gap)
+    nominal = budget.noise_alerts_per_quarter / DAYS_PER_QUARTER
+    rows = []
+    for level, part in days.groupby("level"):
+        level_q, onsets = learn_level(part, noise_per_quarter=budget.noise_alerts_per_quarter, gap_days=gap)
+        rows.append({"learnt_for": day, "level": level, "history_from": part["date"].min().date(),
+                     "history_to": part["date"].max().date(), "families": int(part["family"].nunique()),
+                     "q_nominal": nominal, "q_learnt": min(level_q, nominal), "onsets": onsets})
+    return pd.DataFrame(rows, columns=THRESHOLD_COLUMNS)
+
+
+def thresholds_for_day(store, config: Config, day: date) -> dict[str, float]:
+    """``{family level: learnt level}`` for judging ``day``: the stored learning, or a new one (stored)
+    when there is none or it is older than ``relearn_days``. Empty when learning is off."""
+    budget = config.detection.budget
+    if not budget.learn or budget.noise_alerts_per_quarter <= 0:
+        return {}
+    con = store.cursor()
+    stored = thresholds_for(con, day)
+    fresh = len(stored) and abs((day - pd.Timestamp(stored["learnt_for"].iloc[0]).date()).days) < budget.relearn_days
+    if not fresh:
+        learnt = learn_thresholds(con, config, day)
+        if len(learnt):
+            with store.transaction() as cur:
+                save_thresholds(cur, learnt, datetime.now())
+            log.info("alarm budget learnt for %s: %s", day,
+                     ", ".join(f"{r.level} q<={r.q_learnt:.2g} ({r.onsets} alerts in the history)"
+                               for r in learnt.itertuples()))
+            stored = learnt
+    return dict(zip(stored["level"], stored["q_learnt"].astype(float)))

@@ -1,0 +1,85 @@
+"""The alarm budget's level learnt from history: what the detect job learns, when it learns again, and
+that confirmed outbreaks are left out of the history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from surveillance.alerts.budget import DAYS_PER_QUARTER, count_onsets
+from surveillance.alerts.workflow import transition
+from surveillance.config import load_config
+from surveillance.service import thresholds as learning
+from surveillance.service.detect import run_detection
+from surveillance.store import open_store
+from surveillance.store.thresholds import threshold_history
+from surveillance.synthetic.demo import build_demo
+
+from .test_detection import copy_demo
+
+END = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "demo"
+    build_demo(folder / "surveillance.duckdb", days=120, end=END, geography_options={"n_facilities": 30})
+    return folder
+
+
+def _setup(demo_folder, target, **budget):
+    config = load_config(copy_demo(demo_folder, target))
+    detection = config.detection.model_copy(update={"budget": config.detection.budget.model_copy(
+        update={"history_days": 28, **budget})})
+    config = config.model_copy(update={"detection": detection})
+    return config, open_store(config.database.path)
+
+
+def test_the_learnt_level_is_the_largest_that_kept_the_budget(demo_folder, tmp_path):
+    config, store = _setup(demo_folder, tmp_path / "d")
+    day = END - timedelta(days=3)
+    rows = learning.learn_thresholds(store.cursor(), config, day)
+    assert rows["level"].tolist() == ["county"]  # the demo's default detectors: counties and their facilities
+    row = rows.iloc[0]
+    assert row["history_from"] == day - timedelta(days=28) and row["history_to"] == day - timedelta(days=1)
+    assert row["q_nominal"] == pytest.approx(1 / DAYS_PER_QUARTER)
+    days = learning._history_q(store.cursor(), config, day)
+    assert days["family"].nunique() == row["families"] == 10 and days["date"].nunique() == 28
+    allowed = 28 / DAYS_PER_QUARTER * row["families"]
+    assert count_onsets(days, row["q_learnt"], config.alerts.quiet_days) == row["onsets"] <= allowed
+    looser = days.loc[days["q"] > row["q_learnt"], "q"].min()
+    assert row["q_learnt"] == row["q_nominal"] or count_onsets(days, looser, config.alerts.quiet_days) > allowed
+
+
+def test_the_detect_job_learns_once_and_again_when_the_learning_is_old(demo_folder, tmp_path):
+    config, store = _setup(demo_folder, tmp_path / "d", relearn_days=3)
+    since = END - timedelta(days=4)
+    run_detection(store, config, END + timedelta(days=1), since=since, until=END)
+    learnt = sorted(threshold_history(store.cursor())["learnt_for"].dt.date.unique())
+    assert learnt == [since, since + timedelta(days=3)]  # five days judged, learnt for the first and the fourth
+    off = config.model_copy(update={"detection": config.detection.model_copy(update={
+        "budget": config.detection.budget.model_copy(update={"learn": False})})})
+    assert learning.thresholds_for_day(store, off, END) == {}
+
+
+def test_confirmed_outbreaks_are_left_out_of_the_history(demo_folder, tmp_path):
+    config, store = _setup(demo_folder, tmp_path / "d", learn=False)
+    run_detection(store, config, END + timedelta(days=1), since=END - timedelta(days=20), until=END)
+    con = store.cursor()
+    episodes = con.execute("SELECT episode_id, region FROM alert_episodes WHERE kind = 'outbreak' "
+                           "ORDER BY episode_id").df()
+    assert len(episodes), "the demo's last weeks raise at least one outbreak alert"
+    episode_id, region = int(episodes["episode_id"].iloc[0]), episodes["region"].iloc[0]
+    for state, outcome in (("verifying", None), ("closed", "confirmed_outbreak")):
+        transition(store, episode_id, state, user="epi", outcome=outcome)
+    evidence = con.execute("SELECT min(date), max(date) FROM alert_evidence WHERE episode_id = ?",
+                           [episode_id]).fetchone()
+    dates = pd.date_range(END - timedelta(days=40), END)
+    days = pd.DataFrame([(f, d, 0.5) for f in (region, "elsewhere") for d in dates], columns=["family", "date", "q"])
+    kept = learning._without_confirmed(con, days, gap_days=7)
+    gone = days.merge(kept, how="left", indicator=True).query("_merge == 'left_only'")
+    assert set(gone["family"]) == {region}
+    assert gone["date"].min() == pd.Timestamp(evidence[0]) - pd.Timedelta(days=7)
+    assert gone["date"].max() == min(pd.Timestamp(evidence[1]) + pd.Timedelta(days=7), pd.Timestamp(END))
