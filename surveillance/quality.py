@@ -18,7 +18,12 @@ The rules (thresholds from ``QualityConfig``):
   sent nothing for the last ``silent_days`` days; ``feed_silent``: a feed that delivered a good
   batch on at least ``daily_share`` of the window's days delivered none for ``silent_days`` days;
   ``visits_drop``: a county's or the province's visits on the newest day fell below
-  ``visits_drop`` times the median of the same weekday over the four weeks before.
+  ``visits_drop`` times the median of the same weekday over the four weeks before (not on a public
+  holiday of ``holiday_country``, when clinics close and a drop is the calendar, not an outage).
+* **Which outages are alerts**: every silent unit is a finding (the quality page lists them), but a
+  county's silent units become an alert only when together they usually bring at least
+  ``silent_alert_share`` of the county's visits (:func:`material_silences`): a village clinic's day off
+  the network does not change what the county's counts say; a hospital's silence does.
 
 The pure functions take tables and return tables; :func:`check_day` and :func:`completeness_at` read
 what they need through the store's API.
@@ -29,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .detectors.inputs import holiday_mask
 from .store import counts, operations
 
 FINDING_COLUMNS = ["kind", "level", "region", "date", "severity", "detail", "value", "usual"]
@@ -169,6 +175,32 @@ def visits_drops(visits: pd.DataFrame, day, *, level: str, drop: float = 0.5, we
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
+def material_silences(findings: pd.DataFrame, unit_days: pd.DataFrame, unit_regions: pd.DataFrame, day, *,
+                      window_days: int, min_share: float) -> pd.DataFrame:
+    """The ``unit_silent`` findings of counties whose silent units together usually bring at least
+    ``min_share`` of the county's visits (over the ``window_days`` before the silence); other findings
+    pass as they are. Each kept finding's detail says how much of the county is silent."""
+    silent = findings["kind"] == "unit_silent"
+    if not silent.any() or min_share <= 0:
+        return findings
+    day = pd.Timestamp(day)
+    start = day - pd.Timedelta(days=window_days + 28)
+    recent = unit_days[(pd.to_datetime(unit_days["date"]) >= start)
+                       & (pd.to_datetime(unit_days["date"]) < day - pd.Timedelta(days=1))]
+    usual = recent.groupby("unit")["visits"].sum()
+    county_of = unit_regions.set_index("unit")["county"]
+    county_usual = usual.groupby(county_of.reindex(usual.index).to_numpy()).sum()
+    part = findings[silent].copy()
+    part["county"] = county_of.reindex(part["region"].astype(str)).to_numpy()
+    part["unit_usual"] = usual.reindex(part["region"].astype(str)).fillna(0.0).to_numpy()
+    share = part.groupby("county")["unit_usual"].transform("sum") / \
+        county_usual.reindex(part["county"]).replace(0, np.nan).to_numpy()
+    part["detail"] = [f"{d}; the county's silent units usually bring {s:.0%} of its visits"
+                      for d, s in zip(part["detail"], share.fillna(0.0))]
+    kept = part[share.fillna(0.0).to_numpy() >= min_share]
+    return pd.concat([findings[~silent], kept[FINDING_COLUMNS]], ignore_index=True)
+
+
 # --- everything for one day ----------------------------------------------------------------
 
 
@@ -190,13 +222,15 @@ def check_day(con, quality, day, *, today=None, as_of=None, feeds: list[str] = (
     visits = visits_by_region(unit_days, unit_regions, "county")
     county = county.merge(visits, on=["region", "date"], how="left")
     county = county.merge(counts.timeliness(con, day, day), on=["region", "date"], how="left")
-    findings = [
-        silent_units(unit_days, unit_regions, day, window_days=window, daily_share=quality.daily_share,
-                     silent_days=quality.silent_days),
-        visits_drops(visits, day, level="county", drop=quality.visits_drop),
-        visits_drops(visits_by_region(unit_days, unit_regions, "province"), day, level="province",
-                     drop=quality.visits_drop),
-    ]
+    silences = silent_units(unit_days, unit_regions, day, window_days=window, daily_share=quality.daily_share,
+                            silent_days=quality.silent_days)
+    findings = [material_silences(silences, unit_days, unit_regions, day, window_days=window,
+                                  min_share=quality.silent_alert_share)]
+    holiday = quality.holiday_country and holiday_mask([day], quality.holiday_country)[0]
+    if not holiday:
+        findings += [visits_drops(visits, day, level="county", drop=quality.visits_drop),
+                     visits_drops(visits_by_region(unit_days, unit_regions, "province"), day, level="province",
+                                  drop=quality.visits_drop)]
     if feeds:
         today = pd.Timestamp(today if today is not None else day + pd.Timedelta(days=1))
         feed_days = operations.feed_days(con, today - pd.Timedelta(days=window + quality.silent_days + 1), today)

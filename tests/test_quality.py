@@ -78,3 +78,33 @@ def test_check_day_from_the_store_with_timeliness_from_revisions(store):
     assert comp.loc["320102", "completeness"] == 0.5 and comp.loc["320103", "completeness"] == 1.0
     assert abs(comp.loc["320103", "timeliness"] - 0.4) < 1e-12 and comp.loc["320102", "timeliness"] == 1.0
     assert out["findings"].empty  # one day silent is not yet an outage (silent_days=2)
+
+
+def test_silent_units_are_an_alert_only_when_they_carry_enough_of_their_county():
+    from surveillance.quality import material_silences
+
+    # county A: u1 and u2 bring 100 visits a day each, u3 every other day (50 a day on average);
+    # u2 falls silent: 100 of 250 usual visits, 40% of A. A clinic of 5% would not be an alert.
+    data = reports(40, skip={("u2", "2026-02-08"), ("u2", "2026-02-09")})
+    found = silent_units(data, UNITS, "2026-02-09", window_days=28, daily_share=0.9, silent_days=2)
+    kept = material_silences(found, data, UNITS, "2026-02-09", window_days=28, min_share=0.1)
+    assert list(kept["region"]) == ["u2"] and "usually bring 40% of its visits" in kept.iloc[0]["detail"]
+    assert material_silences(found, data, UNITS, "2026-02-09", window_days=28, min_share=0.5).empty
+    others = pd.DataFrame([{"kind": "visits_drop", "level": "county", "region": "A", "date": "2026-02-09",
+                            "severity": "red", "detail": "", "value": 1.0, "usual": 2.0}])
+    both = material_silences(pd.concat([found, others]), data, UNITS, "2026-02-09", window_days=28, min_share=0.5)
+    assert list(both["kind"]) == ["visits_drop"]  # other findings pass as they are
+
+
+def test_no_visits_drop_on_a_public_holiday(store):
+    # National Day (1 October 2026): every clinic quiet; the day before an ordinary Wednesday
+    days = pd.date_range("2026-09-01", "2026-10-01")
+    for d in days:
+        count = 2 if d == days[-1] else 10
+        _ingest(store, [(d, u, "fever", "all", count, 10 * count) for u in ("F320102001", "F320102002")],
+                datetime.combine((d + pd.Timedelta(days=1)).date(), datetime.min.time()))
+    as_of = (days[-1] + pd.Timedelta(days=1)).date()
+    holiday = check_day(store.cursor(), QualityConfig(), days[-1], as_of=as_of)["findings"]
+    assert "visits_drop" not in set(holiday["kind"])
+    every_day = check_day(store.cursor(), QualityConfig(holiday_country=None), days[-1], as_of=as_of)["findings"]
+    assert "visits_drop" in set(every_day["kind"])
