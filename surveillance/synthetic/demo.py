@@ -14,7 +14,7 @@ from typing import Callable
 
 import tomli_w
 
-from ..config import NOUFAILY_IMPROVED, load_config
+from ..config import load_config
 from ..store.counts import date_range
 from ..store.operations import observation_summary
 from ..store.reference import load_configured_reference, reference_sizes
@@ -47,9 +47,8 @@ def demo_subscriptions(province: str | None) -> list[dict]:
 
 def demo_config(db: Path, province: str | None = "320000") -> dict:
     """The demo's surveillance.toml: paths relative to the config's own folder. Detection uses the
-    defaults (regional excess on county counts by age group, the improved Farrington on weekly city
-    counts, the space-time permutation scan on county fever counts, within the alarm budget), written
-    out so they can be edited."""
+    defaults (regional excess on county and facility counts by age group, within the alarm budget
+    learnt from the demo's history), written out so they can be edited."""
     return {
         "database": {"path": db.name, "snapshot_path": f"{db.stem}.snapshot.duckdb"},
         "regions": {
@@ -64,13 +63,10 @@ def demo_config(db: Path, province: str | None = "320000") -> dict:
         "detection": {
             "severity": {"red": 0.01, "yellow": 0.05},
             "detectors": [
-                {"name": "regional_excess", "levels": ["county"], "age_groups": ["all", "0-4", "5-14", "15-64", "65+"],
-                 "history_days": 60},
-                {"name": "farrington_flexible", "levels": ["city"], "freq": "weekly", "params": dict(NOUFAILY_IMPROVED)},
-                {"name": "spacetime_permutation", "levels": ["county"], "syndromes": ["fever"],
-                 "params": {"max_days": 7, "study_days": 60, "n_reps": 199}},
+                {"name": "regional_excess", "levels": ["county", "facility"],
+                 "age_groups": ["all", "0-4", "5-14", "15-64", "65+"], "history_days": 60},
             ],
-            "budget": {"noise_alerts_per_quarter": 1.0},
+            "budget": {"noise_alerts_per_quarter": 1.0, "learn": True, "history_days": 365, "relearn_days": 28},
         },
         "alerts": {"gap_days": 2, "quiet_days": 7},
         "quality": {"min_completeness": 0.8},
