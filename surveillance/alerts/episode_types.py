@@ -82,10 +82,12 @@ class Episode:
         """Running, or ended with ``day`` inside it (a late judgement of one of its days)."""
         return self.ended_on is None or self.opened_on <= day <= self.ended_on
 
-    def takes(self, group: SignalGroup, gap_days: int, by_event: bool = False, place_of=None) -> bool:
+    def takes(self, group: SignalGroup, gap_days: int, by_event: bool = False, place_of=None,
+              adjacency: dict | None = None) -> bool:
         """Whether ``group`` may extend this episode: the same key (a cluster: a shared region), on
-        a day it covers and within the gap. ``by_event``: an outbreak's key is its region and syndrome
-        group (every age group, related syndromes), not its series."""
+        a day it covers and within the gap. ``by_event``: an outbreak's key is its place and syndrome
+        group (every age group, related syndromes; with ``place_of`` a facility's place is its county, and
+        with ``adjacency`` a neighbouring county's signals join the event too), not its series."""
         if self.kind != group.kind:
             return False
         if by_event and self.kind == "outbreak":
@@ -97,6 +99,10 @@ class Episode:
             same_place = bool(set(self.regions) & set(group.regions))
         elif self.kind == "data_quality" and place_of is not None:  # a finding of any unit of the place
             same_place = place_of(self.region) == place_of(group.region)
+        elif by_event and self.kind == "outbreak" and place_of is not None:
+            mine = {place_of(r) for r in [self.region, *self.regions]}
+            near = set().union(*(adjacency.get(r, set()) for r in mine)) if adjacency else set()
+            same_place = bool({place_of(r) for r in group.regions} & (mine | near))
         else:
             same_place = self.region == group.region
         return same_place and self.covers(group.day) and self.reaches(group.day, gap_days)

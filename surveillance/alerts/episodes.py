@@ -92,15 +92,17 @@ def update_episodes(
         fed: list[Episode] = []
         opened_ids: set[int] = set()
         for group in groups:
-            episode = find_episode(episodes.values(), group, gap_days, by_event, place)
+            episode = find_episode(episodes.values(), group, gap_days, by_event, place, adjacency)
             if episode is None:
-                episode, opened = open_episode(group, next_id)
+                episode, opened = open_episode(group, next_id, place if by_event else None)
                 next_id += 1
                 episodes[episode.episode_id] = episode
                 opened_ids.add(episode.episode_id)
                 events.append(opened)
             else:
                 events += extend_episode(episode, group)
+            if by_event and place is not None and group.kind == "outbreak":  # the event's places (counties)
+                episode.regions = sorted(set(episode.regions) | {place(r) for r in group.regions})
             fed.append(episode)
             evidence.update(group.evidence(episode.episode_id))
         events += join_neighbours(fed, opened_ids, episodes.values(), adjacency, day, gap_days, by_event)
@@ -131,7 +133,8 @@ def signal_groups_by_day(signals: pd.DataFrame, by_event: bool = False,
 
 def _group_key(kind: str, signal: dict, by_event: bool = False, place_of=None) -> tuple:
     if by_event and kind == "outbreak":
-        return (kind, signal["region"], syndrome_group(signal["syndrome"]))
+        place = place_of(signal["region"]) if place_of is not None else signal["region"]
+        return (kind, place, syndrome_group(signal["syndrome"]))
     if place_of is not None and kind == "data_quality":
         return (kind, place_of(signal["region"]), signal["syndrome"])
     series = (signal["region"], signal["syndrome"], signal["age_group"])
@@ -155,18 +158,23 @@ def end_quiet(episodes: Iterable[Episode], before: date, quiet_days: int) -> lis
 
 
 def find_episode(episodes: Iterable[Episode], group: SignalGroup, gap_days: int,
-                 by_event: bool = False, place_of=None) -> Episode | None:
+                 by_event: bool = False, place_of=None, adjacency: dict | None = None) -> Episode | None:
     """The episode ``group`` extends: of its key, covering its day, within the gap; the one with
     the latest signal (the first of those in order) when several qualify."""
-    candidates = [episode for episode in episodes if episode.takes(group, gap_days, by_event, place_of)]
+    candidates = [episode for episode in episodes if episode.takes(group, gap_days, by_event, place_of, adjacency)]
     return max(candidates, key=lambda episode: episode.last_signal_on, default=None)
 
 
-def open_episode(group: SignalGroup, episode_id: int) -> tuple[Episode, Event]:
-    """A new episode from ``group``, and its ``opened`` event (for email)."""
+def open_episode(group: SignalGroup, episode_id: int, place_of=None) -> tuple[Episode, Event]:
+    """A new episode from ``group``, and its ``opened`` event (for email). With ``place_of`` an outbreak
+    belongs to its place: a facility's signals open an episode of its county."""
+    level, region, regions = group.first["level"], group.first["region"], group.regions
+    if place_of is not None and group.kind == "outbreak":
+        region, regions = place_of(region), sorted({place_of(r) for r in group.regions})
+        level = "county" if level == "facility" else level
     episode = Episode(
-        episode_id=episode_id, kind=group.kind, level=group.first["level"], region=group.first["region"],
-        regions=group.regions, syndrome=group.first["syndrome"], age_group=group.first["age_group"],
+        episode_id=episode_id, kind=group.kind, level=level, region=region,
+        regions=regions, syndrome=group.first["syndrome"], age_group=group.first["age_group"],
         detectors=sorted(group.detectors), period_days=group.period_days, opened_on=group.day,
         last_signal_on=group.day, ended_on=None, severity=group.severity, notify_severity=group.notify_severity,
         incomplete=group.incomplete,

@@ -59,3 +59,23 @@ def test_a_countys_silent_units_are_one_data_quality_alert():
     assert sorted(episodes["regions"]) == ['["F320102001", "F320102002"]', '["F320103001"]']
     per_unit, _, _ = update_episodes(None, signals, NEIGHBOURS, "2026-11-21", by_event=True)
     assert len(per_unit) == 3
+
+
+def test_facilities_alert_as_their_county_and_a_neighbouring_county_joins_the_same_alert():
+    county = {"F320102001": "320102", "F320102002": "320102", "F320103001": "320103", "F320121001": "320121"}
+    place = lambda code: county.get(code, code)  # noqa: E731
+    facility = lambda day, unit, **kw: {**sig(day, region=unit, **kw), "level": "facility"}  # noqa: E731
+    signals = frame(
+        _aged(facility("2026-11-20", "F320102001", syndrome="ili", pvalue=1e-6), "5-14"),
+        _aged(facility("2026-11-20", "F320102002", syndrome="fever"), "5-14"),
+        _aged(facility("2026-11-21", "F320103001", syndrome="ili"), "5-14"),  # the neighbouring county
+        _aged(facility("2026-11-21", "F320121001", syndrome="ili"), "5-14"),  # not a neighbour: its own alert
+    )
+    episodes, events, evidence = update_episodes(None, signals, NEIGHBOURS, "2026-11-21", by_event=True,
+                                                 place_of=place)
+    assert len(episodes) == 2 and (events["action"] == "opened").sum() == 2
+    one = episodes.set_index("region").loc["320102"]
+    assert one["level"] == "county" and one["regions"] == '["320102", "320103"]'
+    parts = evidence[evidence["episode_id"] == one["episode_id"]]
+    assert sorted(parts["region"]) == ["F320102001", "F320102002", "F320103001"]  # the facilities stay in the parts
+    assert episodes.set_index("region").loc["320121", "regions"] == '["320121"]'
