@@ -15,6 +15,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from surveillance.alerts.explain import Headline, explain_episodes, rank_order
+from surveillance.alerts.sentence import sentence
 from surveillance.quality import completeness_at
 from surveillance.store import alerts as stored_alerts
 from surveillance.store import counts, operations
@@ -202,7 +204,8 @@ def alert_visible(scope: Scope, episode: dict) -> bool:
 def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = None,
            since=None) -> pd.DataFrame:
     """The user's episodes, newest signal first; ``detectors`` as lists, ``regions`` the regions of a
-    cluster (empty for other kinds, whose place is ``region``)."""
+    cluster (empty for other kinds, whose place is ``region``), ``alert_regions`` the regions of every
+    kind (neighbours that joined, silent units) that the user may see."""
     frame = stored_alerts.episodes_table(con, include_ended=include_ended, kind=kind, since=since)
     frame = frame.drop(columns="created_at")
     if frame.empty:
@@ -214,7 +217,10 @@ def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = 
     parsed = {v: json_list(v) for v in set(detectors)}  # a few distinct sets
     frame["detectors"] = [list(parsed[v]) for v in detectors]
     cluster = (frame["kind"] == "cluster").to_numpy()
-    frame["regions"] = [json_list(v) if c else [] for c, v in zip(cluster, frame["regions"].to_numpy(dtype=object))]
+    stored = frame["regions"].to_numpy(dtype=object)
+    visible = {v: [r for r in json_list(v) if scope.root is None or scope.allows(r)] for v in set(stored)}
+    frame["alert_regions"] = [list(visible[v]) for v in stored]  # every kind's regions the user may see
+    frame["regions"] = [json_list(v) if c else [] for c, v in zip(cluster, stored)]
     for column in ("opened_on", "last_signal_on", "ended_on"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
@@ -233,6 +239,43 @@ def alert(con, scope: Scope, episode_id) -> dict | None:
     detail["regions"] = [r for r in json_list(detail["regions"]) if scope.root is None or scope.allows(r)]
     detail["detectors"] = json_list(detail["detectors"])
     return detail
+
+
+_HEADLINES_SIZE = 100_000
+_headlines: "OrderedDict[tuple, Headline]" = OrderedDict()
+
+
+def explained(con, scope: Scope, frame: pd.DataFrame, lang: str, *, silent_days: int = 2) -> pd.DataFrame:
+    """``frame`` (rows of :func:`alerts`) most important first (:func:`surveillance.alerts.explain.rank_order`),
+    with each alert's reason as ``sentence`` in ``lang``; a sentence names only regions the user may see.
+
+    Headlines are remembered per alert until it changes (``updated_at``) or new data arrive, so a long
+    list is explained once, not on every request."""
+    if frame.empty:
+        return frame.assign(sentence=pd.Series(dtype=object))
+    version = operations.data_version(con)
+    keys = [(version, scope.root, int(i), str(u), silent_days) for i, u in zip(frame["episode_id"], frame["updated_at"])]
+    with _cache_lock:
+        headlines = {key[2]: _headlines[key] for key in keys if key in _headlines}
+    missing = [i for i, key in enumerate(keys) if key[2] not in headlines]
+    if missing:
+        rows = frame.iloc[missing].drop(columns="regions").rename(columns={"alert_regions": "regions"})
+        found = explain_episodes(con, rows.to_dict("records"), silent_days=silent_days)
+        headlines.update(found)
+        with _cache_lock:
+            for i in missing:
+                _headlines[keys[i]] = found[keys[i][2]]
+            while len(_headlines) > _HEADLINES_SIZE:
+                _headlines.popitem(last=False)
+    ordered = rank_order(frame, headlines)
+    names = scope.index.names()
+    ordered["sentence"] = [sentence(headlines[int(i)], lang, names) for i in ordered["episode_id"]]
+    return ordered
+
+
+def alert_headline(con, detail: dict, *, silent_days: int = 2) -> Headline:
+    """The headline of one alert from :func:`alert` (its regions already those the user may see)."""
+    return explain_episodes(con, [detail], silent_days=silent_days)[int(detail["episode_id"])]
 
 
 def alert_signals(con, episode: dict) -> pd.DataFrame:

@@ -7,7 +7,8 @@ place that shows an alert says the same day and the same figures.
 
 * **Headline day**: the newest day of the evidence (the episode's most recent judged day with a signal).
 * **Headline series**: the series (region, syndrome, age group) of that day's most severe part, counts
-  before percentages, then the smallest p-value: how an episode is headlined when it opens.
+  before percentages, the episode's own series among equals, then the smallest p-value (how an episode is
+  headlined when it opens).
 * **Figures**: observed and expected summed over the headline series' signal days (one judgement a day:
   the headline detector's where it judged that day), excess cases the sum of max(observed - expected, 0).
   Percent of visits: the mean percentage, and no excess cases. A cluster: its headline day's judgement,
@@ -123,7 +124,8 @@ def headline(episode: Mapping, evidence, *, populations: Mapping[str, float] | N
                         day_expected=math.nan, upperbound=math.nan, pvalue=math.nan,
                         completeness=math.nan, incomplete=bool(episode.get("incomplete")), regions=tuple(regions))
     day = max(r["date"] for r in rows)
-    head = _best([r for r in rows if r["date"] == day])
+    own = (episode["region"], episode["syndrome"], episode["age_group"])
+    head = _best([r for r in rows if r["date"] == day], prefer=own)
     key = _series(head)
     per_day = _one_a_day([r for r in rows if _series(r) == key and r["measure"] == head["measure"]],
                          head["detector"])
@@ -201,8 +203,9 @@ def explain_episodes(con, episodes, *, silent_days: int = 2) -> dict[int, Headli
     wanted = [(h.region, h.syndrome, h.age_group, d) for h in found.values() for d in facility_days(h)]
     counts = unit_counts_on(con, pd.DataFrame(wanted, columns=["county", "syndrome", "age_group", "date"]))
     by_series: dict[tuple, dict] = {}
-    for county, syndrome, age, day, unit, count in counts.itertuples(index=False):
-        by_series.setdefault((county, syndrome, age), {})[(unit, day_of(day))] = float(count)
+    columns = [counts[c].tolist() for c in ("county", "syndrome", "age_group", "unit", "count")]
+    for county, syndrome, age, unit, count, day in zip(*columns, counts["date"].dt.date.tolist()):
+        by_series.setdefault((county, syndrome, age), {})[(unit, day)] = float(count)
     return {i: with_facilities(h, by_series[(h.region, h.syndrome, h.age_group)])
             if (h.region, h.syndrome, h.age_group) in by_series and facility_days(h) else h
             for i, h in found.items()}
@@ -237,9 +240,10 @@ def _finite(value) -> float:
     return value if math.isfinite(value) else 0.0
 
 
-def _best(rows: list[dict]) -> dict:
-    """The most severe row, counts before percentages, then the smallest p-value, then by detector."""
-    return min(rows, key=lambda r: (-severity_rank(r["severity"]), r["measure"] != "count",
+def _best(rows: list[dict], prefer: tuple | None = None) -> dict:
+    """The most severe row, counts before percentages, then rows of the series ``prefer`` (the episode's own:
+    an alert keeps its headline while that series is among the most severe), the smallest p-value, the detector."""
+    return min(rows, key=lambda r: (-severity_rank(r["severity"]), r["measure"] != "count", _series(r) != prefer,
                                     _float(r["pvalue"]) if math.isfinite(_float(r["pvalue"])) else 2.0,
                                     str(r["detector"])))
 
@@ -307,7 +311,9 @@ def _silent_since(rows: list[dict], day: date, silent_days: int) -> tuple[tuple[
 
 
 def _usual(counts: Mapping[tuple[str, date], float], unit: str, day: date, weeks: int) -> float | None:
-    past = [counts[(unit, day - timedelta(weeks=k))] for k in range(1, weeks + 1) if (unit, day - timedelta(weeks=k)) in counts]
+    """The unit's mean count on the same weekday of the ``weeks`` weeks before ``day`` (two known at least)."""
+    past = [counts.get((unit, day - timedelta(weeks=k))) for k in range(1, weeks + 1)]
+    past = [c for c in past if c is not None]
     return sum(past) / len(past) if len(past) >= 2 else None
 
 

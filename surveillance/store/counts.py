@@ -219,8 +219,10 @@ def unit_counts_on(con, wanted: pd.DataFrame) -> pd.DataFrame:
     params: list = []
     filters = _filters(params, start=min(frame["date"]), end=max(frame["date"]),
                        syndromes=sorted(frame["syndrome"].unique()))
-    filters += (" AND date IN (SELECT date FROM wanted_unit_days) AND unit IN (SELECT unit FROM unit_regions"
-                " WHERE county IN (SELECT county FROM wanted_unit_days))")
+    # only the wanted unit-days are read (a semi join), not every day between the first and the last
+    filters += (" AND EXISTS (SELECT 1 FROM wanted_unit_days w JOIN unit_regions ur ON ur.county = w.county"
+                " WHERE ur.unit = observations.unit AND w.syndrome = observations.syndrome"
+                " AND w.date = observations.date)")
     con.register("wanted_unit_days", frame)
     try:
         out = con.execute(f"""

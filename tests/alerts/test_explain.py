@@ -61,6 +61,10 @@ def test_the_newest_days_most_severe_part_heads_and_counts_come_before_percentag
     h = headline(episode(), evidence)
     assert (h.syndrome, h.age_group, h.measure, h.observed, h.expected) == ("fever", "all", "count", 30, 10)
     assert h.signal_days == (D3,) and h.parts == (("ili", "5-14"),)  # ILI 5-14: 20 + 2 excess
+    # among equally severe parts the episode keeps its own series, however small its p-value
+    evidence[1] = row(D3, 12, 10, pvalue=0.009)
+    kept = headline(episode(), evidence)
+    assert (kept.syndrome, kept.age_group, kept.observed, kept.days) == ("ili", "5-14", 52, 2)
 
 
 def test_an_all_ages_headline_names_the_age_groups_carrying_it_and_percentages_are_means():
