@@ -24,6 +24,7 @@ WORDS: dict[str, Term] = {
     "cluster": Term("{syndrome} cluster of {k} regions around {place}{others}: ",
                     "以{place}为中心的{k}个地区{syndrome}时空聚集{others}："),
     "cluster_others": Term(" (with {names})", "（含{names}）"),
+    "cluster_one": Term("{syndrome} cluster in {place}: ", "{place}{syndrome}时空聚集："),
     "count_on": Term("{obs} {visits} on {day} against {exp} expected", "{day}就诊{obs}人次，期望{exp}人次"),
     "count_days": Term("{obs} {visits} over {n} days to {day} against {exp} expected",
                        "截至{day}的{n}天内就诊{obs}人次，期望{exp}人次"),
@@ -75,9 +76,11 @@ def sentence(h: Headline, lang: str | None, names: Mapping[str, str] | None = No
     syndrome = syndrome_label(h.syndrome, lang)
     if h.day is None:
         return say("no_signal", lang, syndrome=syndrome, place=place) + say("end", lang)
-    if h.kind == "cluster":
-        others = say("cluster_others", lang, names=_listing([_name(r, names) for r in h.regions], lang)) if h.regions else ""
+    if h.kind == "cluster" and h.regions:
+        others = say("cluster_others", lang, names=_listing([_name(r, names) for r in h.regions], lang))
         text = say("cluster", lang, syndrome=syndrome, k=len(h.regions) + 1, place=place, others=others)
+    elif h.kind == "cluster":
+        text = say("cluster_one", lang, syndrome=syndrome, place=place)
     elif h.age_group != ALL_AGES:
         text = say("headline_age", lang, syndrome=syndrome, age=age_label(h.age_group, lang), place=place)
     else:
@@ -88,7 +91,7 @@ def sentence(h: Headline, lang: str | None, names: Mapping[str, str] | None = No
     if h.facilities:
         text += say("facilities", lang, names=_listing([_name(u, names) for u in h.facilities], lang))
     if h.parts:
-        text += say("parts", lang, names=_listing([_part(s, a, lang) for s, a in h.parts], lang))
+        text += say("parts", lang, names=_listing([_part(s, a, lang, h.syndrome) for s, a in h.parts], lang))
     if h.kind == "outbreak" and h.regions:
         text += say("joined", lang, names=_listing([_name(r, names) for r in h.regions], lang))
     if math.isfinite(h.completeness):
@@ -134,9 +137,10 @@ def _name(code: str, names: Mapping[str, str]) -> str:
     return name if isinstance(name, str) and name else str(code)
 
 
-def _part(syndrome: str, age: str, lang) -> str:
+def _part(syndrome: str, age: str, lang, headline_syndrome: str) -> str:
+    """A part's syndrome, with its age group (all ages said only beside an age group of the same syndrome)."""
     label = syndrome_label(syndrome, lang)
-    if age == ALL_AGES:
+    if age == ALL_AGES and syndrome != headline_syndrome:
         return label
     return f"{label}（{age_label(age, lang)}）" if lang == "zh" else f"{label} ({age_label(age, lang)})"
 

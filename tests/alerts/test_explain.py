@@ -72,6 +72,10 @@ def test_an_all_ages_headline_names_the_age_groups_carrying_it_and_percentages_a
                 row(D3, 16, 11, syndrome="fever", age="all", severity="yellow")]
     h = headline(episode(age_group="all"), evidence)
     assert h.age_group == "all" and h.ages == ("5-14", "0-4") and h.parts == (("fever", "all"),)
+    assert ", mostly 5-14 years and 0-4 years; also above expected: Fever; data" in sentence(h, "en")
+    # an age group's headline says its syndrome's all-ages part with its age group
+    by_age = headline(episode(), evidence)
+    assert by_age.age_group == "5-14" and "；同时高于期望：流感样病例（全部年龄）、发热和流感样病例（0-4岁）；" in sentence(by_age, "zh")
     percent = headline(episode(), [row(D2, 10.0, 6.0, measure="percent"), row(D3, 12.0, 7.0, measure="percent")])
     assert (percent.observed, percent.expected, percent.excess, percent.days) == (11.0, 6.5, 0.0, 2)
 
@@ -83,6 +87,8 @@ def test_a_cluster_says_its_newest_window_once():
                  evidence, populations={"320222": 400_000, "320223": 300_000, "320224": 100_000})
     assert (h.observed, h.expected, h.excess, h.days) == (100, 50, 50, 5)  # not 180 over overlapping windows
     assert h.regions == ("320223", "320224") and h.population == 800_000
+    alone = headline(episode(kind="cluster", syndrome="fever", age_group="all"), evidence)
+    assert sentence(alone, "zh", {"320222": "新吴区"}).startswith("新吴区发热时空聚集：截至2026-11-20的5天内就诊100人次")
     assert sentence(h, "en", {"320222": "Xinwu District", "320223": "Hudong District", "320224": "Meicun"}) == (
         "Fever cluster of 3 regions around Xinwu District (with Hudong District and Meicun): 100 visits over 5 days "
         "to 2026-11-20 against 50 expected (50 excess cases); data 92% complete.")
