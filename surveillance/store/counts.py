@@ -213,7 +213,7 @@ def unit_counts_on(con, wanted: pd.DataFrame) -> pd.DataFrame:
     report that day has no row. One query however many rows are wanted."""
     columns = ["county", "syndrome", "age_group", "date", "unit", "count"]
     if not len(wanted):
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns).astype({"date": "datetime64[ns]", "count": float})
     frame = wanted[["county", "syndrome", "age_group", "date"]].drop_duplicates().copy()
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
     params: list = []

@@ -225,3 +225,12 @@ def test_explained_from_the_store_with_facilities_and_population(xinwu):
     h = found[1]
     assert isinstance(h, Headline) and (h.observed, h.expected, h.excess, h.days) == (32, 12, 20, 2)
     assert h.facilities == ("F320102001",) and h.population == 800_000  # Dongcheng's population
+    # a data-quality alert alone (no facility counts to read) belongs to its unit's county
+    quiet = {**sig(D3, region="F320102002", detector="quality", syndrome="unit_silent", severity="yellow"),
+             "level": "facility", "measure": "visits"}
+    with xinwu.transaction() as cur:
+        apply_signals(cur, pd.DataFrame([quiet], columns=SIGNAL_COLUMNS), today=D3, gap_days=2, quiet_days=7,
+                      notify_since=None, by_event=True)
+        silent = cur.execute("SELECT * FROM alert_episodes WHERE kind = 'data_quality'").df().to_dict("records")
+        dq = explain_episodes(cur, silent)[2]
+    assert (dq.place, dq.since, dq.population) == ("320102", (("F320102002", D2),), 800_000)
