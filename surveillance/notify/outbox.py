@@ -89,6 +89,14 @@ def _histories(cur, episodes: list[dict], days: int = HISTORY_DAYS) -> dict[int,
     return out
 
 
+def _headline_series(episode: dict, headline) -> dict:
+    """The episode with the series and day its email's headline speaks of, for its four weeks of counts."""
+    if headline.day is None or episode["kind"] == "data_quality":
+        return episode
+    return {**episode, "region": headline.region, "syndrome": headline.syndrome, "age_group": headline.age_group,
+            "last_signal_on": headline.day}
+
+
 def queue_alert_messages(store, config: Config, today: date, now: datetime | None = None) -> dict:
     """Compose and queue the emails of un-notified events (opened, escalated), one per episode and
     recipient per cycle, and mark the events notified, in one transaction."""
@@ -111,8 +119,8 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
             subscribers = subscribers_for(config, ep, ep["notify_severity"], tree)
             if subscribers:
                 news[int(episode_id)] = subscribers
-        histories = _histories(cur, [episodes[i] for i in news])
         headlines = explain_episodes(cur, [episodes[i] for i in news], silent_days=config.quality.silent_days)
+        histories = _histories(cur, [_headline_series(episodes[i], headlines[i]) for i in news])
         messages = []
         for episode_id, group in events.groupby("episode_id", sort=True):
             if int(episode_id) not in news:

@@ -141,6 +141,9 @@ def test_subject_colour_and_body_say_the_same_day_and_figures(outbreak, lang):
     # the reason is the sentence, in the reader's language; the events' internal notes are gone
     text = email.get_body(("plain",)).get_content()
     assert "neighbouring region 320103 joined" not in text and "severity rose" not in text
+    # the four weeks of counts are the headline's series (ILI 5-14, not the fever part), ending on its day
+    history = [line.split() for line in text.splitlines() if re.match(r"^\d{4}-\d\d-\d\d\s+\d+$", line)]
+    assert len(history) == 28 and history[-3:] == [["2026-11-18", "18"], ["2026-11-19", "20"], ["2026-11-20", "25"]]
     if lang == "zh":
         assert not re.search("[A-Za-z]", facts[why]), facts[why]
         assert "主要来自东城人民医院" in facts[why] and "邻近的西城区同时出现预警" in facts[why]
