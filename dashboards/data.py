@@ -241,35 +241,39 @@ def alert(con, scope: Scope, episode_id) -> dict | None:
     return detail
 
 
-_HEADLINES_SIZE = 100_000
-_headlines: "OrderedDict[tuple, Headline]" = OrderedDict()
+_EXPLAINED_SIZE = 100_000
+_explained: "OrderedDict[tuple, dict]" = OrderedDict()  # alert key -> {"headline": ..., language: sentence}
 
 
 def explained(con, scope: Scope, frame: pd.DataFrame, lang: str, *, silent_days: int = 2) -> pd.DataFrame:
     """``frame`` (rows of :func:`alerts`) most important first (:func:`surveillance.alerts.explain.rank_order`),
     with each alert's reason as ``sentence`` in ``lang``; a sentence names only regions the user may see.
 
-    Headlines are remembered per alert until it changes (``updated_at``) or new data arrive, so a long
-    list is explained once, not on every request."""
+    Headlines and sentences are remembered per alert until it changes (``updated_at``: the detect job
+    updates an alert whose evidence changed) or the regions change, so a long list is explained once, not
+    on every request or ingest batch (late counts move the facilities named at the next detect run)."""
     if frame.empty:
         return frame.assign(sentence=pd.Series(dtype=object))
-    version = operations.data_version(con)
-    keys = [(version, scope.root, int(i), str(u), silent_days) for i, u in zip(frame["episode_id"], frame["updated_at"])]
+    version = (scope.index.version(), scope.root, silent_days)
+    ids = frame["episode_id"].astype(int).tolist()
+    keys = [(version, i, str(u)) for i, u in zip(ids, frame["updated_at"])]
     with _cache_lock:
-        headlines = {key[2]: _headlines[key] for key in keys if key in _headlines}
-    missing = [i for i, key in enumerate(keys) if key[2] not in headlines]
+        known = {key[1]: _explained[key] for key in keys if key in _explained}
+    missing = [n for n, key in enumerate(keys) if key[1] not in known]
     if missing:
         rows = frame.iloc[missing].drop(columns="regions").rename(columns={"alert_regions": "regions"})
         found = explain_episodes(con, rows.to_dict("records"), silent_days=silent_days)
-        headlines.update(found)
         with _cache_lock:
-            for i in missing:
-                _headlines[keys[i]] = found[keys[i][2]]
-            while len(_headlines) > _HEADLINES_SIZE:
-                _headlines.popitem(last=False)
-    ordered = rank_order(frame, headlines)
+            for n in missing:
+                known[ids[n]] = _explained[keys[n]] = {"headline": found[ids[n]]}
+            while len(_explained) > _EXPLAINED_SIZE:
+                _explained.popitem(last=False)
+    ordered = rank_order(frame, {i: entry["headline"] for i, entry in known.items()})
     names = scope.index.names()
-    ordered["sentence"] = [sentence(headlines[int(i)], lang, names) for i in ordered["episode_id"]]
+    for entry in known.values():
+        if lang not in entry:
+            entry[lang] = sentence(entry["headline"], lang, names)
+    ordered["sentence"] = [known[int(i)][lang] for i in ordered["episode_id"]]
     return ordered
 
 

@@ -40,6 +40,7 @@ USUAL_WEEKS = 4  # a facility's usual: the mean of the same weekday over these w
 CARRIED_SHARE = 0.5  # the facilities named are the fewest that carry this share of the facilities' excess,
 MAX_FACILITIES = 3  # at most this many
 SILENT_FINDINGS = ("unit_silent", "feed_silent")
+SERIES = ["county", "syndrome", "age_group"]  # a county's series, as facility counts are read
 
 
 @dataclass(frozen=True)
@@ -163,24 +164,43 @@ def facility_days(h: Headline, weeks: int = USUAL_WEEKS) -> list[date]:
 def with_facilities(h: Headline, unit_counts: Mapping[tuple[str, date], float], weeks: int = USUAL_WEEKS) -> Headline:
     """``h`` with the facilities that carry its excess, from ``unit_counts`` ((unit, day) -> count of the
     headline series' syndrome and age group, for the units of its county on :func:`facility_days`)."""
-    units = sorted({unit for unit, _ in unit_counts} - {h.region})  # a county reporting as one unit says nothing
-    excess: dict[str, float] = {}
-    for unit in units:
-        judged = [(unit_counts.get((unit, d), 0.0), _usual(unit_counts, unit, d, weeks)) for d in h.signal_days]
-        judged = [(o, u) for o, u in judged if u is not None]
-        if judged:
-            excess[unit] = sum(o - u for o, u in judged)
-    if len(excess) < 2:
+    if not facility_days(h, weeks):
         return h
-    rising = sorted(((e, u) for u, e in excess.items() if e >= 1), key=lambda item: (-item[0], item[1]))
-    total = sum(e for e, _ in rising)
-    named, carried = [], 0.0
-    for e, unit in rising[:MAX_FACILITIES]:
-        named.append(unit)
-        carried += e
-        if carried >= CARRIED_SHARE * total:
-            break
-    return replace(h, facilities=tuple(named))
+    days = pd.DataFrame({"episode_id": h.episode_id, "county": h.region, "syndrome": h.syndrome,
+                         "age_group": h.age_group, "date": pd.to_datetime(list(h.signal_days))})
+    counts = pd.DataFrame([(h.region, h.syndrome, h.age_group, pd.Timestamp(d), unit, float(c))
+                           for (unit, d), c in unit_counts.items()], columns=[*SERIES, "date", "unit", "count"])
+    return replace(h, facilities=facility_carriers(days, counts, weeks).get(h.episode_id, ()))
+
+
+def facility_carriers(days: pd.DataFrame, counts: pd.DataFrame, weeks: int = USUAL_WEEKS) -> dict[int, tuple[str, ...]]:
+    """Per episode, the units carrying its excess, most first, for many episodes at once. ``days``: each
+    episode's ``episode_id, county, syndrome, age_group, date`` (its signal days); ``counts``: ``county,
+    syndrome, age_group, date, unit, count`` on those days and the same weekdays of the ``weeks`` before.
+
+    A unit's excess is the sum over the signal days with a usual (its mean on those weekdays, two known at
+    least) of its count (none reported: 0) minus that usual. Named: the fewest units, most excess first,
+    that carry :data:`CARRIED_SHARE` of the positive excess (at most :data:`MAX_FACILITIES`), when at least
+    two units could be judged; a county reporting as one unit says nothing."""
+    counts = counts[counts["unit"] != counts["county"]]
+    if days.empty or counts.empty:
+        return {}
+    around = pd.concat([days.assign(lag=k, at=days["date"] - pd.Timedelta(weeks=k)) for k in range(weeks + 1)])
+    seen = around.merge(counts.rename(columns={"date": "at"}), on=[*SERIES, "at"])
+    table = (seen.pivot_table(index=["episode_id", "date", "unit"], columns="lag", values="count", aggfunc="sum")
+             .reindex(columns=range(weeks + 1)))
+    past = table[list(range(1, weeks + 1))]
+    usual = past.mean(axis=1).where(past.count(axis=1) >= 2)
+    excess = (table[0].fillna(0.0) - usual).dropna().groupby(level=["episode_id", "unit"]).sum()
+    frame = excess.rename("excess").reset_index()
+    judged = frame.groupby("episode_id")["unit"].transform("size")
+    frame = frame[(judged >= 2) & (frame["excess"] >= 1)].sort_values(["episode_id", "excess", "unit"],
+                                                                       ascending=[True, False, True])
+    by_episode = frame.groupby("episode_id")["excess"]
+    carried_before = by_episode.cumsum() - frame["excess"]
+    named = frame[(carried_before < CARRIED_SHARE * by_episode.transform("sum"))
+                  & (frame.groupby("episode_id").cumcount() < MAX_FACILITIES)]
+    return {int(e): tuple(units) for e, units in named.groupby("episode_id")["unit"]}
 
 
 # --- many episodes, read from the store -----------------------------------------------------------------
@@ -200,15 +220,13 @@ def explain_episodes(con, episodes, *, silent_days: int = 2) -> dict[int, Headli
     place_of = county_of_units(con)
     found = {int(e["episode_id"]): headline(e, evidence.get(int(e["episode_id"]), []), populations=populations,
                                             place_of=place_of, silent_days=silent_days) for e in episodes}
-    wanted = [(h.region, h.syndrome, h.age_group, d) for h in found.values() for d in facility_days(h)]
-    counts = unit_counts_on(con, pd.DataFrame(wanted, columns=["county", "syndrome", "age_group", "date"]))
-    by_series: dict[tuple, dict] = {}
-    columns = [counts[c].tolist() for c in ("county", "syndrome", "age_group", "unit", "count")]
-    for county, syndrome, age, unit, count, day in zip(*columns, counts["date"].dt.date.tolist()):
-        by_series.setdefault((county, syndrome, age), {})[(unit, day)] = float(count)
-    return {i: with_facilities(h, by_series[(h.region, h.syndrome, h.age_group)])
-            if (h.region, h.syndrome, h.age_group) in by_series and facility_days(h) else h
-            for i, h in found.items()}
+    judged = [h for h in found.values() if facility_days(h)]
+    wanted = [(h.region, h.syndrome, h.age_group, d) for h in judged for d in facility_days(h)]
+    counts = unit_counts_on(con, pd.DataFrame(wanted, columns=[*SERIES, "date"]))
+    days = pd.DataFrame([(h.episode_id, h.region, h.syndrome, h.age_group, pd.Timestamp(d))
+                         for h in judged for d in h.signal_days], columns=["episode_id", *SERIES, "date"])
+    carriers = facility_carriers(days, counts)
+    return {i: replace(h, facilities=carriers[i]) if i in carriers else h for i, h in found.items()}
 
 
 # --- the rules' pieces -----------------------------------------------------------------------------------
@@ -308,13 +326,6 @@ def _silent_since(rows: list[dict], day: date, silent_days: int) -> tuple[tuple[
             first -= timedelta(days=1)
         out.append((region, first - timedelta(days=max(silent_days, 1) - 1)))
     return tuple(sorted(out, key=lambda item: (item[1], item[0])))
-
-
-def _usual(counts: Mapping[tuple[str, date], float], unit: str, day: date, weeks: int) -> float | None:
-    """The unit's mean count on the same weekday of the ``weeks`` weeks before ``day`` (two known at least)."""
-    past = [counts.get((unit, day - timedelta(weeks=k))) for k in range(1, weeks + 1)]
-    past = [c for c in past if c is not None]
-    return sum(past) / len(past) if len(past) >= 2 else None
 
 
 def _population(regions: list[str], populations: Mapping[str, float] | None) -> float | None:
