@@ -234,3 +234,15 @@ def test_explained_from_the_store_with_facilities_and_population(xinwu):
         silent = cur.execute("SELECT * FROM alert_episodes WHERE kind = 'data_quality'").df().to_dict("records")
         dq = explain_episodes(cur, silent)[2]
     assert (dq.place, dq.since, dq.population) == ("320102", (("F320102002", D2),), 800_000)
+
+
+def test_the_sentences_words_are_english_and_chinese_with_the_same_blanks():
+    from string import Formatter
+
+    from surveillance.alerts.sentence import WORDS
+
+    for key, term in WORDS.items():
+        blanks = [{name for _, name, _, _ in Formatter().parse(text) if name} for text in (term.en, term.zh)]
+        assert blanks[1] <= blanks[0] | {"total"}, key  # Chinese says what English says ("等5个" counts all)
+        assert not re.search("[\u4e00-\u9fff]", term.en), key
+        assert not re.search("[A-Za-z]", re.sub(r"\{\w+\}", "", term.zh)), key  # no English word in Chinese
