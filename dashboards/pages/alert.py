@@ -1,12 +1,13 @@
 """Alert detail (``/app/alerts/<id>``): one alert episode with everything needed to act on it.
 
-Its reason first (the alert's sentence, :mod:`surveillance.alerts.sentence`), then the series with the detector's expected line, its threshold band (the upper bound) and the alarm
-days marked; the evidence (observed, expected, threshold, p-value, detector, completeness per
-day) and the detectors' parameters; the age groups and the neighbouring regions over the last
-seven days; the workflow state with its full history. Epidemiologists and administrators move it
-through the workflow (verify, monitor, investigate, close with an outcome, reopen) with a note;
-viewers see the state and history only, and the server refuses (and audits) a workflow callback
-from anyone else. An alert outside the user's regions is answered like a missing one.
+Its reason first (the alert's sentence, :mod:`surveillance.alerts.sentence`), then the series with the
+detector's expected line, its threshold band (the upper bound) and the alarm days marked; the evidence
+(observed, expected, threshold, p-value, detector, completeness per day) and the detectors' parameters;
+the age groups and the neighbouring regions over the last seven days; the workflow state with its full
+history. Epidemiologists and administrators move it through the workflow (verify, monitor, investigate,
+close with an outcome, reopen) with a note; viewers see the state and history only, and the server
+refuses (and audits) a workflow callback from anyone else. An alert outside the user's regions is
+answered like a missing one.
 """
 
 from __future__ import annotations

@@ -97,9 +97,9 @@ def register(ctx):
         if frame.empty:
             return t("alerts.count", lang, n=0), html.P(t("alerts.none", lang), className="muted", id="alerts-none")
         frame = data.explained(ctx.cursor(), scope, frame, lang, silent_days=ctx.config.quality.silent_days)
-        columns = [("rank", "col.rank"), ("alert", "col.alert"), ("why", "col.why"), ("severity", "col.severity"), ("state", "col.state"), ("kind", "col.kind"),
-                   ("region", "col.region"), ("syndrome", "col.syndrome"), ("age_group", "col.age_group"),
-                   ("opened", "col.opened"), ("last_signal", "col.last_signal"), ("ended", "col.ended"),
+        columns = [("rank", "col.rank"), ("alert", "col.alert"), ("why", "col.why"), ("severity", "col.severity"),
+                   ("state", "col.state"), ("kind", "col.kind"), ("region", "col.region"), ("syndrome", "col.syndrome"),
+                   ("age_group", "col.age_group"), ("opened", "col.opened"), ("last_signal", "col.last_signal"), ("ended", "col.ended"),
                    ("detectors", "col.detectors")]
         return t("alerts.count", lang, n=len(frame)), dash_table.DataTable(
             id="alerts-table", data=rows(ctx, frame, lang),

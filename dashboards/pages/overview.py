@@ -77,7 +77,7 @@ def layout(ctx, scope, lang, query, multi):
     ])
 
 
-NEWEST_ALERTS = 8
+TOP_ALERTS = 8
 
 
 def _alerts_card(ctx, scope, lang):
@@ -89,7 +89,7 @@ def _alerts_card(ctx, scope, lang):
     kpi = _kpi(t("alerts.active", lang), f"{red + yellow}", t("alerts.active_detail", lang, red=red, yellow=yellow),
                tone="tone-red" if red else "tone-yellow" if yellow else "", kpi_id="overview-kpi-alerts")
     items = []
-    for r in active.head(NEWEST_ALERTS).itertuples():
+    for r in active.head(TOP_ALERTS).itertuples():
         items.append(html.Li([
             severity_badge(r.severity, lang),
             dcc.Link(f"#{r.episode_id} {topic_label(r.syndrome, lang)}, "

@@ -40,7 +40,8 @@ WORDS: dict[str, Term] = {
     "percent_weeks": Term("{obs}% of visits over {n} weeks to {day} against {exp}% expected",
                           "截至{day}的{n}周内占就诊{obs}%，期望{exp}%"),
     "visit": Term("visit", "人次"), "visits": Term("visits", "人次"),
-    "excess": Term(" ({n} excess case)", "（超出{n}例）"), "excess_many": Term(" ({n} excess cases)", "（超出{n}例）"),
+    "excess": Term(" ({n} excess case)", "（超出{n}例）"),
+    "excess_many": Term(" ({n} excess cases)", "（超出{n}例）"),
     "ages": Term(", mostly {names}", "，以{names}为主"),
     "facilities": Term(", carried by {names}", "，主要来自{names}"),
     "parts": Term("; also above expected: {names}", "；同时高于期望：{names}"),
@@ -103,7 +104,8 @@ def _figures(h: Headline, lang) -> str:
     percent = h.measure == "percent"
     shape = ("on" if h.days <= 1 else "days") if h.period_days == 1 or h.kind == "cluster" else \
         ("week" if h.days <= 1 else "weeks")
-    obs, exp = (percent_text(h.observed), percent_text(h.expected)) if percent else (count_text(h.observed), count_text(h.expected))
+    write = percent_text if percent else count_text
+    obs, exp = write(h.observed), write(h.expected)
     text = say(("percent_" if percent else "count_") + shape, lang, obs=obs, exp=exp, n=h.days, day=h.day.isoformat(),
                visits=WORDS["visit" if obs == "1" else "visits"].say(lang))
     excess = round(h.excess) if math.isfinite(h.excess) else 0
