@@ -84,6 +84,10 @@ class RegionIndex:
             return ""
         return self._current()["names"].get(code, code)
 
+    def names(self) -> dict[str, str]:
+        """The name of every region and unit by code."""
+        return self._current()["names"]
+
     def label(self, code: str) -> str:
         """``Jiangtan District (320102)``."""
         name = self.name(code)

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from surveillance.alerts.explain import Headline, explain_episodes, rank_order
+from surveillance.alerts.sentence import sentence
 from surveillance.quality import completeness_at
 from surveillance.store import alerts as stored_alerts
 from surveillance.store import counts, operations
@@ -202,7 +204,8 @@ def alert_visible(scope: Scope, episode: dict) -> bool:
 def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = None,
            since=None) -> pd.DataFrame:
     """The user's episodes, newest signal first; ``detectors`` as lists, ``regions`` the regions of a
-    cluster (empty for other kinds, whose place is ``region``)."""
+    cluster (empty for other kinds, whose place is ``region``), ``alert_regions`` the regions of every
+    kind (neighbours that joined, silent units) that the user may see."""
     frame = stored_alerts.episodes_table(con, include_ended=include_ended, kind=kind, since=since)
     frame = frame.drop(columns="created_at")
     if frame.empty:
@@ -214,7 +217,10 @@ def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = 
     parsed = {v: json_list(v) for v in set(detectors)}  # a few distinct sets
     frame["detectors"] = [list(parsed[v]) for v in detectors]
     cluster = (frame["kind"] == "cluster").to_numpy()
-    frame["regions"] = [json_list(v) if c else [] for c, v in zip(cluster, frame["regions"].to_numpy(dtype=object))]
+    stored = frame["regions"].to_numpy(dtype=object)
+    visible = {v: [r for r in json_list(v) if scope.root is None or scope.allows(r)] for v in set(stored)}
+    frame["alert_regions"] = [list(visible[v]) for v in stored]  # every kind's regions the user may see
+    frame["regions"] = [json_list(v) if c else [] for c, v in zip(cluster, stored)]
     for column in ("opened_on", "last_signal_on", "ended_on"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
@@ -233,6 +239,47 @@ def alert(con, scope: Scope, episode_id) -> dict | None:
     detail["regions"] = [r for r in json_list(detail["regions"]) if scope.root is None or scope.allows(r)]
     detail["detectors"] = json_list(detail["detectors"])
     return detail
+
+
+_EXPLAINED_SIZE = 100_000
+_explained: "OrderedDict[tuple, dict]" = OrderedDict()  # alert key -> {"headline": ..., language: sentence}
+
+
+def explained(con, scope: Scope, frame: pd.DataFrame, lang: str, *, silent_days: int = 2) -> pd.DataFrame:
+    """``frame`` (rows of :func:`alerts`) most important first (:func:`surveillance.alerts.explain.rank_order`),
+    with each alert's reason as ``sentence`` in ``lang``; a sentence names only regions the user may see.
+
+    Headlines and sentences are remembered per alert until it changes (``updated_at``: the detect job
+    updates an alert whose evidence changed) or the regions change, so a long list is explained once, not
+    on every request or ingest batch (late counts move the facilities named at the next detect run)."""
+    if frame.empty:
+        return frame.assign(sentence=pd.Series(dtype=object))
+    version = (scope.index.version(), scope.root, silent_days)
+    ids = frame["episode_id"].astype(int).tolist()
+    keys = [(version, i, str(u)) for i, u in zip(ids, frame["updated_at"])]
+    with _cache_lock:
+        known = {key[1]: _explained[key] for key in keys if key in _explained}
+    missing = [n for n, key in enumerate(keys) if key[1] not in known]
+    if missing:
+        rows = frame.iloc[missing].drop(columns="regions").rename(columns={"alert_regions": "regions"})
+        found = explain_episodes(con, rows.to_dict("records"), silent_days=silent_days)
+        with _cache_lock:
+            for n in missing:
+                known[ids[n]] = _explained[keys[n]] = {"headline": found[ids[n]]}
+            while len(_explained) > _EXPLAINED_SIZE:
+                _explained.popitem(last=False)
+    ordered = rank_order(frame, {i: entry["headline"] for i, entry in known.items()})
+    names = scope.index.names()
+    for entry in known.values():
+        if lang not in entry:
+            entry[lang] = sentence(entry["headline"], lang, names)
+    ordered["sentence"] = [known[int(i)][lang] for i in ordered["episode_id"]]
+    return ordered
+
+
+def alert_headline(con, detail: dict, *, silent_days: int = 2) -> Headline:
+    """The headline of one alert from :func:`alert` (its regions already those the user may see)."""
+    return explain_episodes(con, [detail], silent_days=silent_days)[int(detail["episode_id"])]
 
 
 def alert_signals(con, episode: dict) -> pd.DataFrame:

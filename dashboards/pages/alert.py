@@ -1,12 +1,13 @@
 """Alert detail (``/app/alerts/<id>``): one alert episode with everything needed to act on it.
 
-The series with the detector's expected line, its threshold band (the upper bound) and the alarm
-days marked; the evidence (observed, expected, threshold, p-value, detector, completeness per
-day) and the detectors' parameters; the age groups and the neighbouring regions over the last
-seven days; the workflow state with its full history. Epidemiologists and administrators move it
-through the workflow (verify, monitor, investigate, close with an outcome, reopen) with a note;
-viewers see the state and history only, and the server refuses (and audits) a workflow callback
-from anyone else. An alert outside the user's regions is answered like a missing one.
+Its reason first (the alert's sentence, :mod:`surveillance.alerts.sentence`), then the series with the
+detector's expected line, its threshold band (the upper bound) and the alarm days marked; the evidence
+(observed, expected, threshold, p-value, detector, completeness per day) and the detectors' parameters;
+the age groups and the neighbouring regions over the last seven days; the workflow state with its full
+history. Epidemiologists and administrators move it through the workflow (verify, monitor, investigate,
+close with an outcome, reopen) with a note; viewers see the state and history only, and the server
+refuses (and audits) a workflow callback from anyone else. An alert outside the user's regions is
+answered like a missing one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_context
 from dash.exceptions import PreventUpdate
 
+from surveillance.alerts.sentence import sentence
 from surveillance.alerts.workflow import OUTCOMES, WorkflowError, add_note, allowed, transition
 from surveillance.store.alerts import episode_state
 from surveillance.users import record_audit
@@ -78,6 +80,8 @@ def layout(ctx, scope, lang, query, multi):
             html.H1([severity_badge(detail["severity"], lang, badge_id="alert-severity"), " ",
                      t("alert.title", lang, id=detail["episode_id"], syndrome=name, region=region)], id="alert-title"),
         ]),
+        html.P(sentence(data.alert_headline(cur, detail, silent_days=ctx.config.quality.silent_days), lang,
+                        ctx.regions.names()), className="alert-why", id="alert-why"),
         html.P([summary, ended] + ([" · ", html.Span(t("alerts.incomplete", lang), className="tone-yellow")]
                                    if detail["incomplete"] else []), className="day-label", id="alert-summary"),
         html.P([t("col.regions", lang), ": ", ", ".join(ctx.regions.label(r) for r in [detail["region"], *others])],

@@ -1,6 +1,7 @@
-"""Alerts: the alert episodes of the user's regions in a table that filters and sorts, with their
-severity (ESSENCE colour and word), workflow state, region, syndrome, opened and last-signal days.
-Each row links to the alert's page."""
+"""Alerts: the alert episodes of the user's regions in a table that filters and sorts, most important first
+(:func:`surveillance.alerts.explain.rank_order`: running before ended, then severity, excess cases and the
+population affected), with their rank, reason (the alert's sentence), severity (ESSENCE colour and word),
+workflow state, region, syndrome, opened and last-signal days. Each row links to the alert's page."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def rows(ctx, frame, lang) -> list[dict]:
         "ended": frame["ended_on"].dt.strftime("%Y-%m-%d").fillna(""),
         "detectors": [", ".join(d) for d in frame["detectors"]],
     }
+    if "sentence" in frame:  # ranked by data.explained: the order is the rank
+        columns = {"rank": list(range(1, len(frame) + 1)), "why": frame["sentence"], **columns}
     values = [list(v) if isinstance(v, list) else v.tolist() for v in columns.values()]
     return [dict(zip(columns, row)) for row in zip(*values)]
 
@@ -93,9 +96,10 @@ def register(ctx):
                 frame = frame[frame["kind"].isin(kinds)]
         if frame.empty:
             return t("alerts.count", lang, n=0), html.P(t("alerts.none", lang), className="muted", id="alerts-none")
-        columns = [("alert", "col.alert"), ("severity", "col.severity"), ("state", "col.state"), ("kind", "col.kind"),
-                   ("region", "col.region"), ("syndrome", "col.syndrome"), ("age_group", "col.age_group"),
-                   ("opened", "col.opened"), ("last_signal", "col.last_signal"), ("ended", "col.ended"),
+        frame = data.explained(ctx.cursor(), scope, frame, lang, silent_days=ctx.config.quality.silent_days)
+        columns = [("rank", "col.rank"), ("alert", "col.alert"), ("why", "col.why"), ("severity", "col.severity"),
+                   ("state", "col.state"), ("kind", "col.kind"), ("region", "col.region"), ("syndrome", "col.syndrome"),
+                   ("age_group", "col.age_group"), ("opened", "col.opened"), ("last_signal", "col.last_signal"), ("ended", "col.ended"),
                    ("detectors", "col.detectors")]
         return t("alerts.count", lang, n=len(frame)), dash_table.DataTable(
             id="alerts-table", data=rows(ctx, frame, lang),
@@ -108,4 +112,5 @@ def register(ctx):
                         "fontSize": "0.9rem", "padding": "4px 8px"},
             style_header={"fontWeight": "600", "backgroundColor": "#f3f5f7"},
             style_data_conditional=severity_rules("severity", lang),
+            style_cell_conditional=[{"if": {"column_id": "why"}, "minWidth": "22rem", "maxWidth": "40rem"}],
         )

@@ -77,24 +77,26 @@ def layout(ctx, scope, lang, query, multi):
     ])
 
 
-NEWEST_ALERTS = 8
+TOP_ALERTS = 8
 
 
 def _alerts_card(ctx, scope, lang):
-    """Active alerts by severity and the newest ones (links to their pages)."""
-    active = data.alerts(ctx.cursor(), scope, include_ended=False)
+    """Active alerts by severity and the ones that matter most, each with its reason (links to their pages)."""
+    active = data.explained(ctx.cursor(), scope, data.alerts(ctx.cursor(), scope, include_ended=False), lang,
+                            silent_days=ctx.config.quality.silent_days)
     counts = active["severity"].value_counts() if len(active) else {}
     red, yellow = int(counts.get("red", 0)), int(counts.get("yellow", 0))
     kpi = _kpi(t("alerts.active", lang), f"{red + yellow}", t("alerts.active_detail", lang, red=red, yellow=yellow),
                tone="tone-red" if red else "tone-yellow" if yellow else "", kpi_id="overview-kpi-alerts")
     items = []
-    for r in active.head(NEWEST_ALERTS).itertuples():
+    for r in active.head(TOP_ALERTS).itertuples():
         items.append(html.Li([
             severity_badge(r.severity, lang),
             dcc.Link(f"#{r.episode_id} {topic_label(r.syndrome, lang)}, "
                      f"{ctx.regions.name(r.region)}", href=ctx.url(f"/alerts/{r.episode_id}")),
             html.Span(f"{state_label(r.state, lang)} · {date_label(r.last_signal_on, lang, weekday=False)}",
                       className="muted"),
+            html.Span(r.sentence, className="alert-why"),
         ]))
     newest = (html.Ul(items, className="alert-list", id="overview-alerts-list") if items
               else html.P(t("alerts.none", lang), className="muted"))

@@ -1,20 +1,24 @@
 """Alert emails: multipart plain text and HTML, in English or Simplified Chinese.
 
 Only aggregated counts appear: region, syndrome, observed vs expected, p-value, detector,
-completeness, the last four weeks of daily counts, and a link to the alert's page.
+completeness, the last four weeks of daily counts, and a link to the alert's page. The subject, the
+severity colour and the body say one :class:`~surveillance.alerts.explain.Headline` (one day, one set
+of figures), and the body's "Why" is its sentence (:mod:`surveillance.alerts.sentence`).
 """
 
 from __future__ import annotations
 
 import html
-import json
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 import pandas as pd
 
-from ..vocabulary import (Term, age_label, severity_colour, severity_ink, severity_label, state_label,
+from ..alerts.explain import Headline, rank_order
+from ..alerts.sentence import count_text, percent_text, sentence
+from ..store.alerts import json_list
+from ..vocabulary import (ALL_AGES, Term, age_label, severity_colour, severity_ink, severity_label, state_label,
                           topic_label)
 
 # The email's own words; codes (syndromes, severities, states...) take theirs from the vocabulary.
@@ -30,7 +34,10 @@ TEXT = {
     "count": Term("Count", "人数"), "link": Term("Open the alert", "查看预警"),
     "incomplete": Term("Incomplete data: judged on partial reports; red is not confirmed until the data fill in.",
                        "数据不完整：基于部分报告判断，数据补齐前不按红色预警发送。"),
-    "why": Term("Why", "原因"), "state": Term("Workflow state", "处理状态"),
+    "why": Term("Why", "原因"), "days": Term("Signal days", "信号日期"),
+    "total_of": Term("sum of the {n} signal days", "{n}个信号日合计"),
+    "span_day": Term("on {day}", "{day}"), "span_days": Term("over {n} days to {day}", "截至{day}的{n}天"),
+    "span_week": Term("in the week to {day}", "截至{day}的一周"), "span_weeks": Term("over {n} weeks to {day}", "截至{day}的{n}周"), "state": Term("Workflow state", "处理状态"),
     "footer": Term("Aggregated counts only; no patient data. You receive this as a subscriber of the surveillance "
                    "service.", "仅含汇总数据，不含任何患者信息。您作为监测系统订阅者收到此邮件。"),
     "visits": Term("visits", "就诊"), "digest": Term("Daily digest", "每日摘要"),
@@ -71,7 +78,7 @@ def compose_alert(
     *,
     episode: dict,
     event: dict,
-    evidence: pd.DataFrame,
+    headline: Headline,
     history: pd.DataFrame,
     region_names: dict[str, str],
     base_url: str,
@@ -79,58 +86,59 @@ def compose_alert(
     recipient: str,
     language: str = "en",
 ) -> EmailMessage:
-    """One alert email. ``evidence`` are the episode's signals (newest last), ``history`` its
-    ``date, count`` for the last four weeks."""
+    """One alert email. ``headline`` (:func:`surveillance.alerts.explain.headline`) gives the day, the
+    figures and the severity that the subject, the colour and the body all say; ``history`` is the
+    series' ``date, count`` for the last four weeks."""
     t = _words(language)
-    severity = event.get("severity") or episode["notify_severity"]
+    h = headline
+    severity = h.severity  # the subject's tag, the badge, the bars and the facts: one severity
     sev_word = severity_label(severity, language).upper()  # the subject's tag: [RED], 【红色预警】
-    region = episode["region"]
-    name = region_names.get(region, region)
-    place = f"{name} ({region})"
-    syndrome = topic_label(episode["syndrome"], language)
-    dq = episode["kind"] == "data_quality"
-    latest = evidence.sort_values(["date", "pvalue"], ascending=[True, False]).iloc[-1] if len(evidence) else None
-    regions = json.loads(episode["regions"]) if isinstance(episode["regions"], str) else list(episode["regions"])
+    name = region_names.get(h.place, h.place)
+    place = f"{name} ({h.place})"
+    syndrome = topic_label(h.syndrome, language)
+    age = age_label(h.age_group, language) if h.age_group not in (None, ALL_AGES) else None
+    dq = h.kind == "data_quality"
     link = alert_link(base_url, int(episode["episode_id"]))
-    incomplete = bool(latest is not None and latest["incomplete"])
+    judged = h.day is not None and not dq
+    incomplete = bool(judged and h.incomplete)
+    unit = "%" if h.measure == "percent" else ""
 
     if dq:
         subject = (f"【{t['dq']}】{syndrome}：{place}" if language == "zh" else f"[{t['dq']}] {syndrome}: {place}")
-    elif latest is not None:
-        obs, exp = _num(latest["observed"]), _num(latest["expected"])
-        unit = "%" if latest["measure"] == "percent" else ""
+    elif judged:
+        obs, exp = _value(h.observed, h.measure), _value(h.expected, h.measure)
         if language == "zh":
-            subject = f"【{sev_word}{t['alert']}】{syndrome} {place}：{t['observed']} {obs}{unit}，{t['expected']} {exp}{unit}"
+            subject = (f"【{sev_word}{t['alert']}】{syndrome}{' ' + age if age else ''} {place}：{t['observed']} "
+                       f"{obs}{unit}，{t['expected']} {exp}{unit}（{_span(h, language)}）")
         else:
-            subject = f"[{sev_word}] {syndrome} {t['alert']}: {place}: {obs}{unit} observed vs {exp}{unit} expected"
+            subject = (f"[{sev_word}] {syndrome} {t['alert']}{', ' + age if age else ''}: {place}: {obs}{unit} observed "
+                       f"vs {exp}{unit} expected {_span(h, language)}")
     else:
         subject = f"[{sev_word}] {syndrome} {t['alert']}: {place}"
-    if incomplete and not dq:
+    if incomplete:
         subject += "（数据不完整）" if language == "zh" else " (incomplete data)"
 
-    facts: list[tuple[str, str]] = [
-        (t["severity"], severity_label(severity, language)), (t["region"], place), (t["syndrome"], syndrome),
-    ]
-    if episode.get("age_group") not in (None, "all"):
-        facts.append((t["age"], age_label(episode["age_group"], language)))
+    facts: list[tuple[str, str]] = [(t["severity"], severity_label(severity, language)),
+                                    (t["why"], sentence(h, language, region_names)),
+                                    (t["region"], place), (t["syndrome"], syndrome)]
+    if age:
+        facts.append((t["age"], age))
+    regions = json_list(episode["regions"])
     if len(regions) > 1:
         facts.append((t["regions"], ", ".join(f"{region_names.get(r, r)} ({r})" for r in regions)))
     facts += [(t["since"], str(episode["opened_on"])), (t["last"], str(episode["last_signal_on"]))]
-    if latest is not None:
-        unit = "%" if latest["measure"] == "percent" else ""
-        facts.append((t["observed"], f"{_num(latest['observed'])}{unit} ({t['expected']} {_num(latest['expected'])}{unit}, "
-                                     f"{t['threshold']} {_num(latest['upperbound'])}{unit})"))
-        facts.append((t["pvalue"], _p(latest["pvalue"])))
-        facts.append((t["detector"], ", ".join(sorted(set(evidence["detector"])))))
-        facts.append((t["completeness"], _pct(latest["completeness"])))
-    if event.get("note"):
-        facts.append((t["why"], str(event["note"])))
+    if judged:
+        facts.append((t["days"], _days(h)))
+        facts.append((t["observed"], _observed(h, t)))
+        facts.append((t["pvalue"], _p(h.pvalue)))
+        facts.append((t["detector"], ", ".join(json_list(episode.get("detectors"))) or str(h.detector)))
+        facts.append((t["completeness"], _pct(h.completeness)))
     facts.append((t["state"], state_label(episode.get("state") or "new", language)))
 
     title = t["escalated"] if event.get("action") == "escalated" else t["opened"]
     lines = [f"{title}: {subject}", ""]
     lines += [f"{k}: {v}" for k, v in facts]
-    if incomplete and not dq:
+    if incomplete:
         lines += ["", t["incomplete"]]
     if len(history):
         lines += ["", t["history"] + ":", f"{t['date']:<12}{t['count']:>8}"]
@@ -151,11 +159,12 @@ def compose_alert(
             f"</div></td></tr>" for d, c in zip(history["date"], history["count"]))
         chart = (f"<h3 style='font-size:14px'>{html.escape(t['history'])}</h3>"
                  f"<table id='history' style='border-collapse:collapse'>{bars}</table>")
-    warn = (f"<p style='color:#b26a00'><b>{html.escape(t['incomplete'])}</b></p>" if incomplete and not dq else "")
+    warn = (f"<p style='color:#b26a00'><b>{html.escape(t['incomplete'])}</b></p>" if incomplete else "")
     body_html = (
         f"<!doctype html><html lang='{'zh-CN' if language == 'zh' else 'en'}'><head><meta charset='utf-8'></head>"
         f"<body style='font-family:sans-serif;color:#222'>"
         f"<h2>{_badge(severity, language)} {html.escape(title)}: {html.escape(subject)}</h2>{warn}"
+        f"<p id='why'>{html.escape(sentence(h, language, region_names))}</p>"
         f"<table id='facts' style='border-collapse:collapse'>{rows}</table>{chart}"
         f"<p><a href='{html.escape(link)}'>{html.escape(t['link'])}</a></p>"
         f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p></body></html>"
@@ -163,17 +172,52 @@ def compose_alert(
     return _message(subject, text, body_html, sender, recipient)
 
 
-def compose_digest(*, episodes: pd.DataFrame, day, region_names: dict[str, str], base_url: str, sender: str,
-                   recipient: str, language: str = "en") -> EmailMessage:
-    """The daily digest: one line per open alert of the subscription."""
+def _value(value, measure: str) -> str:
+    """A figure as the subject, the body and the sentence write it."""
+    return percent_text(value) if measure == "percent" else count_text(value)
+
+
+def _span(h: Headline, language: str) -> str:
+    """The days the figures cover: ``on 2026-11-20`` / ``over 3 days to 2026-11-20`` (weeks for weekly)."""
+    day = h.day.isoformat()
+    weekly = h.period_days > 1 and h.kind != "cluster"
+    key = ("span_week" if h.days <= 1 else "span_weeks") if weekly else ("span_day" if h.days <= 1 else "span_days")
+    return TEXT[key].say(language).format(n=h.days, day=day)
+
+
+def _days(h: Headline) -> str:
+    """The signal days behind the figures (a cluster: its window)."""
+    if h.kind == "cluster":
+        first = h.day - pd.Timedelta(days=max(h.days, 1) - 1)
+        return f"{first} – {h.day}" if h.days > 1 else str(h.day)
+    days = [d.isoformat() for d in h.signal_days]
+    return ", ".join(days) if len(days) <= 7 else f"{days[0]}, …, {days[-1]}"
+
+
+def _observed(h: Headline, t: dict[str, str]) -> str:
+    """Observed against expected over the days, and the headline day's own judgement with its threshold."""
+    unit = "%" if h.measure == "percent" else ""
+    day = (f"{_value(h.day_observed, h.measure)}{unit} ({t['expected']} {_value(h.day_expected, h.measure)}{unit}, "
+           f"{t['threshold']} {_value(h.upperbound, h.measure)}{unit})")
+    if len(h.signal_days) <= 1:
+        return day
+    return (f"{_value(h.observed, h.measure)}{unit} ({t['expected']} {_value(h.expected, h.measure)}{unit}, "
+            f"{t['total_of'].format(n=len(h.signal_days))}); {h.day}: {day}")
+
+
+def compose_digest(*, episodes: pd.DataFrame, headlines: dict[int, Headline], day, region_names: dict[str, str],
+                   base_url: str, sender: str, recipient: str, language: str = "en") -> EmailMessage:
+    """The daily digest: one line per open alert of the subscription, most important first, each with
+    its sentence."""
     t = _words(language)
     subject = f"{t['digest']} {day}: {len(episodes)} {t['open_alerts']}"
     lines, items = [subject, ""], []
-    for ep in episodes.to_dict("records"):
-        sev = severity_label(ep["notify_severity"], language).upper()
-        name = region_names.get(ep["region"], ep["region"])
-        line = (f"[{sev}] {topic_label(ep['syndrome'], language)} {name} ({ep['region']}), "
-                f"{ep['opened_on']} - {ep['last_signal_on']}, {state_label(ep['state'], language)}: {alert_link(base_url, ep['episode_id'])}")
+    for ep in rank_order(episodes, headlines).to_dict("records"):
+        h = headlines[int(ep["episode_id"])]
+        sev = severity_label(h.severity, language).upper()
+        line = (f"[{sev}] #{ep['episode_id']} {sentence(h, language, region_names)} "
+                f"{ep['opened_on']} - {ep['last_signal_on']}, {state_label(ep['state'], language)}: "
+                f"{alert_link(base_url, ep['episode_id'])}")
         lines.append(line)
         items.append(f"<li><a href='{html.escape(alert_link(base_url, ep['episode_id']))}'>{html.escape(line)}</a></li>")
     if not len(episodes):

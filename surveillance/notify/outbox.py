@@ -24,8 +24,8 @@ import pandas as pd
 from ..vocabulary import ALL_AGES, PANEL_LEVELS, severity_rank
 from ..config import Config, SmtpConfig, secret, smtp_settings
 from ..regions import Hierarchy
-from ..store.alerts import (episodes_by_id, evidence_of, json_list, mark_events_notified, open_episodes,
-                            pending_events)
+from ..alerts.explain import explain_episodes
+from ..store.alerts import episodes_by_id, json_list, mark_events_notified, open_episodes, pending_events
 from ..store.outbox import due_messages, enqueue, record_sent, record_unsent
 from ..store.reference import hierarchy
 from .compose import compose_alert, compose_digest
@@ -89,6 +89,14 @@ def _histories(cur, episodes: list[dict], days: int = HISTORY_DAYS) -> dict[int,
     return out
 
 
+def _headline_series(episode: dict, headline) -> dict:
+    """The episode with the series and day its email's headline speaks of, for its four weeks of counts."""
+    if headline.day is None or episode["kind"] == "data_quality":
+        return episode
+    return {**episode, "region": headline.region, "syndrome": headline.syndrome, "age_group": headline.age_group,
+            "last_signal_on": headline.day}
+
+
 def queue_alert_messages(store, config: Config, today: date, now: datetime | None = None) -> dict:
     """Compose and queue the emails of un-notified events (opened, escalated), one per episode and
     recipient per cycle, and mark the events notified, in one transaction."""
@@ -102,8 +110,6 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
         names = tree.names() if tree is not None else {}
         pending = events["episode_id"].unique()
         episodes = episodes_by_id(cur, pending)
-        evidence_all = evidence_of(cur, pending)
-        evidence_by_episode = {int(k): v.reset_index(drop=True) for k, v in evidence_all.groupby("episode_id")}
         news = {}  # episode id -> its subscribers, for episodes still running
         for episode_id in events["episode_id"].unique():
             ep = episodes[int(episode_id)]
@@ -113,19 +119,17 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
             subscribers = subscribers_for(config, ep, ep["notify_severity"], tree)
             if subscribers:
                 news[int(episode_id)] = subscribers
-        histories = _histories(cur, [episodes[i] for i in news])
+        headlines = explain_episodes(cur, [episodes[i] for i in news], silent_days=config.quality.silent_days)
+        histories = _histories(cur, [_headline_series(episodes[i], headlines[i]) for i in news])
         messages = []
         for episode_id, group in events.groupby("episode_id", sort=True):
             if int(episode_id) not in news:
                 continue
             ep = episodes[int(episode_id)]
             last = group.iloc[-1].to_dict()
-            severity = ep["notify_severity"]
-            evidence = evidence_by_episode.get(int(episode_id), evidence_all.iloc[:0])
             for sub in news[int(episode_id)]:
-                event = {**last, "severity": severity,
-                         "note": "; ".join(str(n) for n in group["note"] if isinstance(n, str))}
-                msg = compose_alert(episode=ep, event=event, evidence=evidence, history=histories[int(episode_id)],
+                msg = compose_alert(episode=ep, event=last, headline=headlines[int(episode_id)],
+                                    history=histories[int(episode_id)],
                                     region_names=names, base_url=config.service.base_url, sender=config.smtp.sender,
                                     recipient=sub.email, language=sub.language)
                 messages.append(Queued(f"alert:{int(episode_id)}:{int(last['event_id'])}:{sub.email}",
@@ -144,12 +148,14 @@ def queue_digests(store, config: Config, today: date, now: datetime | None = Non
         tree = hierarchy(cur)
         names = tree.names() if tree is not None else {}
         open_eps = open_episodes(cur)
-        for sub in config.subscriptions:
-            if not sub.digest:
-                continue
+        readers = [sub for sub in config.subscriptions if sub.digest]
+        headlines = explain_episodes(cur, open_eps.to_dict("records"), silent_days=config.quality.silent_days) \
+            if readers else {}
+        for sub in readers:
             mine = [ep for ep in open_eps.to_dict("records")
                     if sub in subscribers_for(config, ep, ep["notify_severity"], tree)]
-            msg = compose_digest(episodes=pd.DataFrame(mine, columns=open_eps.columns), day=today, region_names=names,
+            msg = compose_digest(episodes=pd.DataFrame(mine, columns=open_eps.columns), headlines=headlines,
+                                 day=today, region_names=names,
                                  base_url=config.service.base_url, sender=config.smtp.sender, recipient=sub.email,
                                  language=sub.language)
             queued += _enqueue(cur, [Queued(f"digest:{today}:{sub.email}", "digest", None, None, sub.email,

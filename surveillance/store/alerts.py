@@ -241,9 +241,13 @@ def open_episodes(con) -> pd.DataFrame:
 
 
 def evidence_of(con, episode_ids) -> pd.DataFrame:
-    """The evidence rows of these episodes, by episode, day and detector."""
-    return con.execute("SELECT * FROM alert_evidence WHERE episode_id IN (SELECT unnest(?::BIGINT[]))"
-                       " ORDER BY episode_id, date, detector", [[int(i) for i in episode_ids]]).df()
+    """The evidence rows of these episodes, by episode, day and detector, with the ``period_days`` of the
+    signal each came from (a cluster's window in days; missing for evidence older than its signal's key)."""
+    return con.execute(
+        "SELECT e.*, s.period_days FROM alert_evidence e LEFT JOIN signals s ON s.detector = e.detector"
+        " AND s.region = e.region AND s.date = e.date AND s.as_of = e.as_of AND s.syndrome = e.syndrome"
+        " AND s.age_group = e.age_group WHERE e.episode_id IN (SELECT unnest(?::BIGINT[]))"
+        " ORDER BY e.episode_id, e.date, e.detector", [[int(i) for i in episode_ids]]).df()
 
 
 def episode_detail(con, episode_id: int) -> dict | None:

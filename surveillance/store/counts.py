@@ -207,6 +207,37 @@ def county_of_units(con):
     return lambda code: county.get(code, code)
 
 
+def unit_counts_on(con, wanted: pd.DataFrame) -> pd.DataFrame:
+    """``county, syndrome, age_group, date, unit, count``: the newest count of each unit of each wanted
+    ``county, syndrome, age_group, date`` (age group ``all`` sums the unit's ages); a unit without a
+    report that day has no row. One query however many rows are wanted."""
+    columns = ["county", "syndrome", "age_group", "date", "unit", "count"]
+    if not len(wanted):
+        return pd.DataFrame(columns=columns).astype({"date": "datetime64[ns]", "count": float})
+    frame = wanted[["county", "syndrome", "age_group", "date"]].drop_duplicates().copy()
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    params: list = []
+    filters = _filters(params, start=min(frame["date"]), end=max(frame["date"]),
+                       syndromes=sorted(frame["syndrome"].unique()))
+    # only the wanted unit-days are read (a semi join), not every day between the first and the last
+    filters += (" AND EXISTS (SELECT 1 FROM wanted_unit_days w JOIN unit_regions ur ON ur.county = w.county"
+                " WHERE ur.unit = observations.unit AND w.syndrome = observations.syndrome"
+                " AND w.date = observations.date)")
+    con.register("wanted_unit_days", frame)
+    try:
+        out = con.execute(f"""
+            SELECT w.county, w.syndrome, w.age_group, w.date, k.unit, sum(k.count)::DOUBLE AS count
+            FROM wanted_unit_days w
+            JOIN unit_regions ur ON ur.county = w.county
+            JOIN ({_known(filters)}) k ON k.unit = ur.unit AND k.date = w.date AND k.syndrome = w.syndrome
+                 AND (w.age_group = '{ALL_AGES}' OR k.age_group = w.age_group)
+            GROUP BY ALL ORDER BY w.county, w.syndrome, w.age_group, w.date, k.unit""", params).df()
+    finally:
+        con.unregister("wanted_unit_days")
+    out["date"] = pd.to_datetime(out["date"])
+    return out[columns]
+
+
 def unit_days(con, start, end, *, as_of=None, within: Within = None) -> pd.DataFrame:
     """``unit, date, visits``: one row per unit and day with data, as known at the end of ``as_of``.
 

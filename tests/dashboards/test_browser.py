@@ -8,6 +8,7 @@ Screenshots of every page land in ``var/screenshots/`` (ignored by git) for a pe
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import threading
@@ -391,3 +392,42 @@ def test_a_viewer_sees_the_workflow_but_cannot_act(site, browser, demo_store):
     assert store.cursor().execute("SELECT count(*) FROM audit_log WHERE user_name = 'vic' AND action = 'refused'"
                                   ).fetchone()[0] == refused + 1
     _logout(browser)
+
+
+# What a Chinese sentence says of an alert's figures, or of a data-quality finding.
+REASON_ZH = re.compile(r"(就诊[\d,]+人次，期望[\d,.]+人次|占就诊[\d.]+%，期望[\d.]+%|无数据|未送达数据|总就诊量降至)")
+
+
+def test_alerts_say_why_most_important_first_in_chinese(site, browser, demo_store, dashboard_errors):
+    base, _ = site
+    _login(browser, base, "eve")
+    browser.get(base + "/app/")
+    _wait_drawn(browser, "#overview-kpi-visits")
+    browser.find_element(By.ID, "app-lang-zh").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "app-nav"), "概览"))
+    _wait_drawn(browser, "#overview-kpi-visits")
+    reasons = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#overview-alerts-list .alert-why")]
+    assert reasons and all(REASON_ZH.search(r) for r in reasons), reasons
+    assert "最需关注的预警" in browser.find_element(By.ID, "overview-alerts").text
+    _screenshot(browser, "epidemiologist-overview-zh")
+    # the list: ranked (red before yellow among the running alerts), each with its reason
+    browser.get(base + "/app/alerts")
+    _wait_drawn(browser, "#alerts-table a")
+    column = lambda name: [c.text for c in browser.find_elements(  # noqa: E731
+        By.CSS_SELECTOR, f"#alerts-table td[data-dash-column='{name}']")]
+    ranks, why, severity = column("rank"), column("why"), column("severity")
+    assert ranks == [str(k) for k in range(1, len(ranks) + 1)] and len(why) == len(ranks) > 0
+    assert all(REASON_ZH.search(w) for w in why), why
+    assert severity == sorted(severity, key=lambda s: s != "红色"), severity
+    first = browser.find_element(By.CSS_SELECTOR, "#alerts-table a")
+    _screenshot(browser, "epidemiologist-alerts-zh")
+    first.click()  # the alert's page says the same reason at the top
+    WebDriverWait(browser, 10).until(EC.url_matches(r"/app/alerts/\d+$"))
+    _wait_drawn(browser, "#alert-series .main-svg")
+    assert browser.find_element(By.ID, "alert-why").text == why[0]
+    _screenshot(browser, "epidemiologist-alert-zh")
+    assert _severe(browser) == []
+    browser.find_element(By.ID, "app-lang-en").click()  # eve reads English in the other tests
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "app-nav"), "Overview"))
+    _logout(browser)
+    assert dashboard_errors.messages() == []

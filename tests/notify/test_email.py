@@ -82,7 +82,7 @@ def test_content_recipients_and_deduplication(store, smtp):
         "dongcheng@example.org", "province@example.org", "province@example.org", "red-only@example.org"]
 
     en = [m for m in inbox.to("province@example.org") if "Fever" in m["Subject"]][0]
-    assert en["Subject"] == "[RED] Fever alert: Dongcheng District (320102): 30 observed vs 10 expected"
+    assert en["Subject"] == "[RED] Fever alert: Dongcheng District (320102): 30 observed vs 10 expected on 2026-03-10"
     assert en["From"] == "alerts@example.org" and en.is_multipart()
     text = en.get_body(("plain",)).get_content()
     page = en.get_body(("html",)).get_content()
@@ -114,7 +114,7 @@ def test_escalation_is_emailed_once_and_incomplete_red_is_sent_as_yellow(store, 
     queue_alert_messages(store, config, DAY, now=NOW)
     deliver(store, config, now=NOW)
     assert [m["Subject"] for m in smtp.inbox.to("province@example.org")] == [
-        "[YELLOW] Fever alert: Xicheng District (320103): 30 observed vs 10 expected (incomplete data)"]
+        "[YELLOW] Fever alert: Xicheng District (320103): 30 observed vs 10 expected on 2026-03-10 (incomplete data)"]
     assert not smtp.inbox.to("red-only@example.org")  # not red until the data fill in
     body = smtp.inbox.to("province@example.org")[0].get_body(("plain",)).get_content()
     assert "Incomplete data" in body and "50%" in body
@@ -124,8 +124,10 @@ def test_escalation_is_emailed_once_and_incomplete_red_is_sent_as_yellow(store, 
     queue_alert_messages(store, config, DAY, now=NOW)
     deliver(store, config, now=NOW)
     assert [m["Subject"] for m in smtp.inbox.to("red-only@example.org")] == [
-        "[RED] Fever alert: Xicheng District (320103): 30 observed vs 10 expected"]
-    assert "red confirmed on complete data" in smtp.inbox.to("red-only@example.org")[0].get_body(("plain",)).get_content()
+        "[RED] Fever alert: Xicheng District (320103): 30 observed vs 10 expected on 2026-03-10"]
+    confirmed = smtp.inbox.to("red-only@example.org")[0].get_body(("plain",)).get_content()
+    assert confirmed.startswith("Alert escalated: [RED]") and "Severity: red" in confirmed
+    assert "confirmed on complete data" not in confirmed  # the event's internal note is not the email's reason
 
 
 def test_an_smtp_outage_loses_nothing_and_sends_each_message_once(store):
