@@ -83,3 +83,24 @@ def test_confirmed_outbreaks_are_left_out_of_the_history(demo_folder, tmp_path):
     assert set(gone["family"]) == {region}
     assert gone["date"].min() == pd.Timestamp(evidence[0]) - pd.Timedelta(days=7)
     assert gone["date"].max() == min(pd.Timestamp(evidence[1]) + pd.Timedelta(days=7), pd.Timestamp(END))
+
+
+def test_what_the_budget_costs_in_detection(demo_folder, tmp_path):
+    from surveillance.cli.alerts import _budget_report
+    from surveillance.evaluation.budget_cost import budget_cost
+
+    config, store = _setup(demo_folder, tmp_path / "d")
+    since = END - timedelta(days=13)
+    run_detection(store, config, END + timedelta(days=1), since=since, until=END)
+    con = store.cursor()
+    episode = con.execute("SELECT region, syndrome, opened_on, last_signal_on FROM alert_episodes "
+                          "WHERE kind = 'outbreak' ORDER BY opened_on LIMIT 1").df().iloc[0]
+    truth = pd.DataFrame([{"syndrome": episode["syndrome"], "counties": episode["region"],
+                           "start": episode["opened_on"], "end": episode["last_signal_on"]}])
+    learnt = learning.thresholds_for_day(store, config, since)["county"]
+    cost = budget_cost(con, since, END, truth, {"learnt": learnt, "none": 1e-300}).set_index("level")
+    # the alert opened on a day one of its parts was within the learnt level: detected on its first day
+    assert cost.loc["learnt", "detected"] == 1 and cost.loc["learnt", "median_delay_days"] == 0
+    assert cost.loc["none", "detected"] == 0
+    lines = _budget_report(con, since, END, None)
+    assert "alarm budget, county families" in lines[0] and "no true outbreaks" in lines[1]

@@ -121,9 +121,12 @@ def tune(
     since: Optional[str] = typer.Option(None, help="First day of the history (default: a year before --until)."),
     until: Optional[str] = typer.Option(None, help="Last day of the history (default: the newest judged day)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="CSV with the per-series figures."),
+    outbreaks: Optional[Path] = typer.Option(None, help="The true outbreaks (the demo's outbreaks.csv) for the "
+                                                       "budget's cost; default: the alerts closed as confirmed."),
 ):
     """How many signals each configured detector raised per series-year on the store's history, and
-    the severity thresholds that would have raised the target rate."""
+    the severity thresholds that would have raised the target rate; the alarm budget's learnt level and
+    what it costs in detection."""
     from datetime import timedelta
 
     from ..evaluation.workload import workload
@@ -137,6 +140,7 @@ def tune(
                                     "`surveillance detect --since DAY`")
         first = date.fromisoformat(since) if since else last - timedelta(days=364)
         summary, per_series = workload(store.con, cfg, first, last, target_rate)
+        budget_lines = _budget_report(store.con, first, last, outbreaks)
     typer.echo(f"history {first} to {last}; target {target_rate:g} yellow-or-red signals per series-year")
     shown = summary.set_index("detector")
     typer.echo(shown.to_string(float_format=lambda x: f"{x:.4g}"))
@@ -146,6 +150,38 @@ def tune(
     if output:
         per_series.to_csv(output, index=False)
         typer.echo(f"per-series figures: {output}")
+    typer.echo("")
+    for line in budget_lines:
+        typer.echo(line)
+
+
+def _budget_report(con, first: date, last: date, outbreaks: Optional[Path]) -> list[str]:
+    """The latest learnt level of the alarm budget and what it costs against the nominal one."""
+    import pandas as pd
+
+    from ..evaluation.budget_cost import budget_cost
+    from ..evaluation.province import confirmed_as_truth
+    from ..store.alerts import episodes_table
+    from ..store.thresholds import thresholds_for
+
+    learnt = thresholds_for(con, last)
+    county = learnt[learnt["level"] == "county"]
+    if county.empty:
+        return ["alarm budget: nothing learnt yet (the detect job learns it when it judges a day)"]
+    row = county.iloc[0]
+    lines = [f"alarm budget, county families (learnt for {row.learnt_for:%Y-%m-%d} from {row.history_from:%Y-%m-%d} "
+             f"to {row.history_to:%Y-%m-%d}): q <= {row.q_learnt:.3g} instead of the nominal {row.q_nominal:.3g}; "
+             f"{row.onsets} alerts in that history for {row.families} families"]
+    truth = pd.read_csv(outbreaks, dtype=str) if outbreaks else confirmed_as_truth(episodes_table(con))
+    if truth.empty:
+        return lines + ["  its cost in detection: no true outbreaks to count (pass --outbreaks or close alerts as "
+                        "confirmed outbreaks)"]
+    cost = budget_cost(con, first, last, truth, {"nominal": row.q_nominal, "learnt": row.q_learnt})
+    for c in cost.itertuples():
+        delay = "" if c.median_delay_days != c.median_delay_days else f", median {c.median_delay_days:g} days from start"
+        lines.append(f"  at the {c.level} level (q <= {c.q:.3g}): {c.detected} of {c.outbreaks} true outbreaks "
+                     f"alerted during their course{delay}")
+    return lines
 
 
 @app.command("alert-workload")

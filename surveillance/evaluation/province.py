@@ -38,7 +38,7 @@ def _places(episode: pd.Series, county_of) -> set[str]:
     return {county_of(r) for r in {episode["region"], *listed}}
 
 
-def _counties(outbreak: pd.Series) -> set[str]:
+def outbreak_counties(outbreak: pd.Series) -> set[str]:
     value = outbreak["counties"]
     if isinstance(value, str):
         return set(value.replace(";", " ").replace(",", " ").split())
@@ -53,7 +53,7 @@ def match_alerts(episodes: pd.DataFrame, outbreaks: pd.DataFrame, county_of=lamb
         group = syndrome_group(ep["syndrome"])
         opened, last = pd.Timestamp(ep["opened_on"]), pd.Timestamp(ep["last_signal_on"])
         for _, ob in outbreaks.iterrows():
-            if syndrome_group(ob["syndrome"]) != group or not places & _counties(ob):
+            if syndrome_group(ob["syndrome"]) != group or not places & outbreak_counties(ob):
                 continue
             if opened <= pd.Timestamp(ob["end"]) and last >= pd.Timestamp(ob["start"]):
                 pairs.append((ep["episode_id"], ob["outbreak_id"]))
