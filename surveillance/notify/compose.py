@@ -14,6 +14,7 @@ from email.utils import formatdate, make_msgid
 
 import pandas as pd
 
+from ..alerts.episode_types import flag
 from ..vocabulary import (Term, age_label, severity_colour, severity_ink, severity_label, state_label,
                           topic_label)
 
@@ -30,6 +31,9 @@ TEXT = {
     "count": Term("Count", "人数"), "link": Term("Open the alert", "查看预警"),
     "incomplete": Term("Incomplete data: judged on partial reports; red is not confirmed until the data fill in.",
                        "数据不完整：基于部分报告判断，数据补齐前不按红色预警发送。"),
+    "provisional": Term("Provisional: data still arriving. The newest days are judged against the share of the usual "
+                        "count reported by now, and again as the data arrive.",
+                        "临时：数据仍在上报。最近几天按通常此时已上报的比例与期望值比较，数据到齐后将重新判断。"),
     "why": Term("Why", "原因"), "state": Term("Workflow state", "处理状态"),
     "footer": Term("Aggregated counts only; no patient data. You receive this as a subscriber of the surveillance "
                    "service.", "仅含汇总数据，不含任何患者信息。您作为监测系统订阅者收到此邮件。"),
@@ -93,6 +97,7 @@ def compose_alert(
     regions = json.loads(episode["regions"]) if isinstance(episode["regions"], str) else list(episode["regions"])
     link = alert_link(base_url, int(episode["episode_id"]))
     incomplete = bool(latest is not None and latest["incomplete"])
+    provisional = latest is not None and flag(latest.get("provisional"))
 
     if dq:
         subject = (f"【{t['dq']}】{syndrome}：{place}" if language == "zh" else f"[{t['dq']}] {syndrome}: {place}")
@@ -132,6 +137,8 @@ def compose_alert(
     lines += [f"{k}: {v}" for k, v in facts]
     if incomplete and not dq:
         lines += ["", t["incomplete"]]
+    if provisional and not dq:
+        lines += ["", t["provisional"]]
     if len(history):
         lines += ["", t["history"] + ":", f"{t['date']:<12}{t['count']:>8}"]
         lines += [f"{str(pd.Timestamp(d).date()):<12}{_num(c):>8}" for d, c in zip(history["date"], history["count"])]
@@ -152,6 +159,8 @@ def compose_alert(
         chart = (f"<h3 style='font-size:14px'>{html.escape(t['history'])}</h3>"
                  f"<table id='history' style='border-collapse:collapse'>{bars}</table>")
     warn = (f"<p style='color:#b26a00'><b>{html.escape(t['incomplete'])}</b></p>" if incomplete and not dq else "")
+    warn += (f"<p id='provisional' style='color:#b26a00'>{html.escape(t['provisional'])}</p>"
+             if provisional and not dq else "")
     body_html = (
         f"<!doctype html><html lang='{'zh-CN' if language == 'zh' else 'en'}'><head><meta charset='utf-8'></head>"
         f"<body style='font-family:sans-serif;color:#222'>"

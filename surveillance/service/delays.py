@@ -100,3 +100,21 @@ def scaled(result: DetectionResult, share: np.ndarray) -> DetectionResult:
     """``result`` with its expectation and threshold scaled to the share known (the same shape, the
     detector's own score, p-value and alarm: they were judged on the nowcast)."""
     return replace(result, expected=result.expected * share, upperbound=result.upperbound * share)
+
+
+def county_shares(con, settings: DelayConfig, as_of: date):
+    """``q0..qD`` per county (and syndrome) as of ``as_of``: for pages that say which days are provisional."""
+    return DelayShares(con, settings, as_of, county_of=lambda code: code).estimates("county")
+
+
+def day_share(estimates, day: date, as_of: date, counties=None) -> float:
+    """The share of ``day``'s final count usually known by ``as_of``, averaged over ``counties`` (all:
+    None); 1 for a day old enough to be final or without an estimate."""
+    delay = (as_of - day).days
+    column = f"q{delay}"
+    if delay < 0 or column not in estimates.columns or column == estimates.columns[-1]:
+        return 1.0
+    shares = estimates[column].groupby(level=0).mean()
+    if counties is not None:
+        shares = shares[shares.index.isin(list(counties))]
+    return float(shares.mean()) if len(shares) else 1.0
