@@ -27,6 +27,7 @@ is the expected total baselinenowcast's ``apply_delay`` fills in).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 MIN_TRAINING_CASES = 100  # a stratum with fewer cases in its triangle borrows the pooled delay of all strata
+LEVEL_DAYS = 28  # settled days (older than the longest delay) that give a series' level and spread
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,65 @@ def share_known(counts: np.ndarray, known: np.ndarray | None = None,
     return np.concatenate([1.0 / to_final, np.ones((counts.shape[0], 1))], axis=1)
 
 
+def known_spread(counts: np.ndarray, known: np.ndarray | None = None, min_cases: float = MIN_TRAINING_CASES,
+                 share: np.ndarray | None = None) -> np.ndarray:
+    """``tau[n_strata, D + 1]``: the root mean square, over the triangle's complete rows, of a day's share
+    known after ``d`` days around the chain ladder's ``share`` (0 at ``D``). Delay comes in whole reports
+    (a unit late, a report partial), so the share known varies from day to day far more than case by case
+    delay would make it; strata with fewer than ``min_cases`` cases take the spread of all strata."""
+    counts = np.asarray(counts, dtype=float)
+    if counts.ndim == 2:
+        return known_spread(counts[None], None if known is None else np.asarray(known)[None], min_cases,
+                            None if share is None else np.asarray(share)[None])[0]
+    share = share_known(counts, known, min_cases) if share is None else share
+    clean = pass_negatives_back(counts)
+    cumulative = np.cumsum(np.nan_to_num(clean), axis=2)
+    final = cumulative[..., -1:]
+    usable = ~np.isnan(clean[..., -1:]) & (final > 0)
+    usable = usable & (np.ones_like(clean, dtype=bool) if known is None else known)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        squares = np.where(usable, (cumulative / final - share[:, None, :]) ** 2, 0.0)
+    total, rows = squares.sum(axis=1), usable.sum(axis=1)
+    small = np.nansum(np.maximum(counts, 0), axis=(1, 2)) < min_cases
+    if small.any():
+        total[small], rows[small] = total.sum(axis=0), rows.sum(axis=0)
+    return np.sqrt(total / np.maximum(rows, 1))
+
+
+def margin_scale(share, spread, level, sd) -> np.ndarray:
+    """How much wider what is known after ``d`` days spreads than the final count, relative to it:
+    ``m = sqrt(q^2 + tau^2 (1 + level^2 / sd^2))`` for a count of mean ``level`` and standard deviation
+    ``sd`` of which a share ``f`` (mean ``q``, spread ``tau``, independent of the count) is known."""
+    share, spread, level, sd = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (share, spread, level, sd)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(sd > 0, (level / sd) ** 2, 0.0)
+    return np.sqrt(share ** 2 + spread ** 2 * (1.0 + np.nan_to_num(ratio)))
+
+
+def settled_level(counts: np.ndarray, settled: np.ndarray, days: int = LEVEL_DAYS) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' (row's) mean and standard deviation, at least Poisson's, over its last ``days`` settled
+    points (``settled``: bool over the columns, the points old enough to be final)."""
+    values = np.asarray(counts, dtype=float)[:, np.flatnonzero(settled)[-days:]]
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # a series without settled points: NaN
+        mean = np.nanmean(values, axis=1) if values.shape[1] else np.full(len(values), np.nan)
+        sd = np.nanstd(values, axis=1, ddof=1) if values.shape[1] > 1 else np.full(len(values), np.nan)
+    return mean, np.fmax(sd, np.sqrt(np.maximum(mean, 0)))
+
+
+def effective_counts(counts, share, spread, level, sd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(effective, offset, scale)``: counts known in part turned into ``offset + counts / scale`` with
+    ``scale`` = :func:`margin_scale` and ``offset = level (1 - share / scale)``, which has the final count's
+    mean and spread when nothing is happening (a series of ``level`` and ``sd``, broadcast against the
+    counts). Without a level the plain nowcast ``counts / share``; a share of 1 leaves the count as it is."""
+    counts = np.asarray(counts, dtype=float)
+    share = np.broadcast_to(np.asarray(share, dtype=float), counts.shape)
+    scale = margin_scale(share, spread, level, sd)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, share)
+    offset = np.nan_to_num(np.broadcast_to(np.asarray(level, dtype=float), counts.shape) * (1.0 - share / scale))
+    return offset + counts / scale, offset, scale
+
+
 def delay_pmf(counts: np.ndarray, known: np.ndarray | None = None, min_cases: float = 0) -> np.ndarray:
     """The share of the final count arriving at each delay (baselinenowcast's ``estimate_delay``)."""
     q = share_known(counts, known, min_cases)
@@ -127,23 +188,26 @@ def delay_pmf(counts: np.ndarray, known: np.ndarray | None = None, min_cases: fl
 
 
 def estimate(triangle: Triangle, min_cases: float = MIN_TRAINING_CASES) -> pd.DataFrame:
-    """``q0..qD`` (the share known after each delay), one row per stratum, indexed by the strata keys."""
+    """``q0..qD`` (the share known after each delay) and ``s0..sD`` (its spread, :func:`known_spread`), one
+    row per stratum, indexed by the strata keys."""
     q = share_known(triangle.counts, triangle.known, min_cases)
+    tau = known_spread(triangle.counts, triangle.known, min_cases, share=q)
     index = (pd.Index(triangle.strata.iloc[:, 0]) if triangle.strata.shape[1] == 1
              else pd.MultiIndex.from_frame(triangle.strata))
-    return pd.DataFrame(q, index=index, columns=[f"q{d}" for d in range(q.shape[1])])
+    columns = [f"q{d}" for d in range(q.shape[1])] + [f"s{d}" for d in range(q.shape[1])]
+    return pd.DataFrame(np.concatenate([q, tau], axis=1), index=index, columns=columns)
 
 
-def shares_for(estimates: pd.DataFrame, strata, delays) -> np.ndarray:
-    """``[n_series, n_time]``: the share known of each point, from each series' stratum key (``strata``,
-    as in ``estimates``' index) and each point's days since its data day (``delays``, ``[n_time]`` or
-    ``[n_series, n_time]``). 1 at or beyond the triangle's last delay (final) and for strata without an
-    estimate."""
-    q = estimates.to_numpy(float)
+def shares_for(estimates: pd.DataFrame, strata, delays, what: str = "q") -> np.ndarray:
+    """``[n_series, n_time]``: the share known (``what="q"``; its spread: ``"s"``) of each point, from each
+    series' stratum key (``strata``, as in ``estimates``' index) and each point's days since its data day
+    (``delays``, ``[n_time]`` or ``[n_series, n_time]``). At or beyond the triangle's last delay (final)
+    and for strata without an estimate: share 1, spread 0."""
+    q = estimates[[c for c in estimates.columns if c[0] == what and c[1:].isdigit()]].to_numpy(float)
     last = q.shape[1] - 1
     row = estimates.index.get_indexer(list(strata))
     delays = np.broadcast_to(np.asarray(delays, dtype=int), (len(row), np.shape(delays)[-1]))
-    out = np.ones(delays.shape)
+    out = np.full(delays.shape, 1.0 if what == "q" else 0.0)
     pick = (row[:, None] >= 0) & (delays >= 0) & (delays < last)
     rows = np.broadcast_to(row[:, None], delays.shape)
     out[pick] = q[rows[pick], delays[pick]]
@@ -161,9 +225,12 @@ class Nowcast:
     level: float
 
 
-def nowcast(observed, share, level: float = 0.9) -> Nowcast:
+def nowcast(observed, share, level: float = 0.9, spread=None) -> Nowcast:
     """The nowcast of final counts from counts ``observed`` when ``share`` of the final count is known
-    (see the module notes); a share of 1 (or missing) gives the count itself."""
+    (see the module notes); a share of 1 (or missing) gives the count itself. With ``spread`` (the day to
+    day spread of the share known, :func:`known_spread`) the interval also holds the error of dividing by
+    the usual share when whole reports are missing: normal, with that error's variance
+    ``(mean * spread / share)^2`` added to the negative binomial's."""
     x = np.asarray(observed, dtype=float)
     q = np.broadcast_to(np.asarray(share, dtype=float), x.shape)
     partial = np.isfinite(q) & (q > 0) & (q < 1) & np.isfinite(x)
@@ -172,6 +239,13 @@ def nowcast(observed, share, level: float = 0.9) -> Nowcast:
         size, prob = np.maximum(x[partial], 0) + 1.0, q[partial]
         tail = (1.0 - level) / 2.0
         mean[partial] = x[partial] / prob
-        lower[partial] = x[partial] + stats.nbinom.ppf(tail, size, prob)
-        upper[partial] = x[partial] + stats.nbinom.ppf(1.0 - tail, size, prob)
+        if spread is None:
+            lower[partial] = x[partial] + stats.nbinom.ppf(tail, size, prob)
+            upper[partial] = x[partial] + stats.nbinom.ppf(1.0 - tail, size, prob)
+        else:
+            tau = np.broadcast_to(np.asarray(spread, dtype=float), x.shape)[partial]
+            sd = np.sqrt(stats.nbinom.var(size, prob) + (mean[partial] * tau / prob) ** 2)
+            z = stats.norm.ppf(1.0 - tail)
+            lower[partial] = np.maximum(mean[partial] - z * sd, x[partial])
+            upper[partial] = mean[partial] + z * sd
     return Nowcast(mean=mean, lower=lower, upper=upper, level=level)

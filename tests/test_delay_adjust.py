@@ -14,7 +14,8 @@ from surveillance.config import parse_config
 from surveillance.detectors import detect, get
 from surveillance.ingest.pipeline import ingest_file
 from surveillance.panel import Panel
-from surveillance.service.delays import DelayShares, adjusts, scaled
+from surveillance import nowcast
+from surveillance.service.delays import DelayShares, Judged, adjusts, scaled
 from surveillance.service.detect import days_to_judge, judge_day, run_detection
 from surveillance.store.alerts import days_to_recheck
 
@@ -109,15 +110,23 @@ def test_ratio_detectors_are_left_as_they_are():
     assert [adjusts(spec, get(spec.name)) for spec in config.detection.detectors] == [True, False, False, False]
 
 
-def test_scaling_keeps_the_result_shape_and_the_judgement():
+def test_mapping_back_keeps_the_result_shape_and_the_judgement():
     counts = np.array([[100, 90, 110, 100, 95, 105, 100, 90, 110, 100, 80.0]])
-    panel = Panel(counts=counts, dates=pd.date_range("2026-11-01", periods=11), keys=pd.DataFrame({"region": ["A"]}))
-    share = np.ones_like(counts)
-    share[0, -1] = 0.8
-    projected = Panel(counts=counts / share, dates=panel.dates, keys=panel.keys)
-    result = detect("ears_c1", projected)
-    out = scaled(result, share)
+    share, spread = np.ones_like(counts), np.zeros_like(counts)
+    share[0, -1], spread[0, -1] = 0.8, 0.1
+    effective, offset, scale = nowcast.effective_counts(counts, share, spread, 100.0, 20.0)
+    dates = pd.date_range("2026-11-01", periods=11)
+    judged = Judged(Panel(counts=effective, dates=dates, keys=pd.DataFrame({"region": ["A"]})), offset, scale, share)
+    result = detect("ears_c1", judged.panel)
+    out = scaled(result, judged)
     assert out.shape == result.shape and out.detector == result.detector
-    assert out.expected[0, -1] == pytest.approx(0.8 * result.expected[0, -1])
-    assert (out.pvalue == result.pvalue)[~np.isnan(result.pvalue)].all() and (out.alarm == result.alarm).all()
+    # The newest day: expectation 0.8 of the detector's (less the margin's shift), threshold margin x 0.949.
+    m = np.sqrt(0.8 ** 2 + 0.1 ** 2 * (1 + 25))
+    assert scale[0, -1] == pytest.approx(m) and scale[0, :-1].tolist() == [1.0] * 10
+    assert out.expected[0, -1] == pytest.approx(m * result.expected[0, -1] - (m - 0.8) * 100)
+    margin = out.upperbound[0, -1] - out.expected[0, -1]
+    assert margin == pytest.approx(m * (result.upperbound[0, -1] - result.expected[0, -1]))
+    assert out.expected[0, 7:-1].tolist() == pytest.approx(result.expected[0, 7:-1].tolist())
+    judged_ok = ~np.isnan(result.pvalue)
+    assert (out.pvalue == result.pvalue)[judged_ok].all() and (out.alarm == result.alarm).all()
     assert (counts > out.upperbound)[0, 7:].tolist() == result.alarm[0, 7:].tolist()

@@ -110,3 +110,34 @@ def test_nowcast_interval_by_hand_and_by_simulation():
     assert 0.87 < covered < 0.95
     assert np.mean(cast.mean) == pytest.approx(50, rel=0.01)
     assert cast.lower[0] == known[0] + stats.nbinom.ppf(0.05, known[0] + 1, 0.8)
+
+
+def test_spread_of_the_share_known_by_hand():
+    # Complete rows: shares known (0.6, 0.9, 1) and (0.4, 0.8, 1) around the chain ladder's (17/36, 0.85, 1).
+    tau = nowcast.known_spread(TINY, min_cases=0)
+    expected0 = np.sqrt(((0.6 - 17 / 36) ** 2 + (0.4 - 17 / 36) ** 2) / 2)
+    assert tau == pytest.approx([expected0, 0.05, 0.0])
+
+
+def test_effective_counts_have_the_final_counts_mean_and_spread():
+    # 80% known on average, 10 points either way from day to day; a series of level 100 and sd 20.
+    m = nowcast.margin_scale(0.8, 0.1, 100.0, 20.0)
+    assert m == pytest.approx(np.sqrt(0.64 + 0.01 * 26))
+    effective, offset, scale = nowcast.effective_counts([80.0, 100.0], 0.8, 0.1, 100.0, 20.0)
+    assert effective == pytest.approx([100.0, 100 + 20 / m]) and scale == pytest.approx([m, m])
+    assert offset == pytest.approx([100 * (1 - 0.8 / m)] * 2)
+    assert nowcast.effective_counts([80.0], 0.8, 0.0, np.nan, np.nan)[0] == pytest.approx([100.0])  # plain
+    assert nowcast.effective_counts([80.0], 1.0, 0.0, 100.0, 20.0)[0] == pytest.approx([80.0])  # final
+    rng = np.random.default_rng(5)
+    final = rng.normal(100, 20, 50000)
+    known = final * np.clip(rng.normal(0.8, 0.1, final.size), 0, 1)
+    effective = nowcast.effective_counts(known, 0.8, 0.1, 100.0, 20.0)[0]
+    assert effective.mean() == pytest.approx(100, abs=0.5) and effective.std() == pytest.approx(20, rel=0.02)
+    assert (known / 0.8).std() == pytest.approx(20 * m / 0.8, rel=0.02)  # the plain nowcast spreads wider
+
+
+def test_settled_level():
+    counts = np.array([[1.0, 2, 3, 100], [np.nan, np.nan, np.nan, 5]])
+    mean, sd = nowcast.settled_level(counts, np.array([True, True, True, False]), days=2)
+    assert mean[0] == 2.5 and sd[0] == pytest.approx(np.sqrt(2.5))  # the spread is at least Poisson's
+    assert np.isnan(mean[1])

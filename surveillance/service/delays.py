@@ -3,19 +3,22 @@
 A day judged the morning after it is known only in part: late reports and partial reports that are
 corrected days later (``surveillance.nowcast`` for the method). With ``detection.delay.adjust`` the
 job learns, per county (pooled over its units, syndromes and age groups; per syndrome with
-``by_syndrome``), the share ``q(d)`` of a day's final count known ``d`` days after it, from the
-revisions of the ``training_days`` before the judged day as known then.
+``by_syndrome``), the share ``q(d)`` of a day's final count known ``d`` days after it and how much
+that share varies from day to day (``tau(d)``), from the revisions of the ``training_days`` before
+the judged day as known then.
 
-**Count detectors** then judge the nowcast ``count / q(d)`` of every day of their panel (a weekly
-series the sum of its days' nowcasts) and the signal shows the count as known against the
-detector's expectation and threshold scaled by the same share: ``count > q·threshold`` exactly when
-``count / q > threshold``, so the alarm, score and p-value are the detector's own on the nowcast,
-and the figures compare like with like (what has arrived against what usually has by then). This
-was chosen over judging a nowcast interval because it keeps every detector's own distribution and
-result shape (``surveillance.detectors.result``): the job only rescales inputs and outputs. The
-nowcast's own uncertainty (the part not yet reported, ``surveillance.nowcast.nowcast``) is not in
-the p-value; at the shares the demo has the morning after (about 0.92) it adds a tenth of the
-Poisson variance.
+**Count detectors** judge their expectation scaled to what is usually known by then: a day's count
+``x`` known after ``d`` days is compared with ``q·expected``, and its threshold is
+``q·expected + m·(threshold - expected)``, where ``m = sqrt(q^2 + tau^2 (1 + level^2 / sd^2))``
+(``nowcast.margin_scale``) is how much wider what is known spreads than the final count (the
+series' ``level`` and ``sd`` from its settled days). The chain ladder's plain nowcast would use
+``m = q``; but delay comes in whole reports (a hospital late is a tenth of a county gone), and
+judging ``x / q`` as if exact raised, on the daily suite, more false alarms than it recovered.
+The job does this without touching the detectors: it runs each detector on the effective counts
+``level + (x - q·level) / m`` (the final count's mean and spread when nothing is happening) and maps
+its expectation and threshold back by the same linear map, so score, p-value and alarm are the
+detector's own and the result keeps its one shape (``surveillance.detectors.result``). The signal
+shows the count as known against the scaled expectation and threshold: like with like.
 
 **Ratio detectors** are left as they are: a share of all visits (``percent``) and a county's share
 of its region's cases (``regional_excess``) lose the same fraction above and below the line when
@@ -29,7 +32,7 @@ Facility-level series take their county's delay; city and province series their 
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -48,6 +51,17 @@ def adjusts(spec: DetectorSpec, detector) -> bool:
     return detector.kind == "temporal" and not spec.percent and spec.name not in RATIO_DETECTORS
 
 
+@dataclass(frozen=True)
+class Judged:
+    """What a detector judges instead of the counts as known: ``panel`` of effective counts
+    ``offset + counts / scale`` (arrays of its shape), and each point's ``share`` known."""
+
+    panel: Panel
+    offset: np.ndarray
+    scale: np.ndarray
+    share: np.ndarray
+
+
 class DelayShares:
     """The share known of each region's recent days as of ``as_of``, one chain ladder per level."""
 
@@ -56,7 +70,7 @@ class DelayShares:
         self._estimates: dict[str, object] = {}
 
     def estimates(self, level: str):
-        """``q0..qD`` per region (and syndrome) of ``level`` (a facility: its county's)."""
+        """``q0..qD`` and ``s0..sD`` per region (and syndrome) of ``level`` (a facility: its county's)."""
         level = "county" if level == "facility" else level
         if level not in self._estimates:
             s = self.settings
@@ -68,38 +82,46 @@ class DelayShares:
             self._estimates[level] = nowcast.estimate(triangle)
         return self._estimates[level]
 
-    def daily(self, panel: Panel, level: str) -> np.ndarray:
-        """``[n_series, n_time]``: the share of each point's final count known by ``as_of``."""
+    def _points(self, panel: Panel, level: str, what: str) -> np.ndarray:
         regions = panel.keys["region"].astype(str)
         if level == "facility":
             regions = regions.map(self.county_of)
         strata = (list(zip(regions, panel.keys["syndrome"].astype(str))) if self.settings.by_syndrome
                   else list(regions))
-        delays = (np.datetime64(self.as_of, "D") - panel.dates.values.astype("datetime64[D]")).astype(int)
-        return nowcast.shares_for(self.estimates(level), strata, delays)
+        return nowcast.shares_for(self.estimates(level), strata, self.delays(panel), what)
 
-    def judged(self, daily: Panel, level: str, weekly: bool) -> tuple[Panel, np.ndarray]:
-        """``(nowcast, share)`` of a daily panel, as the detector will see it (``weekly``: summed into weeks):
-        the nowcast panel and each point's share known (a week: its count as known over its nowcast)."""
-        share = self.daily(daily, level)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            counts = np.where(share > 0, daily.counts / share, daily.counts)
-        projected = replace(daily, counts=counts)
+    def delays(self, panel: Panel) -> np.ndarray:
+        """Each date's days before ``as_of``."""
+        return (np.datetime64(self.as_of, "D") - panel.dates.values.astype("datetime64[D]")).astype(int)
+
+    def daily(self, panel: Panel, level: str) -> np.ndarray:
+        """``[n_series, n_time]``: the share of each point's final count known by ``as_of``."""
+        return self._points(panel, level, "q")
+
+    def judged(self, daily: Panel, level: str, weekly: bool) -> Judged:
+        """The effective counts a count detector judges (``weekly``: summed into weeks; see the module notes)."""
+        share, spread = self.daily(daily, level), self._points(daily, level, "s")
+        mean, sd = nowcast.settled_level(daily.counts, self.delays(daily) >= self.settings.max_days)
+        effective, offset, scale = nowcast.effective_counts(daily.counts, share, spread, mean[:, None], sd[:, None])
         if not weekly:
-            return projected, share
-        known, projected = to_weekly(daily), to_weekly(projected)
+            return Judged(replace(daily, counts=effective), offset, scale, share)
+        week = lambda values: to_weekly(replace(daily, counts=values, totals=None)).counts  # noqa: E731
+        known, divided, offset_w = week(daily.counts), week(daily.counts / scale), week(offset)
         with np.errstate(divide="ignore", invalid="ignore"):
-            week_share = np.where(projected.counts > 0, known.counts / projected.counts, 1.0)
-        return projected, np.where(np.isfinite(week_share), week_share, 1.0)
+            scale_w = np.where(divided > 0, known / divided, 1.0)
+            share_w = np.where(known > 0, known / week(daily.counts / share), 1.0)
+        return Judged(replace(to_weekly(daily), counts=offset_w + known / scale_w), offset_w, scale_w,
+                      np.where(np.isfinite(share_w), share_w, 1.0))
 
     def provisional(self, share: np.ndarray) -> np.ndarray:
         return share < self.settings.provisional_below
 
 
-def scaled(result: DetectionResult, share: np.ndarray) -> DetectionResult:
-    """``result`` with its expectation and threshold scaled to the share known (the same shape, the
-    detector's own score, p-value and alarm: they were judged on the nowcast)."""
-    return replace(result, expected=result.expected * share, upperbound=result.upperbound * share)
+def scaled(result: DetectionResult, judged: Judged) -> DetectionResult:
+    """``result`` on effective counts mapped back to the counts as known: expectation and threshold by the
+    inverse of ``offset + counts / scale`` (the same shape; score, p-value and alarm unchanged)."""
+    back = lambda values: judged.scale * (values - judged.offset)  # noqa: E731
+    return replace(result, expected=back(result.expected), upperbound=back(result.upperbound))
 
 
 def county_shares(con, settings: DelayConfig, as_of: date):
@@ -111,10 +133,10 @@ def day_share(estimates, day: date, as_of: date, counties=None) -> float:
     """The share of ``day``'s final count usually known by ``as_of``, averaged over ``counties`` (all:
     None); 1 for a day old enough to be final or without an estimate."""
     delay = (as_of - day).days
-    column = f"q{delay}"
-    if delay < 0 or column not in estimates.columns or column == estimates.columns[-1]:
+    final = sum(1 for c in estimates.columns if c[0] == "q") - 1
+    if delay < 0 or delay >= final:
         return 1.0
-    shares = estimates[column].groupby(level=0).mean()
+    shares = estimates[f"q{delay}"].groupby(level=0).mean()
     if counties is not None:
         shares = shares[shares.index.isin(list(counties))]
     return float(shares.mean()) if len(shares) else 1.0

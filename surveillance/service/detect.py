@@ -154,16 +154,17 @@ class DayJudge:
             params = dict(spec.params)
             if "monitor_last" in detector.param_names:
                 params.setdefault("monitor_last", 1)  # only the judged point is needed
-            judged, share, provisional = panel, None, None
+            delayed, provisional = None, None
             if self.delays is not None:
-                projected, share = self.delays.judged(daily, level, spec.freq == "weekly")
-                provisional = self.delays.provisional(share)
-                if adjusts(spec, detector):
-                    judged = projected
-            run_panel, params, observed = self.measured(spec, detector, judged, params)
+                delayed = self.delays.judged(daily, level, spec.freq == "weekly")
+                provisional = self.delays.provisional(delayed.share)
+                if not adjusts(spec, detector):
+                    delayed = None
+            run_panel, params, observed = self.measured(spec, detector, panel if delayed is None else delayed.panel,
+                                                        params)
             result = detect(spec.name, run_panel, **params)
-            if judged is not panel:
-                result = scaled(result, share)
+            if delayed is not None:
+                result = scaled(result, delayed)
             period = 7 if spec.freq == "weekly" else 1
             out.append(signals_from_result(
                 result, panel, level=level, severity_thresholds=self.config.detection.severity_for(spec),
