@@ -22,7 +22,16 @@ learnt from the days that had arrived.
 **Nowcast.** The final count of a day known ``x`` after ``d`` days is ``x / q(d)``. Its uncertainty
 is that of the part not yet reported: with a flat prior on the final count ``N`` and ``x ~
 Binomial(N, q)``, ``N - x ~ NegativeBinomial(size = x + 1, prob = q)`` (whose mean ``(x + 1) / q - 1``
-is the expected total baselinenowcast's ``apply_delay`` fills in).
+is the expected total baselinenowcast's ``apply_delay`` fills in). Delay comes in whole reports,
+though (a unit late, a report partial), so the share known varies from day to day far more than
+that: ``known_spread`` measures it (``tau(d)``) on the triangle's complete rows, and ``nowcast(...,
+spread=tau)`` widens the interval by it.
+
+**Judging counts known in part.** For a series of level ``L`` and spread ``sd``, a count ``x`` of
+which a share ``f`` (mean ``q``, spread ``tau``) is known has the spread of the final count times
+``m = sqrt(q^2 + tau^2 (1 + L^2 / sd^2))`` (``margin_scale``); ``effective_counts`` gives
+``L + (x - q L) / m``, which has the final count's mean and spread when nothing is happening, for a
+detector to judge (``surveillance.service.delays``).
 """
 
 from __future__ import annotations

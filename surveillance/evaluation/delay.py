@@ -46,7 +46,7 @@ FINAL_AFTER = 14  # the demo generator's reports are final 13 days after their d
 class DelayEvaluation:
     """``table``: per method and way, the metrics and the agreement with final data; ``coverage``: share
     of first-known counts whose 90% nowcast interval held the final count; ``share_known``: the mean
-    share of a day known the morning after, by scenario's county triangles."""
+    share of a day known the morning after, over the counties' triangles."""
 
     table: pd.DataFrame
     coverage: float
@@ -60,13 +60,15 @@ def training_shares(known: np.ndarray, first_current: int, training_days: int,
                     max_delay: int) -> tuple[np.ndarray, np.ndarray]:
     """``(q, tau)``, each ``[units, max_delay + 1]``: the share known after each delay and its spread, from
     the reporting triangles of the ``training_days`` before the day ``first_current``, as known on the day
-    before it (``known``: :meth:`DailyBaseline.known_after`)."""
-    rows = slice(first_current - training_days, first_current)
-    grid = known[: max_delay + 1, :, rows].transpose(1, 2, 0)  # [units, days, delay]
+    before it (``known``: :meth:`DailyBaseline.known_after` up to ``FINAL_AFTER``); what arrived after
+    ``max_delay`` days (by then) counts at ``max_delay``, as the store's triangles count it."""
+    rows = np.arange(first_current - training_days, first_current)
+    age = rows[-1] - rows  # days from each row to the last one (the as-of day)
+    grid = known[: max_delay + 1][:, :, rows].transpose(1, 2, 0).copy()  # [units, days, delay]
+    grid[:, :, max_delay] = known[np.minimum(np.maximum(age, max_delay), FINAL_AFTER), :, rows].T
     arrived = ~np.isnan(grid)
     cumulative = np.nan_to_num(grid)
     counts = np.diff(cumulative, axis=2, prepend=0.0)
-    age = np.arange(training_days)[::-1]  # days from each row to the last one (the as-of day)
     possible = age[:, None] >= np.arange(max_delay + 1)[None, :]
     counts[:, ~possible] = np.nan
     q = nowcast.share_known(counts, arrived & possible[None])
