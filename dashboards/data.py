@@ -18,6 +18,7 @@ import pandas as pd
 from surveillance.alerts.explain import Headline, explain_episodes, rank_order
 from surveillance.alerts.sentence import sentence
 from surveillance.quality import completeness_at
+from surveillance.service.delays import county_shares, day_share
 from surveillance.store import alerts as stored_alerts
 from surveillance.store import counts, operations
 from surveillance.store.alerts import json_list
@@ -102,6 +103,17 @@ def county_completeness(con, scope: Scope, day, quality) -> pd.DataFrame:
     """Per county in the subtree on ``day``: ``region, units_usual, units_reporting, completeness``."""
     table = completeness_at(con, quality, "county", day, day, within=scope.root)
     return table.drop(columns="date")
+
+
+def provisional_day(con, scope: Scope, day, today, delay) -> bool:
+    """Whether less than ``delay.provisional_below`` of ``day``'s final count is usually known by ``today``
+    in the user's counties (the detect job's delay, surveillance.service.delays); never with the delay off."""
+    if not delay.adjust:
+        return False
+    shares = cached(con, ("delay", str(today), delay.max_days, delay.training_days, delay.by_syndrome),
+                    lambda: county_shares(con, delay, today))
+    counties = None if scope.root is None else [c for c in shares.index.get_level_values(0) if scope.allows(c)]
+    return day_share(shares, _day(day), _day(today), counties) < delay.provisional_below
 
 
 def scope_daily(con, scope: Scope, syndrome: str, start, end, region: str | None = None) -> pd.DataFrame:

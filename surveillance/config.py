@@ -84,6 +84,19 @@ class BudgetConfig(Settings):
     relearn_days: int = Field(default=28, gt=0)
 
 
+class DelayConfig(Settings):
+    """Delay-aware newest days (surveillance.nowcast, surveillance.service.delays): count detectors judge
+    each day's count against their expectation scaled by the share of a day's final count usually known by
+    then, learnt by the chain ladder from each county's revision history; false: counts as they are."""
+
+    adjust: bool = True
+    max_days: int = Field(default=7, ge=1, le=60)  # delays at or beyond this are final
+    training_days: int = Field(default=56, ge=7, le=730)  # data days whose revisions teach the delay
+    by_syndrome: bool = False  # one delay per county and syndrome instead of per county
+    # A day of which less than this share is usually known by now is "provisional: data still arriving".
+    provisional_below: float = Field(default=0.95, gt=0, le=1)
+
+
 class DetectorSpec(Settings):
     """One configured detector: which method, with which parameters, over which series."""
 
@@ -139,9 +152,11 @@ class DetectionConfig(Settings):
     detectors: list[DetectorSpec] = Field(default_factory=default_detectors)
     severity: SeverityConfig = SeverityConfig()
     budget: BudgetConfig = BudgetConfig()
+    delay: DelayConfig = DelayConfig()
     # The first run judges this many days back; later runs judge the days since the last one.
     initial_days: int = Field(default=7, gt=0, le=366)
-    # Days judged on incomplete data are judged again, with the data known now, for this many days.
+    # Days judged on incomplete or provisional data are judged again, with the data known now, for this
+    # many days.
     recheck_days: int = Field(default=3, ge=0, le=60)
 
     def severity_for(self, spec: DetectorSpec) -> SeverityConfig:

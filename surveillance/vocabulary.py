@@ -130,6 +130,12 @@ SEVERITIES: dict[str, Severity] = {
     "red": Severity("red", "红色", rank=2, colour="#d7191c", ink="#ffffff"),
 }
 
+# What a judgement's data were (see alerts.signals), said beside a signal, an alert or a day.
+DATA_STATES: dict[str, Term] = {
+    "incomplete": Term("incomplete data", "数据不完整"),  # fewer units than usual reported
+    "provisional": Term("provisional: data still arriving", "临时：数据仍在上报"),  # the newest days
+}
+
 # Data-quality findings (see surveillance.quality); a data_quality episode's `syndrome` is one.
 FINDINGS: dict[str, Term] = {
     "unit_silent": Term("Reporting unit silent", "报告单位停报"),
@@ -173,8 +179,8 @@ EVENTS: dict[str, Term] = {
 # Every table of codes, for whoever needs to walk them all (the tests do).
 TABLES: dict[str, dict[str, Term]] = {
     "syndromes": SYNDROMES, "age_groups": AGE_GROUPS, "measures": MEASURES, "levels": LEVELS,
-    "severities": SEVERITIES, "findings": FINDINGS, "kinds": KINDS, "states": STATES, "outcomes": OUTCOMES,
-    "events": EVENTS,
+    "severities": SEVERITIES, "data_states": DATA_STATES, "findings": FINDINGS, "kinds": KINDS, "states": STATES,
+    "outcomes": OUTCOMES, "events": EVENTS,
 }
 
 
@@ -226,6 +232,10 @@ def severity_colour(code: str) -> str:
 def severity_ink(code: str) -> str:
     """The text colour legible on :func:`severity_colour`."""
     return SEVERITIES.get(code, SEVERITIES["none"]).ink
+
+
+def data_state_label(code: str, lang: str | None) -> str:
+    return label(DATA_STATES, code, lang)
 
 
 def kind_label(code: str, lang: str | None) -> str:

@@ -22,12 +22,14 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash import ctx as callback_context
 from dash.exceptions import PreventUpdate
 
+from surveillance.alerts.episode_types import flag
 from surveillance.alerts.sentence import sentence
 from surveillance.alerts.workflow import OUTCOMES, WorkflowError, add_note, allowed, transition
 from surveillance.store.alerts import episode_state
 from surveillance.users import record_audit
-from surveillance.vocabulary import (AGE_GROUPS, age_label, event_label, kind_label, measure_label, outcome_label,
-                                     severity_colour, severity_label, severity_rank, state_label, topic_label)
+from surveillance.vocabulary import (AGE_GROUPS, age_label, data_state_label, event_label, kind_label, measure_label,
+                                     outcome_label, severity_colour, severity_label, severity_rank, state_label,
+                                     topic_label)
 
 from .. import data
 from ..access import OutOfScope
@@ -83,7 +85,10 @@ def layout(ctx, scope, lang, query, multi):
         html.P(sentence(data.alert_headline(cur, detail, silent_days=ctx.config.quality.silent_days), lang,
                         ctx.regions.names()), className="alert-why", id="alert-why"),
         html.P([summary, ended] + ([" · ", html.Span(t("alerts.incomplete", lang), className="tone-yellow")]
-                                   if detail["incomplete"] else []), className="day-label", id="alert-summary"),
+                                   if detail["incomplete"] else [])
+               + ([" · ", html.Span(data_state_label("provisional", lang), className="tone-yellow",
+                                    id="alert-provisional")] if flag(detail.get("provisional")) else []),
+               className="day-label", id="alert-summary"),
         html.P([t("col.regions", lang), ": ", ", ".join(ctx.regions.label(r) for r in [detail["region"], *others])],
                className="muted", id="alert-regions") if others else None,
         html.Section(className="card", children=[
@@ -201,7 +206,9 @@ def _evidence(ctx, detail, signals, lang):
         "severity": [severity_label(s, lang) for s in frame["severity"]],
         "completeness": [percent(v, 0) + (f" ({t('alerts.incomplete', lang)})" if inc else "")
                          for v, inc in zip(frame["completeness"], frame["incomplete"])],
-        "as_of": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in frame["as_of"]],
+        "as_of": [pd.Timestamp(d).strftime("%Y-%m-%d") + (f" ({data_state_label('provisional', lang)})" if flag(p)
+                                                          else "")
+                  for d, p in zip(frame["as_of"], frame.get("provisional", pd.Series(False, index=frame.index)))],
         "detail": [("" if d is None else str(d)) + ("" if m == "count" else f" [{measure_label(m, lang)}]")
                    for d, m in zip(frame["detail"], frame["measure"])],
     })

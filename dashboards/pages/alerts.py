@@ -1,14 +1,16 @@
 """Alerts: the alert episodes of the user's regions in a table that filters and sorts, most important first
 (:func:`surveillance.alerts.explain.rank_order`: running before ended, then severity, excess cases and the
 population affected), with their rank, reason (the alert's sentence), severity (ESSENCE colour and word),
-workflow state, region, syndrome, opened and last-signal days. Each row links to the alert's page."""
+workflow state, region, syndrome, opened and last-signal days (a last signal on data still arriving marked
+provisional). Each row links to the alert's page."""
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import Input, Output, dash_table, dcc, html
 
-from surveillance.vocabulary import (KINDS, STATES, age_label, kind_label, outcome_label, severity_label,
-                                     state_label, syndrome_label, topic_label)
+from surveillance.vocabulary import (KINDS, STATES, age_label, data_state_label, kind_label, outcome_label,
+                                     severity_label, state_label, syndrome_label, topic_label)
 
 from .. import data
 from ..i18n import t
@@ -55,6 +57,8 @@ def rows(ctx, frame, lang) -> list[dict]:
 
     ids = frame["episode_id"].astype(int)
     outcome = each("outcome", lambda o: f" ({outcome_label(o, lang)})" if isinstance(o, str) and o else "")
+    marked = frame["provisional"].eq(True) if "provisional" in frame else pd.Series(False, index=frame.index)
+    provisional = marked.map({True: f" ({data_state_label('provisional', lang)})", False: ""})
     columns = {
         "alert": "[#" + ids.astype(str) + "](" + ctx.url("/alerts/") + ids.astype(str) + ")",
         "episode_id": ids,
@@ -65,7 +69,7 @@ def rows(ctx, frame, lang) -> list[dict]:
         "syndrome": each("syndrome", lambda s: topic_label(s, lang)),
         "age_group": each("age_group", lambda a: age_label(a, lang)),
         "opened": frame["opened_on"].dt.strftime("%Y-%m-%d"),
-        "last_signal": frame["last_signal_on"].dt.strftime("%Y-%m-%d"),
+        "last_signal": frame["last_signal_on"].dt.strftime("%Y-%m-%d") + provisional,
         "ended": frame["ended_on"].dt.strftime("%Y-%m-%d").fillna(""),
         "detectors": [", ".join(d) for d in frame["detectors"]],
     }

@@ -3,7 +3,8 @@
 Visits of a syndrome on the data day against the usual (the same weekday over the four weeks
 before), the syndrome's share of all visits, reporting completeness, a map of counties coloured
 by observed / expected, the counties furthest above usual, and the last eight weeks. Clicking a
-county (on the map or in the list) opens its trends.
+county (on the map or in the list) opens its trends. A data day whose reports are still arriving is
+marked provisional.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html
 
-from surveillance.vocabulary import severity_colour, state_label, syndrome_label, topic_label
+from surveillance.clock import today
+from surveillance.vocabulary import data_state_label, severity_colour, state_label, syndrome_label, topic_label
 
 from .. import data
 from ..geo import county_shapes_url
@@ -187,6 +189,9 @@ def register(ctx):
                  tone="tone-yellow" if high else "", kpi_id="overview-kpi-high"),
         ]
         label = date_label(day, lang, week=True)
+        if data.provisional_day(cur, scope, day, today(ctx.config), ctx.config.detection.delay):
+            label = [label, " · ", html.Span(data_state_label("provisional", lang), className="tone-yellow",
+                                             id="overview-provisional")]
 
         return (label, kpis, _map(ctx, scope, counties, lang), _ranking(ctx, counties, syndrome, lang),
                 t("overview.recent", lang, syndrome=name), _recent(daily, day, lang))

@@ -46,6 +46,7 @@ class Episode:
     incomplete: bool  # its latest signal was on incomplete data
     state: str = "new"  # of the workflow; the rules never change it
     outcome: str | None = None
+    provisional: bool = False  # its latest signal was on a day whose data were still arriving
 
     @classmethod
     def from_row(cls, row: dict) -> Episode:
@@ -58,6 +59,7 @@ class Episode:
             ended_on=day_of(row.get("ended_on")), severity=row["severity"], notify_severity=row["notify_severity"],
             incomplete=bool(row["incomplete"]), state=row.get("state") or "new",
             outcome=None if _missing(row.get("outcome")) else row["outcome"],
+            provisional=flag(row.get("provisional")),
         )
 
     def to_row(self) -> dict:
@@ -138,6 +140,7 @@ class SignalGroup:
     severity: str  # the highest
     notify_severity: str  # the highest with red on incomplete data counted as yellow
     incomplete: bool  # a signal of the highest severity is on incomplete data
+    provisional: bool = False  # a signal of the highest severity is on a day whose data were still arriving
 
     @classmethod
     def of(cls, kind: str, day: date, signals: list[dict]) -> SignalGroup:
@@ -150,6 +153,7 @@ class SignalGroup:
             detectors=frozenset(s["detector"] for s in signals), severity=severity,
             notify_severity=max((cap_incomplete(s["severity"], bool(s["incomplete"])) for s in signals), key=rank),
             incomplete=any(bool(s["incomplete"]) and s["severity"] == severity for s in signals),
+            provisional=any(flag(s.get("provisional")) and s["severity"] == severity for s in signals),
         )
 
     @staticmethod
@@ -202,6 +206,7 @@ class SignalGroup:
                 "expected": s["expected"], "upperbound": s["upperbound"], "pvalue": s["pvalue"],
                 "severity": s["severity"], "completeness": s["completeness"], "incomplete": bool(s["incomplete"]),
                 "detail": s.get("detail"), "syndrome": s["syndrome"], "age_group": s["age_group"],
+                "provisional": flag(s.get("provisional")),
             }
         return rows
 
@@ -211,6 +216,11 @@ def day_of(value) -> date | None:
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).date()
+
+
+def flag(value) -> bool:
+    """A flag column's value as a bool: missing (a row from before the column, None, NaN) is false."""
+    return bool(value) if isinstance(value, (bool, np.bool_)) else False
 
 
 def _list(value) -> list:

@@ -24,6 +24,9 @@ Rules, for the signals of each day in date order (only signals with severity yel
 * **Incomplete data.** ``notify_severity`` is the highest severity with red on incomplete data
   counted as yellow: emails say what ``notify_severity`` says, so red on partial data is not
   emailed as red until a judgement on filled-in data confirms it (an escalation).
+* **Provisional data.** ``provisional`` says the latest signal was on a day whose data were still
+  arriving (judged against an expectation scaled to the share usually known by then). Unlike
+  incomplete data it does not lower what emails say: the scaling already allows for the delay.
 
 Events (``opened``, ``escalated``, ``ended``) carry ``notify``: whether they should be emailed
 (opened or escalated, on a day not before ``notify_since``).
@@ -177,7 +180,7 @@ def open_episode(group: SignalGroup, episode_id: int, place_of=None) -> tuple[Ep
         regions=regions, syndrome=group.first["syndrome"], age_group=group.first["age_group"],
         detectors=sorted(group.detectors), period_days=group.period_days, opened_on=group.day,
         last_signal_on=group.day, ended_on=None, severity=group.severity, notify_severity=group.notify_severity,
-        incomplete=group.incomplete,
+        incomplete=group.incomplete, provisional=group.provisional,
     )
     return episode, episode.event(group.day, "opened", group.describe(), notify=True)
 
@@ -204,6 +207,7 @@ def extend_episode(episode: Episode, group: SignalGroup) -> list[Event]:
     if group.day >= episode.last_signal_on:
         episode.last_signal_on = group.day
         episode.incomplete = group.incomplete
+        episode.provisional = group.provisional
     episode.detectors = sorted(set(episode.detectors) | group.detectors)
     if not reasons:
         return []

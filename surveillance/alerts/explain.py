@@ -34,6 +34,7 @@ from ..store.alerts import evidence_of, json_list
 from ..store.counts import county_of_units, unit_counts_on
 from ..store.reference import regions_table
 from ..vocabulary import ALL_AGES, severity_rank
+from .episode_types import flag
 from .episode_types import day_of
 
 USUAL_WEEKS = 4  # a facility's usual: the mean of the same weekday over these weeks before (two known at least)
@@ -69,6 +70,7 @@ class Headline:
     pvalue: float  # the headline day's
     completeness: float  # the headline day's
     incomplete: bool
+    provisional: bool = False  # the headline day's data are still arriving (surveillance.service.delays)
     ages: tuple[str, ...] = ()  # age groups carrying an all-ages headline's excess, most first
     parts: tuple[tuple[str, str], ...] = ()  # other (syndrome, age group) series above expected, most first
     facilities: tuple[str, ...] = ()  # units carrying the excess, most first
@@ -146,7 +148,7 @@ def headline(episode: Mapping, evidence, *, populations: Mapping[str, float] | N
         observed=observed, expected=expected, excess=excess, day_observed=_float(per_day[day]["observed"]),
         day_expected=_float(per_day[day]["expected"]), upperbound=_float(per_day[day]["upperbound"]),
         pvalue=_float(per_day[day]["pvalue"]), completeness=_float(head["completeness"]),
-        incomplete=bool(head["incomplete"]),
+        incomplete=bool(head["incomplete"]), provisional=flag(head.get("provisional")),
         ages=ages, parts=parts, regions=tuple(regions),
         since=_silent_since(rows, day, silent_days) if head["syndrome"] in SILENT_FINDINGS else (),
         population=_population(place_regions, populations),

@@ -8,7 +8,9 @@ an alarm but no p-value colours it ``yellow``.
 
 A signal on a day whose data completeness is below ``min_completeness`` (or on a day with
 a data-quality finding for its region) is marked ``incomplete``: it is kept, shown and
-attached to its episode, but never emailed as red until the data fill in.
+attached to its episode, but never emailed as red until the data fill in. A signal on a day
+whose data are still arriving (``provisional``, from the reporting delay: see
+``surveillance.service.delays``) is marked so and shown as provisional.
 """
 
 from __future__ import annotations
@@ -56,13 +58,15 @@ def signals_from_result(
     min_completeness: float = 0.8,
     flagged: pd.DataFrame | None = None,
     observed: np.ndarray | None = None,
+    provisional: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The signals of a ``DetectionResult`` on ``judged_dates`` (default: the panel's last date).
 
     ``panel.keys`` holds ``region, syndrome, age_group``. ``completeness`` (``region, date,
     completeness``) marks points below ``min_completeness`` as incomplete, as does a row of
     ``flagged`` (``region, date``: a data-quality finding). ``observed`` replaces the panel's
-    counts (e.g. the percentages a detector judged). Points whose count is missing are left out.
+    counts (e.g. the percentages a detector judged). ``provisional`` (bool, the panel's shape) marks the
+    points whose data were still arriving. Points whose count is missing are left out.
     """
     dates = panel.dates if judged_dates is None else pd.DatetimeIndex(pd.to_datetime(judged_dates))
     if judged_dates is None:
@@ -105,6 +109,7 @@ def signals_from_result(
         "incomplete": False,
         "regions": None,
         "detail": None,
+        "provisional": np.zeros(len(s), dtype=bool) if provisional is None else np.asarray(provisional)[s, t],
     })
     out = out[~np.isnan(obs)].reset_index(drop=True)
     if completeness is not None and len(completeness) and len(out):
@@ -123,9 +128,10 @@ def signals_from_result(
 
 def signals_from_clusters(scan_result, *, detector: str, syndrome: str, age_group: str, as_of,
                           severity_thresholds: SeverityConfig, completeness: pd.DataFrame | None = None,
-                          min_completeness: float = 0.8) -> pd.DataFrame:
+                          min_completeness: float = 0.8, provisional_regions=()) -> pd.DataFrame:
     """Signals of a space-time scan: one row per cluster ending on the newest day, region = its centre,
-    ``regions`` = all its regions (JSON). Completeness is that of the least complete region."""
+    ``regions`` = all its regions (JSON). Completeness is that of the least complete region; a cluster
+    with a region among ``provisional_regions`` (their newest day's data still arriving) is provisional."""
     rows = []
     for c in scan_result.clusters:
         if c.p_value is None:
@@ -145,6 +151,7 @@ def signals_from_clusters(scan_result, *, detector: str, syndrome: str, age_grou
             "incomplete": bool(np.isfinite(comp) and comp < min_completeness),
             "regions": json.dumps(list(c.regions)),
             "detail": f"{len(c.regions)} regions over {c.n_days} days, relative risk {c.relative_risk:.2f}",
+            "provisional": bool(set(c.regions) & set(provisional_regions)),
         })
     return pd.DataFrame(rows, columns=SIGNAL_COLUMNS)
 
@@ -162,6 +169,6 @@ def signals_from_findings(findings: pd.DataFrame, *, as_of) -> pd.DataFrame:
         "observed": findings["value"].astype(float).to_numpy(), "expected": findings["usual"].astype(float).to_numpy(),
         "upperbound": np.nan, "score": np.nan, "pvalue": np.nan, "status": "ok",
         "severity": findings["severity"].to_numpy(), "completeness": np.nan, "incomplete": False,
-        "regions": None, "detail": findings["detail"].to_numpy(),
+        "regions": None, "detail": findings["detail"].to_numpy(), "provisional": False,
     })
     return out[SIGNAL_COLUMNS]

@@ -208,27 +208,65 @@ def _shape_offsets(shape: str, rng):
 
 
 class DailyBaseline:
-    """The demo generator's counts for ``reps`` one-unit counties, per syndrome: final and as first known."""
+    """The demo generator's counts for ``reps`` counties, per syndrome: final and as first known. Each county
+    reports as one unit (the suite), or with ``units_per_county`` facilities whose counts are summed."""
 
-    def __init__(self, reps: int, seed: int):
+    def __init__(self, reps: int, seed: int, units_per_county: int = 1):
         from ..synthetic.simulate import build_geography, simulate  # heavy imports only when the daily suite runs
 
-        geography = build_geography("national", seed=seed, n_counties=reps)
-        if len(geography.units) != reps:
-            raise SurveillanceError(f"the daily suite needs {reps} units, the geography has {len(geography.units)}")
+        if units_per_county == 1:
+            geography = build_geography("national", seed=seed, n_counties=reps)
+            series_of = geography.units["code"]
+        else:
+            geography = build_geography("city", seed=seed, n_counties=reps, n_facilities=reps * units_per_county)
+            series_of = geography.units["county"]
+        self.units = list(dict.fromkeys(series_of.astype(str)))  # the series: a unit, or a county of units
+        if len(self.units) != reps:
+            raise SurveillanceError(f"the daily suite needs {reps} series, the geography has {len(self.units)}")
+        self._series_of = dict(zip(geography.units["code"].astype(str), pd.Index(self.units).get_indexer(series_of)))
         sim = simulate(geography, DAILY_START, DAILY_END, seed=seed, age_groups=False, outbreaks=False)
-        self.units = list(geography.units["code"])
         self.dates = pd.date_range(DAILY_START, DAILY_END, freq="D")
         self._truth = sim.truth
+        self._deliveries = sim.deliveries
+        self._known: dict = {}
         first = sim.deliveries[sim.deliveries["revision"] == 0]
         self._first = first[first["delivered_on"] <= first["date"] + pd.Timedelta(days=1)]
 
+    def _sum(self, units, dates, values) -> np.ndarray:
+        """``[series, days]`` sums of ``values`` per series and day (NaN where no unit has one)."""
+        s = pd.Series(np.asarray(units).astype(str)).map(self._series_of).to_numpy(int)
+        t = self.dates.get_indexer(pd.to_datetime(dates))
+        out = np.zeros((len(self.units), len(self.dates)))
+        seen = np.zeros(out.shape, dtype=bool)
+        np.add.at(out, (s, t), np.asarray(values, dtype=float))
+        seen[s, t] = True
+        out[~seen] = np.nan
+        return out
+
     def _grid(self, frame: pd.DataFrame, syndrome: str) -> np.ndarray:
         rows = frame[frame["syndrome"] == syndrome]
-        out = np.full((len(self.units), len(self.dates)), np.nan)
-        u = pd.Index(self.units).get_indexer(rows["unit"].astype(str))
-        t = self.dates.get_indexer(pd.to_datetime(rows["date"]))
-        out[u, t] = rows["count"].to_numpy(float)
+        return self._sum(rows["unit"], rows["date"], rows["count"])
+
+    def final(self, syndrome: str) -> np.ndarray:
+        """``[series, days]``: the final counts (NaN: a day never reported)."""
+        return self._grid(self._truth, syndrome)
+
+    def known_after(self, syndrome: str | None, max_delay: int) -> np.ndarray:
+        """``[max_delay + 1, series, days]``: each day's count as known ``d`` days after it (each unit's newest
+        revision delivered by then; NaN: nothing delivered yet), of one syndrome or of all summed (None)."""
+        if (syndrome, max_delay) not in self._known:
+            self._known[syndrome, max_delay] = self._known_after(syndrome, max_delay)
+        return self._known[syndrome, max_delay]
+
+    def _known_after(self, syndrome: str | None, max_delay: int) -> np.ndarray:
+        rows = self._deliveries if syndrome is None else self._deliveries[self._deliveries["syndrome"] == syndrome]
+        reports = rows.groupby(["unit", "date", "revision", "delivered_on"], observed=True)["count"].sum().reset_index()
+        delay = (pd.to_datetime(reports["delivered_on"]) - pd.to_datetime(reports["date"])).dt.days.to_numpy()
+        out = np.full((max_delay + 1, len(self.units), len(self.dates)), np.nan)
+        for d in range(max_delay + 1):
+            latest = reports[delay <= d].sort_values("revision").drop_duplicates(["unit", "date"], keep="last")
+            if len(latest):
+                out[d] = self._sum(latest["unit"], latest["date"], latest["count"])
         return out
 
     def series(self, syndrome: str, n_current: int) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,9 @@ TEXT = {
     "count": Term("Count", "人数"), "link": Term("Open the alert", "查看预警"),
     "incomplete": Term("Incomplete data: judged on partial reports; red is not confirmed until the data fill in.",
                        "数据不完整：基于部分报告判断，数据补齐前不按红色预警发送。"),
+    "provisional": Term("Provisional: data still arriving. The newest days are judged against the share of the usual "
+                        "count reported by now, and again as the data arrive.",
+                        "临时：数据仍在上报。最近几天按通常此时已上报的比例与期望值比较，数据到齐后将重新判断。"),
     "why": Term("Why", "原因"), "days": Term("Signal days", "信号日期"),
     "total_of": Term("sum of the {n} signal days", "{n}个信号日合计"),
     "span_day": Term("on {day}", "{day}"), "span_days": Term("over {n} days to {day}", "截至{day}的{n}天"),
@@ -102,6 +105,7 @@ def compose_alert(
     judged = h.day is not None and not dq
     incomplete = bool(judged and h.incomplete)
     unit = "%" if h.measure == "percent" else ""
+    provisional = judged and h.provisional
 
     if dq:
         subject = (f"【{t['dq']}】{syndrome}：{place}" if language == "zh" else f"[{t['dq']}] {syndrome}: {place}")
@@ -140,6 +144,8 @@ def compose_alert(
     lines += [f"{k}: {v}" for k, v in facts]
     if incomplete:
         lines += ["", t["incomplete"]]
+    if provisional and not dq:
+        lines += ["", t["provisional"]]
     if len(history):
         lines += ["", t["history"] + ":", f"{t['date']:<12}{t['count']:>8}"]
         lines += [f"{str(pd.Timestamp(d).date()):<12}{_num(c):>8}" for d, c in zip(history["date"], history["count"])]
@@ -160,6 +166,8 @@ def compose_alert(
         chart = (f"<h3 style='font-size:14px'>{html.escape(t['history'])}</h3>"
                  f"<table id='history' style='border-collapse:collapse'>{bars}</table>")
     warn = (f"<p style='color:#b26a00'><b>{html.escape(t['incomplete'])}</b></p>" if incomplete else "")
+    warn += (f"<p id='provisional' style='color:#b26a00'>{html.escape(t['provisional'])}</p>"
+             if provisional else "")
     body_html = (
         f"<!doctype html><html lang='{'zh-CN' if language == 'zh' else 'en'}'><head><meta charset='utf-8'></head>"
         f"<body style='font-family:sans-serif;color:#222'>"

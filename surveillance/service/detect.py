@@ -12,7 +12,9 @@ have been raised then.
 Every configured detector comes from the one registry (``surveillance.detectors``): a temporal
 one judges each series of its levels, syndromes and age groups; a spatial one (a space-time
 scan) judges the county series of each syndrome together (all ages, daily; ``levels``, ``freq``
-and ``age_groups`` do not apply). Percent of visits: see ``DayJudge.measured``.
+and ``age_groups`` do not apply). Percent of visits: see ``DayJudge.measured``. The newest days,
+whose data are still arriving, are judged delay-aware and marked provisional
+(``detection.delay``; see ``surveillance.service.delays``).
 
 A detector that fails on a day is logged and recorded, and the others go on: their signals
 are stored and the episodes updated, then the job raises ``DetectorsFailed`` naming the
@@ -44,6 +46,7 @@ from ..store.alerts import days_to_recheck, last_judged_day
 from ..store.counts import county_of_units, date_range
 from ..store.operations import save_quality
 from ..store.reference import hierarchy, region_points
+from .delays import DelayShares, adjusts, scaled
 from .panels import PanelReader
 from .thresholds import thresholds_for_day
 
@@ -104,6 +107,8 @@ class DayJudge:
         self._panels: dict = {}
         self._completeness: dict = {}
         self._tree = None
+        delay = config.detection.delay
+        self.delays = DelayShares(con, delay, as_of, county_of_units(con)) if delay.adjust else None
 
     def parents(self, regions: pd.Series) -> np.ndarray:
         """Each series' parent region (a facility's county): the region a share-of-region detector
@@ -114,8 +119,13 @@ class DayJudge:
         return np.array([p or "" for p in parents], dtype=object)
 
     def panel(self, spec: DetectorSpec, level: str) -> Panel | None:
+        """The panel ``spec`` judges at ``level`` (weekly: summed into weeks)."""
+        daily = self.daily_panel(spec, level)
+        return to_weekly(daily) if daily is not None and spec.freq == "weekly" else daily
+
+    def daily_panel(self, spec: DetectorSpec, level: str) -> Panel | None:
         syndromes = tuple(spec.syndromes or self.config.syndromes)
-        key = (level, spec.freq, spec.history, syndromes, tuple(spec.age_groups))
+        key = (level, spec.history, syndromes, tuple(spec.age_groups))
         if key not in self._panels:
             start = self.day - timedelta(days=spec.history - 1)
             parts = []
@@ -130,8 +140,6 @@ class DayJudge:
             panel = _concat(parts) if parts else None
             if panel is not None:
                 panel.keys["parent"] = self.parents(panel.keys["region"])
-            if panel is not None and spec.freq == "weekly":
-                panel = to_weekly(panel)
             self._panels[key] = panel
         return self._panels[key]
 
@@ -154,21 +162,31 @@ class DayJudge:
             return pd.DataFrame(columns=SIGNAL_COLUMNS)  # weeks are judged on their last day (Sunday)
         out = []
         for level in spec.levels:
+            daily = self.daily_panel(spec, level)
             panel = self.panel(spec, level)
             if panel is None or panel.shape[1] == 0:
                 continue
             params = dict(spec.params)
             if "monitor_last" in detector.param_names:
                 params.setdefault("monitor_last", 1)  # only the judged point is needed
-            run_panel, params, observed = self.measured(spec, detector, panel, params)
+            delayed, provisional = None, None
+            if self.delays is not None:
+                delayed = self.delays.judged(daily, level, spec.freq == "weekly")
+                provisional = self.delays.provisional(delayed.share)
+                if not adjusts(spec, detector):
+                    delayed = None
+            run_panel, params, observed = self.measured(spec, detector, panel if delayed is None else delayed.panel,
+                                                        params)
             result = detect(spec.name, run_panel, **params)
+            if delayed is not None:
+                result = scaled(result, delayed)
             period = 7 if spec.freq == "weekly" else 1
             out.append(signals_from_result(
                 result, panel, level=level, severity_thresholds=self.config.detection.severity_for(spec),
                 judged_dates=panel.dates[-1:], detector=spec.id, as_of=self.as_of,
                 measure="percent" if spec.percent else "count", period_days=period,
                 completeness=self.completeness(level, period), min_completeness=self.config.quality.min_completeness,
-                flagged=flagged, observed=observed,
+                flagged=flagged, observed=observed, provisional=provisional,
             ))
         out = [o for o in out if len(o)]
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=SIGNAL_COLUMNS)
@@ -198,11 +216,15 @@ class DayJudge:
             if panel is None or panel.shape[1] < 2:
                 continue
             result = detect(spec.name, panel, regions=regions, **spec.params)
+            provisional = ()
+            if self.delays is not None:
+                newest = self.delays.provisional(self.delays.daily(panel, "county"))[:, -1]
+                provisional = set(panel.keys["region"].astype(str)[newest])
             out.append(signals_from_clusters(
                 result, detector=spec.id, syndrome=syndrome, age_group="all", as_of=self.as_of,
                 severity_thresholds=self.config.detection.severity_for(spec),
                 completeness=self.completeness("county", 1),
-                min_completeness=self.config.quality.min_completeness))
+                min_completeness=self.config.quality.min_completeness, provisional_regions=provisional))
         out = [o for o in out if len(o)]
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=SIGNAL_COLUMNS)
 

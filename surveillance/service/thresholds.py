@@ -48,7 +48,11 @@ def _history_q(con, config: Config, day: date) -> pd.DataFrame:
             run_panel, params, _ = judge.measured(longer, detector, panel, dict(spec.params))
             if "monitor_last" in detector.param_names:
                 params["monitor_last"] = n
-            result = detect(spec.name, run_panel, **params)
+            try:
+                result = detect(spec.name, run_panel, **params)
+            except Exception:  # the detect job reports a failing detector; the others still teach the level
+                log.exception("detector %s failed while learning the alarm budget", spec.id)
+                continue
             judged = result.status[:, -n:] == 0  # ok points only, as the detect job's signals
             pvalues.append(np.where(judged, result.pvalue[:, -n:], np.nan))
             regions = panel.keys["region"].astype(str)

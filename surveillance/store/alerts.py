@@ -18,22 +18,36 @@ from .query import first_row
 SIGNAL_COLUMNS = [
     "detector", "method", "level", "region", "syndrome", "age_group", "date", "period_days", "as_of", "measure",
     "observed", "expected", "upperbound", "score", "pvalue", "status", "severity", "completeness", "incomplete",
-    "regions", "detail",
+    "regions", "detail", "provisional",
 ]
 SIGNAL_KEY = ("detector", "region", "syndrome", "age_group", "date", "as_of")
 EPISODE_COLUMNS = [
     "episode_id", "kind", "level", "region", "regions", "syndrome", "age_group", "detectors", "period_days",
     "opened_on", "last_signal_on", "ended_on", "severity", "notify_severity", "incomplete", "state", "outcome",
+    "provisional",
 ]
 EVENT_COLUMNS = ["episode_id", "day", "user_name", "action", "from_state", "to_state", "severity", "note", "notify"]
 EVIDENCE_COLUMNS = [
     "episode_id", "detector", "region", "date", "as_of", "measure", "observed", "expected", "upperbound", "pvalue",
-    "severity", "completeness", "incomplete", "detail", "syndrome", "age_group",
+    "severity", "completeness", "incomplete", "detail", "syndrome", "age_group", "provisional",
 ]
 JUDGED_COLUMNS = ["detector", "method", "date", "measure", "observed", "expected", "upperbound", "pvalue", "severity",
                   "score", "period_days", "regions"]
 DAY_COLUMNS = ("opened_on", "last_signal_on", "ended_on")
 TEMPORAL = "period_days = 1 AND detector <> 'quality'"  # daily signals of the detectors (not data quality)
+
+
+# Flags added after the first schema: a frame without one (written before it existed) means false.
+LATER_FLAGS = ("provisional",)
+
+
+def with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame``'s ``columns`` in order, a missing later flag (or a missing value of one) as false."""
+    frame = frame.reindex(columns=columns)
+    for flag in LATER_FLAGS:
+        if flag in columns:
+            frame[flag] = frame[flag].eq(True)
+    return frame
 
 
 def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -76,6 +90,7 @@ def insert_new_signals(cur, signals: pd.DataFrame, now: datetime) -> pd.DataFram
     """Store the signals not stored before; returns those (the ones episodes have not seen)."""
     if not len(signals):
         return signals
+    signals = signals.assign(provisional=with_columns(signals, SIGNAL_COLUMNS)["provisional"].to_numpy())
     frame = signals[SIGNAL_COLUMNS].copy()
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
@@ -89,7 +104,8 @@ def insert_new_signals(cur, signals: pd.DataFrame, now: datetime) -> pd.DataFram
     try:
         rows = [r[0] for r in cur.execute(f"SELECT i._row {new}").fetchall()]
         if rows:
-            cur.execute(f"INSERT INTO signals SELECT {', '.join('i.' + c for c in SIGNAL_COLUMNS)}, ? {new}", [now])
+            cur.execute(f"INSERT INTO signals ({', '.join(SIGNAL_COLUMNS)}, created_at)"
+                        f" SELECT {', '.join('i.' + c for c in SIGNAL_COLUMNS)}, ? {new}", [now])
     finally:
         cur.unregister("incoming_signals")
     return signals.iloc[rows].reset_index(drop=True)
@@ -106,9 +122,11 @@ def last_judged_ok_day(con) -> date | None:
 
 
 def days_to_recheck(con, start: date, end: date, today: date) -> list[date]:
-    """Days in ``[start, end)`` judged on incomplete data before ``today`` whose data changed since."""
+    """Days in ``[start, end)`` judged on incomplete or provisional data before ``today`` whose data changed
+    since."""
     rows = con.execute(
-        f"WITH judged AS (SELECT date, max(as_of) AS as_of, bool_or(incomplete) AS incomplete FROM signals"
+        "WITH judged AS (SELECT date, max(as_of) AS as_of,"
+        " bool_or(incomplete OR coalesce(provisional, false)) AS incomplete FROM signals"
         f" WHERE {TEMPORAL} AND date >= ? AND date < ? GROUP BY date)"
         " SELECT j.date FROM judged j WHERE j.incomplete AND j.as_of < ? AND EXISTS (SELECT 1 FROM observations o"
         " WHERE o.date = j.date AND o.received_at >= j.as_of + INTERVAL 1 DAY) ORDER BY j.date",
@@ -168,7 +186,7 @@ def save_alerts(cur, episodes: pd.DataFrame, events: pd.DataFrame, evidence: pd.
     """Upsert changed episodes (their workflow state and outcome kept), replace their evidence of the same
     detector, region and day, and append the events."""
     if len(episodes):
-        frame = episodes[EPISODE_COLUMNS].copy()
+        frame = with_columns(episodes, EPISODE_COLUMNS)
         frame["created_at"] = frame["updated_at"] = now
         for c in DAY_COLUMNS:
             frame[c] = pd.to_datetime(frame[c]).dt.date
@@ -176,10 +194,11 @@ def save_alerts(cur, episodes: pd.DataFrame, events: pd.DataFrame, evidence: pd.
         keep = ("episode_id", "state", "outcome", "created_at")
         updates = ", ".join(f"{c} = excluded.{c}" for c in [*EPISODE_COLUMNS, "updated_at"] if c not in keep)
         _with(cur, "changed_episodes", frame,
-              f"INSERT INTO alert_episodes SELECT {', '.join(EPISODE_COLUMNS)}, created_at, updated_at"
+              f"INSERT INTO alert_episodes ({', '.join(EPISODE_COLUMNS)}, created_at, updated_at)"
+              f" SELECT {', '.join(EPISODE_COLUMNS)}, created_at, updated_at"
               f" FROM changed_episodes ON CONFLICT (episode_id) DO UPDATE SET {updates}")
     if len(evidence):
-        frame = evidence[EVIDENCE_COLUMNS].copy()
+        frame = with_columns(evidence, EVIDENCE_COLUMNS)
         frame["date"] = pd.to_datetime(frame["date"]).dt.date
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         frame["detail"] = frame["detail"].astype(object).where(frame["detail"].notna(), None)
@@ -187,8 +206,8 @@ def save_alerts(cur, episodes: pd.DataFrame, events: pd.DataFrame, evidence: pd.
               "DELETE FROM alert_evidence e USING new_evidence n WHERE e.episode_id = n.episode_id"
               " AND e.detector = n.detector AND e.region = n.region AND e.date = n.date"
               " AND e.syndrome IS NOT DISTINCT FROM n.syndrome AND e.age_group IS NOT DISTINCT FROM n.age_group")
-        _with(cur, "new_evidence", frame, f"INSERT INTO alert_evidence SELECT {', '.join(EVIDENCE_COLUMNS)}"
-              " FROM new_evidence")
+        _with(cur, "new_evidence", frame, f"INSERT INTO alert_evidence ({', '.join(EVIDENCE_COLUMNS)})"
+              f" SELECT {', '.join(EVIDENCE_COLUMNS)} FROM new_evidence")
     if len(events):
         frame = events[EVENT_COLUMNS].copy()
         frame["day"] = pd.to_datetime(frame["day"]).dt.date

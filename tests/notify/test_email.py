@@ -130,6 +130,22 @@ def test_escalation_is_emailed_once_and_incomplete_red_is_sent_as_yellow(store, 
     assert "confirmed on complete data" not in confirmed  # the event's internal note is not the email's reason
 
 
+def test_red_on_provisional_data_is_sent_as_red_with_the_provisional_notice(store, smtp):
+    config = make_config(smtp.port)
+    add_signals(store, [{**sig(DAY, region="320102", severity="red"), "provisional": True},
+                        sig(DAY, region="320103", severity="red")])
+    queue_alert_messages(store, config, DAY, now=NOW)
+    deliver(store, config, now=NOW)
+    assert len(smtp.inbox.to("red-only@example.org")) == 2  # the scaling allowed for the delay: still red
+    by_region = {m["Subject"].split("(")[1][:6]: m for m in smtp.inbox.to("province@example.org")}
+    text = by_region["320102"].get_body(("plain",)).get_content()
+    page = by_region["320102"].get_body(("html",)).get_content()
+    assert "Provisional: data still arriving." in text and "id='provisional'" in page
+    assert "Provisional" not in by_region["320103"].get_body(("plain",)).get_content()
+    zh = smtp.inbox.to("dongcheng@example.org")[0].get_body(("plain",)).get_content()
+    assert "临时：数据仍在上报。" in zh and "Provisional" not in zh
+
+
 def test_an_smtp_outage_loses_nothing_and_sends_each_message_once(store):
     port = free_port()
     config = make_config(port)

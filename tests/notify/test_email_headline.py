@@ -65,7 +65,11 @@ def outbreak(tmp_path, lang):
                  # another part of the same event, with its own threshold and p-value: not the body's figures
                  {**sig(D3, syndrome="fever", severity="yellow", pvalue=0.04), "observed": 30.0, "expected": 20.0,
                   "upperbound": 25.0},
-                 {**sig(D3, region="320103", syndrome="fever", severity="yellow", pvalue=0.03), "observed": 12.0,
+                 # the neighbour's related signal joins the event
+                 {**sig(D3, region="320103", syndrome="fever", severity="yellow", pvalue=0.03), "observed": 14.0,
+                  "expected": 9.0},
+                 # another event next door: an alert of its own
+                 {**sig(D3, region="320103", syndrome="diarrhoea", severity="yellow", pvalue=0.03), "observed": 12.0,
                   "expected": 8.0}]}
     for day, signals in days.items():
         with store.transaction() as cur:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from surveillance.ingest.pipeline import ingest_file
-from surveillance.store import alerts, counts, operations, reference
+from surveillance.store import alerts, counts, delays, operations, reference
 
 from ..conftest import write_csv
 
@@ -93,6 +93,22 @@ def test_operations_status_and_quarantine(filled, ctx, tmp_path):
     assert operations.feed_days(filled.con, "2026-11-01", "2026-11-05")["date"].dt.day.tolist() == [2, 4]
     totals = operations.daily_counts(filled.con, days=2, syndrome="fever")
     assert [(r["date"], r["count"]) for r in totals] == [("2026-11-01", 27), ("2026-11-02", 9)]
+
+
+def test_arrivals_by_delay_give_each_revision_its_change_at_its_delay(filled):
+    # 1 November: 12 + 5 (320102) and 7 (320103) arrived the next day, the hospital's correction to 15
+    # three days after it; 2 November: 9 the same day (received 2 November).
+    arrived = delays.arrivals_by_delay(filled.con, level="county", start="2026-11-01", end="2026-11-02",
+                                       max_delay=7)
+    rows = [(r.region, str(r.date.date()), r.delay, r.count) for r in arrived.itertuples()]
+    assert rows == [("320102", "2026-11-01", 1, 17.0), ("320102", "2026-11-01", 3, 3.0),
+                    ("320102", "2026-11-02", 0, 9.0), ("320103", "2026-11-01", 1, 7.0)]
+    capped = delays.arrivals_by_delay(filled.con, level="city", start="2026-11-01", end="2026-11-01", max_delay=2)
+    assert capped[["delay", "count"]].values.tolist() == [[1, 24.0], [2, 3.0]]  # the 3-day correction at 2
+    before = delays.arrivals_by_delay(filled.con, level="county", start="2026-11-01", end="2026-11-01",
+                                      as_of="2026-11-03", max_delay=7, by_syndrome=True)
+    assert before[["region", "syndrome", "delay", "count"]].values.tolist() == [
+        ["320102", "fever", 1, 17.0], ["320103", "fever", 1, 7.0]]
 
 
 def test_alert_tables_round_trip(filled):
