@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -104,3 +105,28 @@ def test_what_the_budget_costs_in_detection(demo_folder, tmp_path):
     assert cost.loc["none", "detected"] == 0
     lines = _budget_report(con, since, END, None)
     assert "alarm budget, county families" in lines[0] and "no true outbreaks" in lines[1]
+
+
+def test_a_confirmed_outbreak_is_missing_from_later_panels(demo_folder, tmp_path):
+    from surveillance.service.detect import DayJudge
+    from surveillance.store.counts import read_panel
+
+    config, store = _setup(demo_folder, tmp_path / "d", learn=False)
+    run_detection(store, config, END + timedelta(days=1), since=END - timedelta(days=20), until=END - timedelta(days=5))
+    con = store.cursor()
+    episode_id = con.execute("SELECT min(episode_id) FROM alert_episodes WHERE kind = 'outbreak'").fetchone()[0]
+    for state, outcome in (("verifying", None), ("closed", "confirmed_outbreak")):
+        transition(store, int(episode_id), state, user="epi", outcome=outcome)
+    cell = con.execute("SELECT v.region, v.syndrome, v.age_group, v.date, e.level FROM alert_evidence v "
+                       "JOIN alert_episodes e USING (episode_id) WHERE episode_id = ? LIMIT 1", [episode_id]).df().iloc[0]
+    level = "facility" if str(cell["region"]).startswith("F") else "county"
+    spec = config.detection.detectors[0]
+    judged = DayJudge(con, config, END, END + timedelta(days=1)).daily_panel(spec, level)
+    plain = read_panel(con, level=level, age_groups=None if cell["age_group"] == "all" else [cell["age_group"]],
+                       start=END - timedelta(days=spec.history - 1), end=END, as_of=END + timedelta(days=1))
+    def value(panel):
+        k = panel.keys
+        row = np.flatnonzero((k["region"] == cell["region"]) & (k["syndrome"] == cell["syndrome"])
+                             & (k["age_group"] == cell["age_group"]))[0]
+        return panel.counts[row, panel.dates.get_loc(pd.Timestamp(cell["date"]))]
+    assert not np.isnan(value(plain)) and np.isnan(value(judged))

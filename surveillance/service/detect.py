@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..alerts.signals import SIGNAL_COLUMNS, signals_from_clusters, signals_from_findings, signals_from_result
 from ..alerts.apply import apply_signals
+from ..alerts.baselines import without_confirmed
 from ..alerts.budget import keep_budget
 from ..config import Config, DetectorSpec, check_detectors
 from ..detectors import detect, get
@@ -42,7 +43,7 @@ from ..errors import SurveillanceError
 from ..panel import Panel, to_weekly
 from ..quality import check_day, completeness_at
 from ..store import Store
-from ..store.alerts import days_to_recheck, last_judged_day
+from ..store.alerts import confirmed_cells, days_to_recheck, last_judged_day
 from ..store.counts import county_of_units, date_range
 from ..store.operations import save_quality
 from ..store.reference import hierarchy, region_points
@@ -107,8 +108,9 @@ class DayJudge:
         self._panels: dict = {}
         self._completeness: dict = {}
         self._tree = None
+        self.county_of = county_of_units(con)
         delay = config.detection.delay
-        self.delays = DelayShares(con, delay, as_of, county_of_units(con)) if delay.adjust else None
+        self.delays = DelayShares(con, delay, as_of, self.county_of) if delay.adjust else None
 
     def parents(self, regions: pd.Series) -> np.ndarray:
         """Each series' parent region (a facility's county): the region a share-of-region detector
@@ -140,6 +142,8 @@ class DayJudge:
             panel = _concat(parts) if parts else None
             if panel is not None:
                 panel.keys["parent"] = self.parents(panel.keys["region"])
+                # confirmed outbreaks are left out of what later days are compared with
+                panel = without_confirmed(panel, confirmed_cells(self.con, start, self.day), self.day, self.county_of)
             self._panels[key] = panel
         return self._panels[key]
 

@@ -319,3 +319,14 @@ def pending_events(cur) -> pd.DataFrame:
 
 def mark_events_notified(cur) -> None:
     cur.execute("UPDATE alert_events SET notified = true WHERE notify AND NOT notified")
+
+
+def confirmed_cells(con, since: date, until: date) -> pd.DataFrame:
+    """``region, syndrome, age_group, date``: the series-days of the evidence of alerts closed as confirmed
+    outbreaks, between ``since`` and ``until`` (left out of later baselines)."""
+    return con.execute("""
+        SELECT DISTINCT v.region, coalesce(v.syndrome, e.syndrome) AS syndrome,
+               coalesce(v.age_group, e.age_group) AS age_group, v.date
+        FROM alert_episodes e JOIN alert_evidence v USING (episode_id)
+        WHERE e.outcome = 'confirmed_outbreak' AND e.kind = 'outbreak' AND v.date BETWEEN ? AND ?""",
+                       [since, until]).df()
