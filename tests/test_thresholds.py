@@ -52,6 +52,10 @@ def test_the_learnt_level_is_the_largest_that_kept_the_budget(demo_folder, tmp_p
     assert count_onsets(days, row["q_learnt"], config.alerts.quiet_days) == row["onsets"] <= allowed
     looser = days.loc[days["q"] > row["q_learnt"], "q"].min()
     assert row["q_learnt"] == row["q_nominal"] or count_onsets(days, looser, config.alerts.quiet_days) > allowed
+    # red against its own budget, red_share of the alerts
+    red_allowed = allowed * config.detection.budget.red_share
+    assert row["q_red_learnt"] <= row["q_learnt"]
+    assert count_onsets(days, row["q_red_learnt"], config.alerts.quiet_days) <= max(red_allowed, 0)
 
 
 def test_the_detect_job_learns_once_and_again_when_the_learning_is_old(demo_folder, tmp_path):
@@ -60,6 +64,19 @@ def test_the_detect_job_learns_once_and_again_when_the_learning_is_old(demo_fold
     run_detection(store, config, END + timedelta(days=1), since=since, until=END)
     learnt = sorted(threshold_history(store.cursor())["learnt_for"].dt.date.unique())
     assert learnt == [since, since + timedelta(days=3)]  # five days judged, learnt for the first and the fourth
+    # the second learning took the days already judged as they were judged then
+    from surveillance.store.alerts import judged_points
+    stored = judged_points(store.cursor(), since, since + timedelta(days=2))
+    day = since + timedelta(days=3)
+    history = learning._history_q(store.cursor(), config, day)
+    first = stored[stored["level"] == "facility"].iloc[0]
+    judge_again = learning._as_first_judged(np.array([[0.5, 0.5, 0.5]]), pd.DataFrame(
+        {"region": [first["region"]], "syndrome": [first["syndrome"]], "age_group": [first["age_group"]]}),
+        pd.date_range(pd.Timestamp(first["date"]) - pd.Timedelta(days=1), periods=3),
+        stored[(stored["region"] == first["region"]) & (stored["syndrome"] == first["syndrome"])
+               & (stored["age_group"] == first["age_group"])])
+    assert judge_again[0, 1] == first["pvalue"] and judge_again[0, 0] == 0.5
+    assert len(history) and history["date"].max() == pd.Timestamp(day - timedelta(days=1))
     off = config.model_copy(update={"detection": config.detection.model_copy(update={
         "budget": config.detection.budget.model_copy(update={"learn": False})})})
     assert learning.thresholds_for_day(store, off, END) == {}
@@ -98,7 +115,7 @@ def test_what_the_budget_costs_in_detection(demo_folder, tmp_path):
                           "WHERE kind = 'outbreak' ORDER BY opened_on LIMIT 1").df().iloc[0]
     truth = pd.DataFrame([{"syndrome": episode["syndrome"], "counties": episode["region"],
                            "start": episode["opened_on"], "end": episode["last_signal_on"]}])
-    learnt = learning.thresholds_for_day(store, config, since)["county"]
+    learnt = learning.thresholds_for_day(store, config, since)["county"][0]
     cost = budget_cost(con, since, END, truth, {"learnt": learnt, "none": 1e-300}).set_index("level")
     # the alert opened on a day one of its parts was within the learnt level: detected on its first day
     assert cost.loc["learnt", "detected"] == 1 and cost.loc["learnt", "median_delay_days"] == 0

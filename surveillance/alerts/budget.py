@@ -104,10 +104,10 @@ def family_of(regions: pd.Series, levels: pd.Series, county_of) -> pd.Series:
 
 
 def keep_budget(signals: pd.DataFrame, *, noise_per_quarter: float, red_share: float, county_of,
-                learnt: dict[str, float] | None = None) -> pd.DataFrame:
+                learnt: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """``signals`` with each temporal signal's severity capped by its q-value within its family and day;
-    adds ``qvalue``. ``learnt`` maps a family level to its learnt level (:func:`learn_level`), used when
-    smaller than the nominal one. Clusters and data-quality signals are left as they are (a scan's
+    adds ``qvalue``. ``learnt`` maps a family level to its learnt yellow and red levels
+    (:func:`learn_level`), used when smaller than the nominal ones. Clusters and data-quality signals are left as they are (a scan's
     p-value is already corrected over the whole map)."""
     out = signals.copy()
     out["qvalue"] = np.nan
@@ -120,8 +120,10 @@ def keep_budget(signals: pd.DataFrame, *, noise_per_quarter: float, red_share: f
     q = bh_qvalues(part["pvalue"], family)
     nominal = noise_per_quarter / DAYS_PER_QUARTER
     learnt = learnt or {}
-    q_yellow = np.array([min(nominal, learnt.get(family_level(level), nominal)) for level in part["level"]])
-    allowed = np.where(q <= q_yellow * red_share, severity_rank("red"),
+    levels = [learnt.get(family_level(level), (nominal, nominal * red_share)) for level in part["level"]]
+    q_yellow = np.array([min(nominal, y) for y, _ in levels])
+    q_red = np.array([min(nominal * red_share, r) for _, r in levels])
+    allowed = np.where(q <= q_red, severity_rank("red"),
                        np.where(q <= q_yellow, severity_rank("yellow"), severity_rank("none")))
     current = part["severity"].map(severity_rank).to_numpy()
     out.loc[temporal, "severity"] = [SEVERITY_BY_RANK[r] for r in np.minimum(current, allowed)]

@@ -5,9 +5,10 @@ there is none, or the last is older than ``detection.budget.relearn_days``, it l
 (:func:`learn_thresholds`): every configured daily temporal detector is run once over the
 ``history_days`` before the day, with the data as known on the day (so a backfill learns only from
 what was known then), the families' smallest q-value of each day is taken
-(``alerts.budget.family_minimum_q``), the days of alerts closed as confirmed outbreaks are left out,
-and ``alerts.budget.learn_level`` sets, per family level, where that history would have raised the
-budgeted number of alerts. Weekly detectors and the scans are judged at the nominal level.
+(``alerts.budget.family_minimum_q``; a day the service judged counts as it judged it then, on the data
+first known), the days of alerts closed as confirmed outbreaks are left out, and
+``alerts.budget.learn_level`` sets, per family level, where that history would have raised the
+budgeted number of alerts, and red where it would have raised ``red_share`` of them. Weekly detectors and the scans are judged at the nominal level.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pandas as pd
 from ..alerts.budget import DAYS_PER_QUARTER, family_level, family_minimum_q, learn_level
 from ..config import Config
 from ..detectors import detect, get
+from ..store.alerts import judged_points
 from ..store.counts import county_of_units
 from ..store.thresholds import THRESHOLD_COLUMNS, confirmed_outbreak_days, save_thresholds, thresholds_for
 
@@ -34,6 +36,7 @@ def _history_q(con, config: Config, day: date) -> pd.DataFrame:
     n = config.detection.budget.history_days
     judge = DayJudge(con, config, day - timedelta(days=1), as_of=day)
     county_of = county_of_units(con)
+    judged = judged_points(con, day - timedelta(days=n), day - timedelta(days=1))
     pvalues, families, levels = [], [], []
     dates = None
     for spec in config.detection.detectors:
@@ -53,8 +56,10 @@ def _history_q(con, config: Config, day: date) -> pd.DataFrame:
             except Exception:  # the detect job reports a failing detector; the others still teach the level
                 log.exception("detector %s failed while learning the alarm budget", spec.id)
                 continue
-            judged = result.status[:, -n:] == 0  # ok points only, as the detect job's signals
-            pvalues.append(np.where(judged, result.pvalue[:, -n:], np.nan))
+            ok = result.status[:, -n:] == 0  # ok points only, as the detect job's signals
+            rerun = np.where(ok, result.pvalue[:, -n:], np.nan)
+            pvalues.append(_as_first_judged(rerun, panel.keys, panel.dates[-n:],
+                                            judged[(judged["detector"] == spec.id) & (judged["level"] == level)]))
             regions = panel.keys["region"].astype(str)
             families.append(np.array([county_of(r) if level == "facility" else r for r in regions], dtype=object))
             levels.append(np.full(len(regions), family_level(level), dtype=object))
@@ -66,6 +71,21 @@ def _history_q(con, config: Config, day: date) -> pd.DataFrame:
     days["date"] = dates[days["point"].to_numpy()]
     days["level"] = pd.Series(dict(zip(family, np.concatenate(levels)))).reindex(days["family"]).to_numpy()
     return days.drop(columns="point")
+
+
+def _as_first_judged(pvalues: np.ndarray, keys: pd.DataFrame, dates: pd.DatetimeIndex, stored: pd.DataFrame):
+    """The history's p-values, with each day the service judged taken as it judged it then (first-known
+    data: a neighbour's partial report and all) instead of as the data read now would judge it."""
+    if not len(stored):
+        return pvalues
+    out = pvalues.copy()
+    days = dates.get_indexer(pd.to_datetime(stored["date"]))
+    out[:, np.unique(days[days >= 0])] = np.nan
+    series = pd.MultiIndex.from_frame(keys[["region", "syndrome", "age_group"]].astype(str))
+    rows = series.get_indexer(pd.MultiIndex.from_frame(stored[["region", "syndrome", "age_group"]].astype(str)))
+    hit = (rows >= 0) & (days >= 0)
+    out[rows[hit], days[hit]] = stored["pvalue"].to_numpy(dtype=float)[hit]
+    return out
 
 
 def _without_confirmed(con, days: pd.DataFrame, gap_days: int) -> pd.DataFrame:
@@ -94,15 +114,19 @@ def learn_thresholds(con, config: Config, day: date) -> pd.DataFrame:
     rows = []
     for level, part in days.groupby("level"):
         level_q, onsets = learn_level(part, noise_per_quarter=budget.noise_alerts_per_quarter, gap_days=gap)
+        red_q, _ = learn_level(part, noise_per_quarter=budget.noise_alerts_per_quarter * budget.red_share,
+                               gap_days=gap)
         rows.append({"learnt_for": day, "level": level, "history_from": part["date"].min().date(),
                      "history_to": part["date"].max().date(), "families": int(part["family"].nunique()),
-                     "q_nominal": nominal, "q_learnt": min(level_q, nominal), "onsets": onsets})
+                     "q_nominal": nominal, "q_learnt": min(level_q, nominal), "onsets": onsets,
+                     "q_red_learnt": min(red_q, level_q, nominal * budget.red_share)})
     return pd.DataFrame(rows, columns=THRESHOLD_COLUMNS)
 
 
-def thresholds_for_day(store, config: Config, day: date) -> dict[str, float]:
-    """``{family level: learnt level}`` for judging ``day``: the stored learning, or a new one (stored)
-    when there is none or it is older than ``relearn_days``. Empty when learning is off."""
+def thresholds_for_day(store, config: Config, day: date) -> dict[str, tuple[float, float]]:
+    """``{family level: (learnt yellow level, learnt red level)}`` for judging ``day``: the stored learning,
+    or a new one (stored) when there is none or it is older than ``relearn_days``. Empty when learning is
+    off."""
     budget = config.detection.budget
     if not budget.learn or budget.noise_alerts_per_quarter <= 0:
         return {}
@@ -118,4 +142,5 @@ def thresholds_for_day(store, config: Config, day: date) -> dict[str, float]:
                      ", ".join(f"{r.level} q<={r.q_learnt:.2g} ({r.onsets} alerts in the history)"
                                for r in learnt.itertuples()))
             stored = learnt
-    return dict(zip(stored["level"], stored["q_learnt"].astype(float)))
+    red = stored["q_red_learnt"].astype(float).fillna(stored["q_learnt"].astype(float) * budget.red_share)
+    return {level: (float(q), float(r)) for level, q, r in zip(stored["level"], stored["q_learnt"], red)}

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 
 THRESHOLD_COLUMNS = ["learnt_for", "level", "history_from", "history_to", "families", "q_nominal", "q_learnt",
-                     "onsets"]
+                     "onsets", "q_red_learnt"]
 
 
 def save_thresholds(cur, rows: pd.DataFrame, now: datetime) -> None:

@@ -120,8 +120,11 @@ def test_keep_budget_uses_the_learnt_level_when_smaller():
     nominal = keep_budget(signals, noise_per_quarter=1.0, red_share=0.2, county_of=lambda c: c)
     assert nominal["severity"].tolist() == ["red", "red"]  # q = p: both far below 1/91.3
     learnt = keep_budget(signals, noise_per_quarter=1.0, red_share=0.2, county_of=lambda c: c,
-                         learnt={"county": 1e-4})
-    assert learnt["severity"].tolist() == ["none", "red"]  # 0.001 > 1e-4; 1e-5 <= 0.2 * 1e-4
+                         learnt={"county": (1e-4, 2e-5)})
+    assert learnt["severity"].tolist() == ["none", "red"]  # 0.001 > 1e-4; 1e-5 <= 2e-5
+    stricter_red = keep_budget(signals, noise_per_quarter=1.0, red_share=0.2, county_of=lambda c: c,
+                               learnt={"county": (1e-4, 1e-6)})
+    assert stricter_red["severity"].tolist() == ["none", "yellow"]  # red learnt on its own: 1e-5 > 1e-6
     looser = keep_budget(signals, noise_per_quarter=1.0, red_share=0.2, county_of=lambda c: c,
-                         learnt={"county": 0.5})
+                         learnt={"county": (0.5, 0.5)})
     assert looser["severity"].tolist() == ["red", "red"]  # never looser than the nominal level
