@@ -107,17 +107,15 @@ class DayJudge:
         self.reader = reader or PanelReader(con)
         self._panels: dict = {}
         self._completeness: dict = {}
-        self._tree = None
-        self.county_of = county_of_units(con)
+        self.county_of = self.reader.county_of
         delay = config.detection.delay
         self.delays = DelayShares(con, delay, as_of, self.county_of) if delay.adjust else None
 
     def parents(self, regions: pd.Series) -> np.ndarray:
         """Each series' parent region (a facility's county): the region a share-of-region detector
         compares it within (``parent`` in the panel's keys)."""
-        if self._tree is None:
-            self._tree = hierarchy(self.con) or False
-        parents = self._tree.parents(regions.astype(str)) if self._tree else [None] * len(regions)
+        tree = self.reader.tree
+        parents = tree.parents(regions.astype(str)) if tree else [None] * len(regions)
         return np.array([p or "" for p in parents], dtype=object)
 
     def panel(self, spec: DetectorSpec, level: str) -> Panel | None:
@@ -303,7 +301,8 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
     all_signals, all_quality, failures = [], [], []
     judged_days = sorted(set(days) | set(rechecks))
     # a backfill reads each panel's settled days once (surveillance.service.panels)
-    reader = PanelReader(con, settled_until=judged_days[-1], settled_as_of=today) if since is not None else None
+    reader = (PanelReader(con, settled_until=judged_days[-1], settled_as_of=today) if since is not None
+              else PanelReader(con))
     for day in judged_days:
         # A backfill sees what was known the morning after each day; a live run what is known now.
         as_of = min(day + timedelta(days=1), today) if since is not None else today

@@ -17,16 +17,34 @@ import numpy as np
 import pandas as pd
 
 from ..panel import Panel
-from ..store.counts import arrived_later, read_panel
+from ..store.counts import arrived_later, county_of_units, read_panel
+from ..store.reference import hierarchy
 
 
 class PanelReader:
-    """``read_panel`` for the detect job; with ``settled_until`` (a backfill), the settled reads are shared."""
+    """``read_panel`` for the detect job; with ``settled_until`` (a backfill), the settled reads are shared.
+    Also the reference the panels are keyed by (hierarchy, unit counties), read once for all judged days."""
 
     def __init__(self, con, *, settled_until: date | None = None, settled_as_of: date | None = None,
                  fresh_days: int = 14):
         self.con, self.settled_until, self.settled_as_of, self.fresh_days = con, settled_until, settled_as_of, fresh_days
         self._settled: dict = {}
+        self._tree = None
+        self._county_of = None
+
+    @property
+    def tree(self):
+        """The stored hierarchy (None without regions), read once per reader."""
+        if self._tree is None:
+            self._tree = hierarchy(self.con) or False
+        return self._tree or None
+
+    @property
+    def county_of(self):
+        """The store's unit-to-county map, read once per reader."""
+        if self._county_of is None:
+            self._county_of = county_of_units(self.con)
+        return self._county_of
 
     def read(self, *, level: str, syndromes: list[str], age_groups, start: date, end: date, as_of: date) -> Panel:
         fresh_start = end - timedelta(days=self.fresh_days - 1)

@@ -22,9 +22,9 @@ import pandas as pd
 from ..alerts.budget import DAYS_PER_QUARTER, family_level, family_minimum_q, learn_level
 from ..config import Config
 from ..detectors import detect, get
-from ..store.alerts import judged_points
+from ..store.alerts import confirmed_cells, judged_points
 from ..store.counts import county_of_units
-from ..store.thresholds import THRESHOLD_COLUMNS, confirmed_outbreak_days, save_thresholds, thresholds_for
+from ..store.thresholds import THRESHOLD_COLUMNS, save_thresholds, thresholds_for
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ def _without_confirmed(con, days: pd.DataFrame, gap_days: int) -> pd.DataFrame:
     """``days`` less the family-days within ``gap_days`` of a confirmed outbreak's evidence."""
     if days.empty:
         return days
-    confirmed = confirmed_outbreak_days(con, days["date"].min().date() - timedelta(days=gap_days),
-                                        days["date"].max().date())
+    confirmed = confirmed_cells(con, days["date"].min().date() - timedelta(days=gap_days),
+                                days["date"].max().date())[["region", "date"]].drop_duplicates()
     if confirmed.empty:
         return days
     county_of = county_of_units(con)

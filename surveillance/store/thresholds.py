@@ -1,5 +1,4 @@
-"""The alarm budget's learnt thresholds (table ``alarm_thresholds``) and the history they are learnt
-without: the days of alerts closed as confirmed outbreaks."""
+"""The alarm budget's learnt thresholds (table ``alarm_thresholds``)."""
 
 from __future__ import annotations
 
@@ -40,10 +39,3 @@ def threshold_history(con) -> pd.DataFrame:
     return con.execute(f"SELECT {', '.join(THRESHOLD_COLUMNS)}, created_at FROM alarm_thresholds "
                        "ORDER BY learnt_for DESC, level").df()
 
-
-def confirmed_outbreak_days(con, since: date, until: date) -> pd.DataFrame:
-    """``region, date``: the evidence days of alerts closed as confirmed outbreaks (left out of the history
-    a threshold is learnt from, as out of a baseline)."""
-    return con.execute("""
-        SELECT DISTINCT v.region, v.date FROM alert_episodes e JOIN alert_evidence v USING (episode_id)
-        WHERE e.outcome = 'confirmed_outbreak' AND v.date BETWEEN ? AND ?""", [since, until]).df()
