@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from surveillance.evaluation.province import match_alerts, workload_figures
+from surveillance.evaluation.province import match_alerts, pooled_figures, workload_figures
 
 OUTBREAKS = pd.DataFrame([
     # an ILI school cluster across two counties, 10-19 November
@@ -54,3 +54,23 @@ def test_workload_figures_by_hand():
                                 min_severity="red")
     assert red_only["emails_per_week"] == pytest.approx(2 / 4)
     assert red_only["matched"] == pytest.approx(2 / 5)  # without the facility's county, alert 2 matches nothing
+
+
+def test_pooled_figures_count_over_all_runs_not_the_mean_of_shares():
+    one = workload_figures(EPISODES, OUTBREAKS, counties=10, start="2026-11-01", end="2026-11-28",
+                           county_of=lambda c: COUNTY.get(c, c))
+    # a second province: one outbreak, never alerted, and one alert from noise
+    quiet = workload_figures(
+        pd.DataFrame([_episode(9, "outbreak", "320199", "hfmd", "2026-11-20", "2026-11-20")]),
+        pd.DataFrame([{"outbreak_id": "OB9", "syndrome": "ili", "counties": "320198",
+                       "start": "2026-11-02", "end": "2026-11-06"}]),
+        counties=5, start="2026-11-01", end="2026-11-28")
+    pooled = pooled_figures([one, quiet])
+    # 40 + 20 county-weeks; alerts 5 + 1; red 2 + 0; outbreaks 2 + 1, alerted 2 + 0; matches 3 + 0
+    assert pooled["county_weeks"] == pytest.approx(60)
+    assert pooled["alerts_per_county_week"] == pytest.approx(6 / 60)
+    assert pooled["red_per_county_week"] == pytest.approx(2 / 60)
+    assert pooled["detected"] == pytest.approx(2 / 3)
+    assert pooled["delays_days"] == [1, 2] and pooled["median_delay_days"] == pytest.approx(1.5)
+    assert pooled["matched"] == pytest.approx(3 / 6)  # not the mean of 3/5 and 0/1
+    assert pooled["emails_per_week"] == pytest.approx(6 / 8)  # 6 emailed alerts over 8 province-weeks

@@ -45,10 +45,11 @@ def test_the_learnt_level_is_the_largest_that_kept_the_budget(demo_folder, tmp_p
     assert rows["level"].tolist() == ["county"]  # the demo's default detectors: counties and their facilities
     row = rows.iloc[0]
     assert row["history_from"] == day - timedelta(days=28) and row["history_to"] == day - timedelta(days=1)
-    assert row["q_nominal"] == pytest.approx(1 / DAYS_PER_QUARTER)
+    budget = config.detection.budget.noise_alerts_per_quarter
+    assert row["q_nominal"] == pytest.approx(budget / DAYS_PER_QUARTER)
     days = learning._history_q(store.cursor(), config, day)
     assert days["family"].nunique() == row["families"] == 10 and days["date"].nunique() == 28
-    allowed = 28 / DAYS_PER_QUARTER * row["families"]
+    allowed = budget * 28 / DAYS_PER_QUARTER * row["families"]
     assert count_onsets(days, row["q_learnt"], config.alerts.quiet_days) == row["onsets"] <= allowed
     looser = days.loc[days["q"] > row["q_learnt"], "q"].min()
     assert row["q_learnt"] == row["q_nominal"] or count_onsets(days, looser, config.alerts.quiet_days) > allowed
@@ -147,3 +148,23 @@ def test_a_confirmed_outbreak_is_missing_from_later_panels(demo_folder, tmp_path
                              & (k["age_group"] == cell["age_group"]))[0]
         return panel.counts[row, panel.dates.get_loc(pd.Timestamp(cell["date"]))]
     assert not np.isnan(value(plain)) and np.isnan(value(judged))
+
+
+def test_a_backfill_learns_from_its_own_first_judgements(demo_folder, tmp_path):
+    """A backfill stores its signals at its end; its relearnings must still see the days it judged as it
+    judged them (first known), as daily operation sees the stored ones: each learning it stored equals
+    the learning made again afterwards, from the stored signals."""
+    config, store = _setup(demo_folder, tmp_path / "d", relearn_days=7)
+    run_detection(store, config, END + timedelta(days=1), since=END - timedelta(days=20), until=END)
+    con = store.cursor()
+    stored = threshold_history(con).sort_values("learnt_for")
+    assert len(stored) >= 3
+    later = stored.iloc[1:]  # the first learning precedes every judged day
+    judged = pd.to_datetime(con.execute("SELECT DISTINCT date FROM signals").df()["date"])
+    first_known = con.execute("SELECT count(*) FROM signals WHERE as_of = date + 1").fetchone()[0]
+    assert first_known > 0 and judged.min().date() == END - timedelta(days=20)
+    for row in later.itertuples():
+        again = learning.learn_thresholds(con, config, pd.Timestamp(row.learnt_for).date()).iloc[0]
+        assert again["onsets"] == row.onsets
+        assert again["q_learnt"] == pytest.approx(row.q_learnt)
+        assert again["q_red_learnt"] == pytest.approx(row.q_red_learnt)

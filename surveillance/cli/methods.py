@@ -31,9 +31,13 @@ def detect_file_command(
 
 @app.command()
 def evaluate(
-    suite: str = typer.Option(..., help="weekly (Noufaily et al. 2013, 42 scenarios) or daily (the demo generator's "
-                                        "series with injected outbreaks, 9 scenarios)."),
-    methods: str = typer.Option(..., help="Comma-separated registered detectors, e.g. farrington_flexible,bayes."),
+    suite: str = typer.Option(..., help="weekly (Noufaily et al. 2013, 42 scenarios), daily (the demo generator's "
+                                        "series with injected outbreaks, 9 scenarios), province (the configured "
+                                        "detection backfilled over demo provinces: the alerts teams would answer) "
+                                        "or store (the same on a copy of a real store, against its confirmed "
+                                        "outbreaks)."),
+    methods: Optional[str] = typer.Option(None, help="weekly, daily: comma-separated registered detectors, e.g. "
+                                                     "farrington_flexible,bayes."),
     reps: int = typer.Option(100, min=1, help="Replicate series per scenario."),
     seed: int = typer.Option(1, help="Random seed: the same seed gives the same series."),
     param: list[str] = typer.Option([], help="Detector parameter as key=value for every method that takes it, or "
@@ -42,10 +46,25 @@ def evaluate(
     target_rate: Optional[float] = typer.Option(None, help="Also judge with thresholds tuned to this many alarms per "
                                                            "series-year (12 = one a month)."),
     tune_by: str = typer.Option("series", help="Tune one threshold per series or per scenario (pooled)."),
-    output: Path = typer.Option(..., "-o", "--output", help="HTML report; CSV files go to <name>_files/ beside it."),
+    seeds: str = typer.Option("0,2,4", help="province: comma-separated demo seeds."),
+    days: int = typer.Option(365, min=8, help="province, store: days backfilled (the first week is not counted)."),
+    jobs: int = typer.Option(1, min=1, help="province: seeds judged side by side (one process each)."),
+    workdir: Optional[Path] = typer.Option(None, help="province, store: folder for the demos or the copy "
+                                                      "(default: a temporary one, removed afterwards)."),
+    config: Optional[Path] = typer.Option(None, help="province: judge with this file's [detection] and [alerts] "
+                                                     "(default: the shipped defaults); store: the store's config."),
+    output: Path = typer.Option(..., "-o", "--output", help="weekly, daily: HTML report, CSV files in "
+                                                            "<name>_files/ beside it; province, store: JSON, "
+                                                            "and the table as <name>.csv."),
 ):
-    """Judge detectors on simulated series with known outbreaks: POD, false positive rate,
-    sensitivity, specificity, timeliness, calibration; HTML report and CSV files."""
+    """Judge detectors on simulated series with known outbreaks (POD, false positive rate, sensitivity,
+    specificity, timeliness, calibration; HTML report and CSV files), or the configured detection on
+    whole provinces (alerts per county-week, outbreaks alerted, delay, alerts matching an outbreak)."""
+    if suite in ("province", "store"):
+        _evaluate_operations(suite, seeds, days, jobs, workdir, config, output)
+        return
+    if not methods:
+        raise SurveillanceError(f"--methods is needed for the {suite} suite, e.g. --methods farrington_flexible")
     from ..evaluation import evaluate_to_report
 
     params: dict = {}
@@ -67,6 +86,37 @@ def evaluate(
         typer.echo(ev.tuned_overall.set_index("method")[list(table.columns)].to_string(
             float_format=lambda x: f"{x:.4f}"))
     typer.echo(f"report {done['html']}, CSV files in {done['html'].with_name(done['html'].stem + '_files')}")
+
+
+def _evaluate_operations(suite: str, seeds: str, days: int, jobs: int, workdir: Optional[Path],
+                         config: Optional[Path], output: Path) -> None:
+    import json
+    import shutil
+    import tempfile
+
+    from ..service.province_suite import evaluate_province, evaluate_store, figures_table, judged_sections
+
+    try:
+        seed_list = [int(s) for s in seeds.replace(" ", "").split(",") if s]
+    except ValueError:
+        raise SurveillanceError(f"--seeds {seeds!r}: give whole numbers separated by commas, e.g. 0,2,4") from None
+    if suite == "store" and config is None:
+        raise SurveillanceError("--config is needed for the store suite: the configuration of the store to judge")
+    folder = workdir or Path(tempfile.mkdtemp(prefix="surveillance-evaluate-"))
+    try:
+        if suite == "store":
+            result = evaluate_store(config, folder, days=days)
+        else:
+            result = evaluate_province(seed_list, folder, days=days, sections=judged_sections(config), jobs=jobs)
+    finally:
+        if workdir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    table = figures_table(result)
+    table.to_csv(output.with_suffix(".csv"), index=False)
+    typer.echo(table.set_index("run").to_string(float_format=lambda x: f"{x:.3f}"))
+    typer.echo(f"figures {output}, table {output.with_suffix('.csv')}")
 
 
 @app.command("scan-file")

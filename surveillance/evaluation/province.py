@@ -80,7 +80,14 @@ def workload_figures(episodes: pd.DataFrame, outbreaks: pd.DataFrame, *, countie
     delays = (first_alert - starts.reindex(first_alert.index)).dt.days.clip(lower=0)
     return {
         "weeks": weeks,
+        "county_weeks": counties * weeks,
         "alerts": int(len(events)),
+        "red_alerts": int((events["notify_severity"] == "red").sum()),
+        "quality_alerts": int(len(quality)),
+        "emails": int(len(emailed)),
+        "detected_outbreaks": int(len(first_alert)),
+        "matched_alerts": int(pairs["episode_id"].nunique()),
+        "delays_days": [int(d) for d in delays.sort_values()],
         "alerts_per_county_week": len(events) / per_county_week,
         "red_per_county_week": int((events["notify_severity"] == "red").sum()) / per_county_week,
         "quality_per_county_week": len(quality) / per_county_week,
@@ -89,6 +96,31 @@ def workload_figures(episodes: pd.DataFrame, outbreaks: pd.DataFrame, *, countie
         "detected": len(first_alert) / len(truth) if len(truth) else np.nan,
         "median_delay_days": float(delays.median()) if len(delays) else np.nan,
         "matched": pairs["episode_id"].nunique() / len(events) if len(events) else np.nan,
+    }
+
+
+def pooled_figures(runs: list[dict]) -> dict:
+    """The figures of several runs (seeds) together: alerts over all their county-weeks, outbreaks and
+    delays over all their outbreaks, matches over all their alerts (not the mean of the runs' shares)."""
+    county_weeks = sum(r["county_weeks"] for r in runs)
+    weeks = sum(r["weeks"] for r in runs)
+    alerts = sum(r["alerts"] for r in runs)
+    outbreaks = sum(r["outbreaks"] for r in runs)
+    delays = sorted(d for r in runs for d in r["delays_days"])
+    return {
+        "weeks": weeks, "county_weeks": county_weeks, "alerts": alerts,
+        "red_alerts": sum(r["red_alerts"] for r in runs), "quality_alerts": sum(r["quality_alerts"] for r in runs),
+        "emails": sum(r["emails"] for r in runs),
+        "detected_outbreaks": sum(r["detected_outbreaks"] for r in runs),
+        "matched_alerts": sum(r["matched_alerts"] for r in runs), "delays_days": delays,
+        "alerts_per_county_week": alerts / max(county_weeks, 1e-12),
+        "red_per_county_week": sum(r["red_alerts"] for r in runs) / max(county_weeks, 1e-12),
+        "quality_per_county_week": sum(r["quality_alerts"] for r in runs) / max(county_weeks, 1e-12),
+        "emails_per_week": sum(r["emails"] for r in runs) / max(weeks, 1e-12),
+        "outbreaks": outbreaks,
+        "detected": sum(r["detected_outbreaks"] for r in runs) / outbreaks if outbreaks else np.nan,
+        "median_delay_days": float(np.median(delays)) if delays else np.nan,
+        "matched": sum(r["matched_alerts"] for r in runs) / alerts if alerts else np.nan,
     }
 
 

@@ -286,6 +286,14 @@ def _within_budget(con, config: Config, signals: pd.DataFrame, learnt: dict[str,
                        county_of=county_of_units(con), learnt=learnt)
 
 
+def _temporal_points(signals: pd.DataFrame) -> pd.DataFrame:
+    """The judged points of temporal detectors (as ``store.alerts.judged_points`` reads them)."""
+    if not len(signals):
+        return signals
+    keep = (signals["status"] == "ok") & signals["regions"].isna() & (signals["detector"] != "quality")
+    return signals.loc[keep, ["detector", "level", "region", "syndrome", "age_group", "date", "pvalue"]]
+
+
 def run_detection(store: Store, config: Config, today: date, *, since: date | None = None,
                   until: date | None = None, progress=None) -> dict:
     """Judge the due days (or ``since``..``until``), store signals and update episodes in one transaction.
@@ -303,11 +311,19 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
     # a backfill reads each panel's settled days once (surveillance.service.panels)
     reader = (PanelReader(con, settled_until=judged_days[-1], settled_as_of=today) if since is not None
               else PanelReader(con))
+    first_judged: list[pd.DataFrame] = []  # what a backfill judged so far, for its budget's relearning
+
+    def judged_so_far() -> pd.DataFrame:
+        return pd.concat(first_judged, ignore_index=True) if first_judged else None
+
     for day in judged_days:
         # A backfill sees what was known the morning after each day; a live run what is known now.
         as_of = min(day + timedelta(days=1), today) if since is not None else today
         judged = judge_day(con, config, day, as_of, reader=reader)
-        all_signals.append(_within_budget(con, config, judged["signals"], thresholds_for_day(store, config, day)))
+        learnt = thresholds_for_day(store, config, day, judged_so_far if since is not None else None)
+        all_signals.append(_within_budget(con, config, judged["signals"], learnt))
+        if since is not None:
+            first_judged.append(_temporal_points(judged["signals"]))
         failures.extend(judged["failures"])
         if judged["completeness"] is not None:
             all_quality.append((judged["completeness"], as_of))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -29,14 +30,28 @@ from ..store.thresholds import THRESHOLD_COLUMNS, save_thresholds, thresholds_fo
 log = logging.getLogger(__name__)
 
 
-def _history_q(con, config: Config, day: date) -> pd.DataFrame:
-    """``family, level, date, q``: each family's smallest q-value on each day of the history before ``day``."""
+def _first_judged(con, since: date, until: date, judged: pd.DataFrame | None) -> pd.DataFrame:
+    """The points judged between ``since`` and ``until`` as first judged: the stored ones, and those a
+    running backfill judged but has not stored yet (``judged``, columns of ``judged_points``)."""
+    stored = judged_points(con, since, until)
+    if judged is None or not len(judged):
+        return stored
+    dates = pd.to_datetime(judged["date"])
+    recent = judged[(dates >= pd.Timestamp(since)) & (dates <= pd.Timestamp(until))]
+    both = pd.concat([stored, recent], ignore_index=True)
+    both["date"] = pd.to_datetime(both["date"])
+    return both.drop_duplicates(["detector", "region", "syndrome", "age_group", "date"], keep="first")
+
+
+def _history_q(con, config: Config, day: date, judged: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``family, level, date, q``: each family's smallest q-value on each day of the history before ``day``
+    (``judged``: points a running backfill judged, not stored yet)."""
     from .detect import DayJudge  # the detect job's panels and measures, judged over a year at once
 
     n = config.detection.budget.history_days
     judge = DayJudge(con, config, day - timedelta(days=1), as_of=day)
     county_of = county_of_units(con)
-    judged = judged_points(con, day - timedelta(days=n), day - timedelta(days=1))
+    judged = _first_judged(con, day - timedelta(days=n), day - timedelta(days=1), judged)
     pvalues, families, levels = [], [], []
     dates = None
     for spec in config.detection.detectors:
@@ -105,11 +120,12 @@ def _without_confirmed(con, days: pd.DataFrame, gap_days: int) -> pd.DataFrame:
     return days[np.array(keep, dtype=bool)]
 
 
-def learn_thresholds(con, config: Config, day: date) -> pd.DataFrame:
-    """The levels learnt for judging ``day`` from the history before it (rows of ``THRESHOLD_COLUMNS``)."""
+def learn_thresholds(con, config: Config, day: date, judged: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The levels learnt for judging ``day`` from the history before it (rows of ``THRESHOLD_COLUMNS``;
+    ``judged``: points a running backfill judged, not stored yet, taken as first judged)."""
     budget = config.detection.budget
     gap = config.alerts.quiet_days
-    days = _without_confirmed(con, _history_q(con, config, day), gap)
+    days = _without_confirmed(con, _history_q(con, config, day, judged), gap)
     nominal = budget.noise_alerts_per_quarter / DAYS_PER_QUARTER
     rows = []
     for level, part in days.groupby("level"):
@@ -123,10 +139,12 @@ def learn_thresholds(con, config: Config, day: date) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=THRESHOLD_COLUMNS)
 
 
-def thresholds_for_day(store, config: Config, day: date) -> dict[str, tuple[float, float]]:
+def thresholds_for_day(store, config: Config, day: date,
+                       judged: Callable[[], pd.DataFrame] | None = None) -> dict[str, tuple[float, float]]:
     """``{family level: (learnt yellow level, learnt red level)}`` for judging ``day``: the stored learning,
     or a new one (stored) when there is none or it is older than ``relearn_days``. Empty when learning is
-    off."""
+    off. ``judged`` gives the points a running backfill judged and has not stored yet: a backfill learns
+    from its own first judgements as daily operation does from the stored ones."""
     budget = config.detection.budget
     if not budget.learn or budget.noise_alerts_per_quarter <= 0:
         return {}
@@ -134,7 +152,7 @@ def thresholds_for_day(store, config: Config, day: date) -> dict[str, tuple[floa
     stored = thresholds_for(con, day)
     fresh = len(stored) and abs((day - pd.Timestamp(stored["learnt_for"].iloc[0]).date()).days) < budget.relearn_days
     if not fresh:
-        learnt = learn_thresholds(con, config, day)
+        learnt = learn_thresholds(con, config, day, judged() if judged else None)
         if len(learnt):
             with store.transaction() as cur:
                 save_thresholds(cur, learnt, datetime.now())

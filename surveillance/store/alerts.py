@@ -330,3 +330,13 @@ def confirmed_cells(con, since: date, until: date) -> pd.DataFrame:
         FROM alert_episodes e JOIN alert_evidence v USING (episode_id)
         WHERE e.outcome = 'confirmed_outbreak' AND e.kind = 'outbreak' AND v.date BETWEEN ? AND ?""",
                        [since, until]).df()
+
+
+JUDGEMENT_TABLES = ("alert_evidence", "alert_events", "alert_episodes", "outbox", "signals", "alarm_thresholds")
+
+
+def clear_judgements(cur) -> None:
+    """Forget every signal, alert, queued email and learnt budget (the observations stay): for judging a
+    store's history again from scratch, e.g. on a copy in the operational evaluation."""
+    for table in JUDGEMENT_TABLES:
+        cur.execute(f"DELETE FROM {table}")

@@ -47,7 +47,7 @@ def demo_subscriptions(province: str | None) -> list[dict]:
 
 def demo_config(db: Path, province: str | None = "320000") -> dict:
     """The demo's surveillance.toml: paths relative to the config's own folder. Detection uses the
-    defaults (regional excess on county and facility counts by age group, within the alarm budget
+    defaults (regional excess on facility counts by age group, within the alarm budget
     learnt from the demo's history), written out so they can be edited."""
     return {
         "database": {"path": db.name, "snapshot_path": f"{db.stem}.snapshot.duckdb"},
@@ -63,10 +63,10 @@ def demo_config(db: Path, province: str | None = "320000") -> dict:
         "detection": {
             "severity": {"red": 0.01, "yellow": 0.05},
             "detectors": [
-                {"name": "regional_excess", "levels": ["county", "facility"],
+                {"name": "regional_excess", "levels": ["facility"],
                  "age_groups": ["all", "0-4", "5-14", "15-64", "65+"], "history_days": 60},
             ],
-            "budget": {"noise_alerts_per_quarter": 1.0, "learn": True, "history_days": 365, "relearn_days": 28},
+            "budget": {"noise_alerts_per_quarter": 0.5, "learn": True, "history_days": 365, "relearn_days": 28},
         },
         "alerts": {"gap_days": 2, "quiet_days": 7},
         "quality": {"min_completeness": 0.8},
