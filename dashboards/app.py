@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode
 
 import dash
 from dash import Input, Output, dcc, html
-from dash.exceptions import PreventUpdate
+from dash.exceptions import DependencyException, PreventUpdate
 from flask import Flask
 
 from surveillance.config import Config
@@ -128,6 +128,8 @@ def create_dashboard(server: Flask, store: Store, config: Config, *, prefix: str
         enable_mcp=False,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    # Dash answers an address of a script it does not know with an exception: a plain 404 instead.
+    server.register_error_handler(DependencyException, lambda exc: ("no such script", 404))
     ctx = DashboardContext(app, store, config, prefix=prefix, next_runs=next_runs, regions=regions)
     install_geo_route(server, ctx)
     app.layout = functools.partial(_shell, ctx)
