@@ -100,7 +100,7 @@ def test_every_route_answers_a_signed_in_administrator_without_a_fault(server, d
     client = signed_in_client(server, "ada")
     token = client.get_cookie("_csrf_token").value
     for endpoint, method, path in _requests(server, _episodes(store)[0][0]):
-        if method == "POST" or endpoint == "logout":
+        if method == "POST" or endpoint in ("logout", "set_language"):  # they change the session or the user
             continue
         response = client.open(path, method=method, headers={"X-CSRFToken": token})
         assert response.status_code < 500, (method, path)
