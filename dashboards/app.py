@@ -1,7 +1,7 @@
 """The Dash dashboard, mounted on the service's Flask server under ``/app/``.
 
-``create_dashboard(server, store, config)`` adds the sign-in routes (see :mod:`dashboards.auth`)
-and the Dash app. The app is a shell (header, navigation, the page) and a router: each page
+``create_dashboard(server, store, config)`` adds the Dash app (sign-in is :mod:`dashboards.auth`, the
+guard in front of every route :mod:`dashboards.guard`). The app is a shell (header, navigation, the page) and a router: each page
 module in :mod:`dashboards.pages` owns its layout and its callbacks, with ids prefixed by its
 name. Every callback is registered through :meth:`DashboardContext.callback`, which finds the
 signed-in user, checks the page's role and hands the callback the user's :class:`Scope`; a
@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode
 
 import dash
 from dash import Input, Output, dcc, html
-from dash.exceptions import PreventUpdate
+from dash.exceptions import DependencyException, PreventUpdate
 from flask import Flask
 
 from surveillance.config import Config
@@ -40,12 +40,12 @@ class DashboardContext:
     """What every page and callback needs: the store, the config, the regions, the schedule."""
 
     def __init__(self, app: dash.Dash, store: Store, config: Config, *, prefix: str = PREFIX,
-                 next_runs: Callable[[], list[dict]] | None = None):
+                 next_runs: Callable[[], list[dict]] | None = None, regions: RegionIndex | None = None):
         self.app = app
         self.store = store
         self.config = config
         self.prefix = prefix
-        self.regions = RegionIndex(store)
+        self.regions = regions or RegionIndex(store)
         self.next_runs = next_runs
 
     def url(self, path: str, **query) -> str:
@@ -106,15 +106,16 @@ class DashboardContext:
 
 
 def create_dashboard(server: Flask, store: Store, config: Config, *, prefix: str = PREFIX,
-                     next_runs: Callable[[], list[dict]] | None = None) -> dash.Dash:
-    """Mount the dashboard on ``server`` at ``prefix``, with sign-in at ``/login`` and ``/logout``.
+                     next_runs: Callable[[], list[dict]] | None = None,
+                     regions: RegionIndex | None = None) -> dash.Dash:
+    """Mount the dashboard on ``server`` at ``prefix`` (sign-in, at ``/login``, and the guard in front of
+    every route are the server's: :func:`dashboards.server.create_server`).
 
     ``next_runs`` (optional) returns the scheduler's next runs as ``[{"job": ..., "next_run": datetime}]``
-    for the Jobs page.
+    for the Jobs page; ``regions`` the region index to share with the rest of the server.
     """
     from .pages import PAGES
 
-    auth.install_auth(server, store, config, prefix=prefix)
     app = dash.Dash(
         __name__,
         server=server,
@@ -127,7 +128,9 @@ def create_dashboard(server: Flask, store: Store, config: Config, *, prefix: str
         enable_mcp=False,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    ctx = DashboardContext(app, store, config, prefix=prefix, next_runs=next_runs)
+    # Dash answers an address of a script it does not know with an exception: a plain 404 instead.
+    server.register_error_handler(DependencyException, lambda exc: ("no such script", 404))
+    ctx = DashboardContext(app, store, config, prefix=prefix, next_runs=next_runs, regions=regions)
     install_geo_route(server, ctx)
     app.layout = functools.partial(_shell, ctx)
     for page in PAGES:

@@ -1,10 +1,13 @@
-"""Signing in and out on the Flask side, and the guard in front of every dashboard request.
+"""Signing in and out: the login form, the server-side session behind the cookie, the language switch.
 
-The session cookie is signed with the secret held by the environment variable
-``config.service.session_key_env``; without it a random secret is made at start (sessions
-then end when the service restarts). Dash's own requests (layout, callbacks, its scripts)
-under the dashboard prefix need a signed-in user, and callbacks also carry the CSRF token
-Dash reads from the ``_csrf_token`` cookie.
+A sign-in starts a session (:mod:`surveillance.credentials`): the browser holds its random secret in the
+``surveillance_session`` cookie (HttpOnly, SameSite=Lax, Secure with ``service.https``), the store holds
+its hash, user, expiry and CSRF token. Signing out deletes it, so a cookie saved before then opens
+nothing; a password change ends every session of the user; a restart of the service ends none.
+
+The login form carries its own CSRF token (kept in Flask's signed cookie until the form is sent), a
+sign-in from a foreign ``Origin`` is refused (:mod:`dashboards.guard`), and failed sign-ins are
+throttled per name and address, per name, per address and overall (:mod:`dashboards.throttle`).
 """
 
 from __future__ import annotations
@@ -13,27 +16,24 @@ import hmac
 import logging
 import os
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import Flask, abort, g, redirect, render_template_string, request, send_file, session
 
-from surveillance import users
+from surveillance import credentials, users
 from surveillance.users import User
 from surveillance.vocabulary import LANGUAGES
 
 from .i18n import t
+from .throttle import WINDOW, LoginThrottle
 
 log = logging.getLogger(__name__)
 
-CSRF_COOKIE = "_csrf_token"
+SESSION_COOKIE = "surveillance_session"
+CSRF_COOKIE = "_csrf_token"  # Dash's front end sends it back as the X-CSRFToken header
 CSRF_HEADER = "X-CSRFToken"
-MAX_FAILURES = 5  # failed logins per name and address ...
-FAILURE_WINDOW = 300.0  # ... within this many seconds lock that pair out for the rest of the window
+LOGIN_CSRF = "login_csrf"
 
 LOGIN_PAGE = """<!doctype html>
 <html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
@@ -69,44 +69,22 @@ LOGIN_PAGE = """<!doctype html>
 </form></body></html>"""
 
 
+def public(view):
+    """Mark a route as answering without sign-in (it must reveal nothing); every other route needs a
+    signed-in user or an API token (:mod:`dashboards.guard`)."""
+    view.public = True
+    return view
+
+
 def session_secret(env_var: str | None) -> str:
-    """The session signing secret from ``env_var``; a random one (with a warning) when it is unset."""
+    """The secret signing Flask's own cookie (the login form's token and the language before sign-in),
+    from ``env_var``; a random one when it is unset (sign-ins do not depend on it)."""
     value = os.environ.get(env_var) if env_var else None
     if value:
         if len(value) < 16:
             log.warning("%s holds a short session secret; use at least 32 random characters", env_var)
         return value
-    log.warning("%s is not set: using a random session secret, so sign-ins end when the service restarts",
-                env_var or "the session key variable")
     return secrets.token_urlsafe(48)
-
-
-class LoginThrottle:
-    """Refuses a name from an address after too many failures in a short window (in memory)."""
-
-    def __init__(self, limit: int = MAX_FAILURES, window: float = FAILURE_WINDOW):
-        self.limit, self.window = limit, window
-        self._failures: dict[tuple[str, str], deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key) -> deque:
-        q = self._failures[key]
-        cutoff = time.monotonic() - self.window
-        while q and q[0] < cutoff:
-            q.popleft()
-        return q
-
-    def locked(self, name: str, address: str) -> bool:
-        with self._lock:
-            return len(self._recent((name, address))) >= self.limit
-
-    def failed(self, name: str, address: str) -> None:
-        with self._lock:
-            self._recent((name, address)).append(time.monotonic())
-
-    def succeeded(self, name: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop((name, address), None)
 
 
 def _safe_next(target: str | None, default: str) -> str:
@@ -119,37 +97,44 @@ def _safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def signed_in(store) -> tuple[User, str] | None:
+    """The user of this request's session cookie and the session's CSRF token (read once per request)."""
+    if "session_user" not in g:
+        g.session_user = credentials.session_user(store, request.cookies.get(SESSION_COOKIE))
+    return g.session_user
+
+
 def current_user(store) -> User | None:
-    """The signed-in user of this request (read once per request), or None."""
-    if "user" in g:
-        return g.user
-    name = session.get("user")
-    user = users.get_user(store, name) if isinstance(name, str) else None
-    if name and user is None:  # the account is gone: the session ends
-        session.clear()
-    g.user = user
-    return user
+    """The signed-in user of this request (a session, not an API token), or None."""
+    found = signed_in(store)
+    return found[0] if found else None
 
 
-def _csrf_token() -> str:
-    token = session.get("csrf")
+def _login_csrf() -> str:
+    token = session.get(LOGIN_CSRF)
     if not token:
         token = secrets.token_urlsafe(32)
-        session["csrf"] = token
+        session[LOGIN_CSRF] = token
     return token
 
 
+def set_session_cookies(response, secret: str, csrf: str, *, secure: bool) -> None:
+    response.set_cookie(SESSION_COOKIE, secret, max_age=int(credentials.SESSION_HOURS * 3600), httponly=True,
+                        samesite="Lax", secure=secure, path="/")
+    set_csrf_cookie(response, csrf, secure=secure)
+
+
+def set_csrf_cookie(response, csrf: str, *, secure: bool) -> None:
+    # Readable by the page's script (Dash sends it back as a header): that is the double submit.
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="Lax", secure=secure, path="/")
+
+
 def install_auth(server: Flask, store, config, *, prefix: str) -> None:
-    """Login, logout and language routes; the guard for everything under ``prefix``."""
+    """The login, logout and language routes (the guard in front of every route is :mod:`dashboards.guard`)."""
+    secure = config.service.secure
     server.secret_key = session_secret(config.service.session_key_env)
-    server.config.update(
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.service.base_url.startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
-    )
-    throttle = LoginThrottle()
-    server.extensions["surveillance_login_throttle"] = throttle
+    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure)
+    server.extensions["surveillance_login_throttle"] = LoginThrottle()
 
     def page_language() -> str:
         chosen = request.args.get("lang") or session.get("lang")
@@ -163,23 +148,28 @@ def install_auth(server: Flask, store, config, *, prefix: str) -> None:
         lang = page_language()
         target = _safe_next(request.values.get("next"), prefix)
         html = render_template_string(LOGIN_PAGE, t=t, lang=lang, error=error, info=info, name=name,
-                                      next=target, csrf=_csrf_token(), action="/login", languages=LANGUAGES)
+                                      next=target, csrf=_login_csrf(), action="/login", languages=LANGUAGES)
         return html, status
 
     @server.route("/login", methods=["GET", "POST"])
+    @public
     def login():
         if request.method == "GET":
             info = t("login.signed_out", page_language()) if request.args.get("signed_out") else None
             return login_page(info=info)
-        if not hmac.compare_digest(str(request.form.get("csrf", "")), str(session.get("csrf", ""))):
+        expected = session.get(LOGIN_CSRF)
+        if not expected or not hmac.compare_digest(str(request.form.get("csrf", "")), str(expected)):
             abort(400, "the sign-in form expired; reload the page")
         name = (request.form.get("name") or "").strip()[:64]
         password = request.form.get("password") or ""
         address = request.remote_addr or "?"
         lang = page_language()
-        if throttle.locked(name, address):
-            users.record_audit(store, name or "?", "login_refused", name, f"from {address}: too many failures")
-            return login_page(error=t("login.locked", lang), name=name, status=429)
+        throttle = server.extensions["surveillance_login_throttle"]
+        refused = throttle.locked(name, address)
+        if refused:
+            users.record_audit(store, name or "?", "login_refused", name, f"from {address}: too many failures ({refused})")
+            page, status = login_page(error=t("login.locked", lang), name=name, status=429)
+            return page, status, {"Retry-After": str(int(WINDOW))}
         user = users.verify_password(store, name, password)
         if user is None:
             throttle.failed(name, address)
@@ -187,34 +177,34 @@ def install_auth(server: Flask, store, config, *, prefix: str) -> None:
             return login_page(error=t("login.failed", lang), name=name, status=401)
         throttle.succeeded(name, address)
         target = _safe_next(request.form.get("next"), prefix)
-        session.clear()  # a fresh session on sign-in (no fixation)
-        session.permanent = True
-        session["user"] = user.name
+        credentials.end_session(store, request.cookies.get(SESSION_COOKIE))  # a fresh session (no fixation)
+        started = credentials.start_session(store, user, address=address)
+        session.pop(LOGIN_CSRF, None)  # the form's token is used up
         users.record_audit(store, user.name, "login", user.name, f"from {address}")
         response = redirect(target)
-        _set_csrf_cookie(response)
+        set_session_cookies(response, started.secret, started.csrf, secure=secure)
         return response
 
     @server.get("/logout")
+    @public
     def logout():
-        name = session.get("user")
-        lang = session.get("lang")
+        name = credentials.end_session(store, request.cookies.get(SESSION_COOKIE))
         if name:
             users.record_audit(store, name, "logout", name, None)
-        session.clear()
-        if lang:
-            session["lang"] = lang
         response = redirect("/login?signed_out=1")
-        response.delete_cookie(CSRF_COOKIE)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(CSRF_COOKIE, path="/")
         return response
 
     @server.get("/favicon.ico")
+    @public
     def favicon():
         import dash
 
         return send_file(Path(dash.__file__).parent / "favicon.ico", mimetype="image/x-icon", max_age=86400)
 
     @server.get("/language/<code>")
+    @public
     def set_language(code: str):
         user = current_user(store)
         if code not in LANGUAGES:
@@ -224,38 +214,10 @@ def install_auth(server: Flask, store, config, *, prefix: str) -> None:
             users.set_language(store, user.name, code)
         return redirect(_safe_next(request.args.get("next"), prefix))
 
-    @server.before_request
-    def guard():
-        path = request.path
-        if not (path == prefix.rstrip("/") or path.startswith(prefix)):
-            return None
-        user = current_user(store)
-        if user is None:
-            if request.method == "GET" and not path.startswith(f"{prefix}_dash-"):
-                full = request.full_path.rstrip("?")
-                return redirect(f"/login?next={_quote(full)}")
-            return ("sign in first", 401)
-        if request.method == "POST":
-            sent = request.headers.get(CSRF_HEADER, "")
-            if not hmac.compare_digest(sent, str(session.get("csrf", ""))):
-                return ("missing or wrong CSRF token; reload the page", 403)
-        return None
-
     @server.after_request
     def csrf_cookie(response):
         path = request.path
-        if (path == prefix.rstrip("/") or path.startswith(prefix)) and session.get("user"):
-            if request.cookies.get(CSRF_COOKIE) != session.get("csrf"):
-                _set_csrf_cookie(response)
+        found = signed_in(store) if (path == prefix.rstrip("/") or path.startswith(prefix)) else None
+        if found and request.cookies.get(CSRF_COOKIE) != found[1]:
+            set_csrf_cookie(response, found[1], secure=secure)
         return response
-
-
-def _set_csrf_cookie(response) -> None:
-    # Readable by the page's script (Dash sends it back as a header): that is the double submit.
-    response.set_cookie(CSRF_COOKIE, _csrf_token(), httponly=False, samesite="Lax", path="/")
-
-
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")

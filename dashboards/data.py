@@ -206,11 +206,23 @@ def job_runs(con, limit: int = 200) -> pd.DataFrame:
 # --- alerts and clusters ---------------------------------------------------------------------
 
 def alert_visible(scope: Scope, episode: dict) -> bool:
-    """An episode belongs to its region (a cluster to its centre): visible inside that region's subtree.
-    Feeds and other non-regions (data-quality episodes) are visible only to users of every region."""
+    """An episode belongs to its region: visible inside that region's subtree; a cluster also to every user
+    whose subtree holds one of its regions. Feeds and other non-regions (data-quality episodes) are visible
+    only to users of every region."""
     if scope.root is None:
         return True
-    return scope.allows(str(episode.get("region")))
+    if scope.allows(str(episode.get("region"))):
+        return True
+    return episode.get("kind") == "cluster" and any(scope.allows(r) for r in json_list(episode.get("regions")))
+
+
+def visible_evidence(scope: Scope, episode: dict, evidence: list[dict]) -> list[dict]:
+    """The evidence rows of a visible episode the user may see: those of regions in their subtree (an alert
+    that neighbouring regions joined carries their rows too). A cluster's rows are the cluster's own figures
+    (observed and expected over all its regions), shown to everyone who sees the cluster."""
+    if scope.root is None or episode.get("kind") == "cluster":
+        return evidence
+    return [row for row in evidence if scope.allows(str(row.get("region")))]
 
 
 def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = None,
@@ -222,9 +234,12 @@ def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = 
     frame = frame.drop(columns="created_at")
     if frame.empty:
         return frame
-    if scope.root is not None:  # each distinct region is checked once: national tables have tens of thousands of rows
-        visible = {r: alert_visible(scope, {"region": r}) for r in frame["region"].unique()}
-        frame = frame[frame["region"].map(visible)].reset_index(drop=True)
+    if scope.root is not None:  # each distinct place is checked once: national tables have tens of thousands of rows
+        places = frame[["kind", "region", "regions"]]
+        places = places.astype(object).where(places.notna(), None)
+        keys = list(zip(places["kind"], places["region"], places["regions"]))
+        visible = {key: alert_visible(scope, dict(zip(("kind", "region", "regions"), key))) for key in set(keys)}
+        frame = frame[[visible[key] for key in keys]].reset_index(drop=True)
     detectors = frame["detectors"].to_numpy(dtype=object)  # numpy iterates far faster than arrow strings
     parsed = {v: json_list(v) for v in set(detectors)}  # a few distinct sets
     frame["detectors"] = [list(parsed[v]) for v in detectors]
@@ -248,6 +263,7 @@ def alert(con, scope: Scope, episode_id) -> dict | None:
     detail = stored_alerts.episode_detail(con, episode_id)
     if detail is None or not alert_visible(scope, detail):
         return None
+    detail["evidence"] = visible_evidence(scope, detail, detail["evidence"])
     detail["regions"] = [r for r in json_list(detail["regions"]) if scope.root is None or scope.allows(r)]
     detail["detectors"] = json_list(detail["detectors"])
     return detail

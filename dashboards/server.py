@@ -1,8 +1,10 @@
 """The service's web server: the dashboard (``/app/``, after signing in at ``/login``), a status
-page (``/`` and ``/status``) and a JSON API (``/api/*``) over the store.
+page (``/`` and ``/status``) and a JSON API (``/api/*``, :mod:`dashboards.api`) over the store.
 
-Every request takes its own DuckDB cursor: the server is threaded and a connection is
-not thread-safe.
+Every route needs a signed-in session (or, for the API, a token): see :mod:`dashboards.guard`. The
+status page shows the caller's own regions (days with data, units, fever visits) and the feeds; the
+ingest ledger, job runs and store totals to administrators only. Every request takes its own DuckDB
+cursor: the server is threaded and a connection is not thread-safe.
 """
 
 from __future__ import annotations
@@ -10,16 +12,22 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from datetime import datetime
 from typing import Callable
 
-from flask import Flask, jsonify, redirect, render_template_string, request
+from flask import Flask, redirect, render_template_string, request
 
 from surveillance.config import Config
-from surveillance.store.alerts import episode_detail, list_episodes
-from surveillance.store.operations import daily_counts, last_good_ingest, store_status
 from surveillance.store import Store
-from surveillance.store.migrate import schema_version
+from surveillance.store.counts import date_range
+from surveillance.store.operations import daily_counts, feed_summary, store_status
+
+from .access import RegionIndex, Scope
+from .api import error, feeds_table, install_api
+from .app import PREFIX, create_dashboard
+from .auth import install_auth, public
+from .guard import install_guard, principal
+from .params import BadParameter, Int, parse
+from .security import install_security_headers
 
 STATUS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Surveillance service: status</title>
@@ -31,10 +39,11 @@ STATUS_PAGE = """<!doctype html>
  svg { background: #fafafa; border: 1px solid #eee; }
 </style></head><body>
 <h1>Surveillance service</h1>
-{% if dashboard %}<p><a href="{{ dashboard }}" id="status-dashboard">Open the dashboard</a> (sign-in required)</p>{% endif %}
-<p id="status-summary">Data from <b>{{ s.date_range.first }}</b> to <b>{{ s.date_range.last }}</b>:
- {{ "{:,}".format(s.rows.latest) }} rows ({{ "{:,}".format(s.rows.revisions) }} with revisions),
- {{ s.units }} reporting units in {{ regions }}; {{ "{:,}".format(s.quarantine.rows) }} rows in quarantine.</p>
+<p>Signed in as <b id="status-user">{{ user.name }}</b> ({{ user.role }}, {{ scope_label }}) · <a href="/logout">sign out</a>
+{% if dashboard %} · <a href="{{ dashboard }}" id="status-dashboard">open the dashboard</a>{% endif %}</p>
+<p id="status-summary">Data from <b>{{ first or "–" }}</b> to <b>{{ last or "–" }}</b>:
+ {{ units }} reporting units in {{ regions }}{% if s %}; {{ "{:,}".format(s.rows.latest) }} rows
+ ({{ "{:,}".format(s.rows.revisions) }} with revisions), {{ "{:,}".format(s.quarantine.rows) }} rows in quarantine{% endif %}.</p>
 <h2>Fever visits per day, last {{ days }} days</h2>
 {% if chart %}<svg id="status-chart" width="{{ chart.width }}" height="{{ chart.height }}" role="img"
  aria-label="fever visits per day"><polyline fill="none" stroke="#c62828" stroke-width="2" points="{{ chart.points }}"/>
@@ -46,7 +55,7 @@ STATUS_PAGE = """<!doctype html>
 {% for f in feeds %}<tr><td>{{ f.name }}</td><td>{{ f.kind }}</td><td>{{ f.batches }}</td>
 <td class="{{ 'failed' if f.failed_batches else '' }}">{{ f.failed_batches }}</td><td>{{ f.last_batch_at }}</td><td>{{ f.last_good_batch_at }}</td></tr>{% endfor %}
 </table>
-<h2>Last batches</h2>
+{% if s %}<h2>Last batches</h2>
 <table id="status-batches"><tr><th>batch</th><th>feed</th><th>source</th><th>status</th><th>new</th><th>revised</th><th>rejected</th><th>message</th></tr>
 {% for b in s.last_batches %}<tr><td>{{ b.batch_id }}</td><td>{{ b.feed }}</td><td>{{ b.source }}</td>
 <td class="{{ b.status }}">{{ b.status }}</td><td>{{ b.new_rows }}</td><td>{{ b.revised_rows }}</td><td>{{ b.rejected_rows }}</td><td>{{ b.message or '' }}</td></tr>{% endfor %}
@@ -55,11 +64,10 @@ STATUS_PAGE = """<!doctype html>
 <table id="status-jobs"><tr><th>run</th><th>job</th><th>started</th><th>finished</th><th>status</th><th>message</th></tr>
 {% for r in s.job_runs %}<tr><td>{{ r.run_id }}</td><td>{{ r.job }}</td><td>{{ r.started_at }}</td><td>{{ r.finished_at }}</td>
 <td class="{{ r.status }}">{{ r.status }}</td><td>{{ r.message or '' }}</td></tr>{% endfor %}
-</table>
-<p>JSON: <a href="api/health">health</a> · <a href="api/feeds">feeds</a> · <a href="api/ingest/last">last ingest</a>
- · <a href="api/counts">counts per day</a> · <a href="api/status">status</a></p>
+</table>{% endif %}
+<p>JSON: <a href="/api/health">health</a> · <a href="/api/feeds">feeds</a> · <a href="/api/counts">counts per day</a>
+ · <a href="/api/alerts">alerts</a>{% if s %} · <a href="/api/ingest/last">last ingest</a> · <a href="/api/status">status</a>{% endif %}</p>
 </body></html>"""
-
 
 def _chart(counts: list[dict], width: int = 720, height: int = 160) -> dict | None:
     values = [row["count"] or 0 for row in counts]
@@ -72,39 +80,18 @@ def _chart(counts: list[dict], width: int = 720, height: int = 160) -> dict | No
             "first": counts[0]["date"], "last": counts[-1]["date"]}
 
 
-def _feeds(config: Config, status: dict) -> list[dict]:
-    stats = {f["feed"]: f for f in status["feeds"]}
-    rows = []
-    for feed in config.feeds:
-        s = stats.get(feed.name, {})
-        rows.append({"name": feed.name, "kind": feed.kind, "enabled": feed.enabled,
-                     "batches": s.get("batches", 0), "failed_batches": s.get("failed_batches", 0),
-                     "last_batch_at": s.get("last_batch_at"), "last_good_batch_at": s.get("last_good_batch_at")})
-    return rows
-
-
-def _jsonable(value):
-    """Dates, timestamps and JSON-in-text columns as JSON values."""
-    import json
-    import math
-
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith("["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value.item() if hasattr(value, "item") else value
+def _regions_phrase(scope: Scope) -> str:
+    plural = {"province": "provinces", "city": "cities", "county": "counties"}
+    parts = []
+    for level in ("province", "city", "county"):
+        n = len(scope.index.codes_at(level, scope.root))
+        if n:
+            parts.append(f"{n} {level if n == 1 else plural[level]}")
+    return ", ".join(parts) or "no regions"
 
 
 log = logging.getLogger(__name__)
+STATUS_PARAMS = {"days": Int(60, 1, 366)}
 
 
 def settle_heap() -> None:
@@ -117,77 +104,52 @@ def settle_heap() -> None:
 
 def create_server(store: Store, config: Config, *, dashboard: bool = True,
                   next_runs: Callable[[], list[dict]] | None = None, announce=None) -> Flask:
-    """The Flask app of the service. With ``dashboard`` (the default) the Dash dashboard is mounted at
-    ``/app/`` with sign-in at ``/login``; on a database without users a first admin account is made
-    and its generated password passed once to ``announce`` (default: printed to stderr).
-    ``next_runs`` returns the scheduler's next runs for the dashboard's Jobs page."""
+    """The Flask app of the service: the guard, sign-in at ``/login``, the status page, the JSON API and
+    (with ``dashboard``, the default) the Dash dashboard at ``/app/``. On a database without users a first
+    admin account is made and its generated password passed once to ``announce`` (default: printed to
+    stderr). ``next_runs`` returns the scheduler's next runs for the dashboard's Jobs page."""
     server = Flask(__name__)
     server.config["JSON_SORT_KEYS"] = False
-    dashboard_url = None
+    regions = RegionIndex(store)
+    install_guard(server, store, config, prefix=PREFIX)  # first: it runs before every other hook
+    install_auth(server, store, config, prefix=PREFIX)
+    _default_admin(store, config, announce)
+    dash_app = None
     if dashboard:
-        from .app import PREFIX, create_dashboard
-
-        _default_admin(store, config, announce)
-        create_dashboard(server, store, config, next_runs=next_runs)
-        dashboard_url = PREFIX
+        dash_app = create_dashboard(server, store, config, next_runs=next_runs, regions=regions)
 
         @server.get("/alerts/<int:episode_id>")
+        @public
         def alert_link(episode_id: int):
-            """The alert emails link to ``{base_url}/alerts/ID``: the alert's page in the dashboard."""
+            """The alert emails link to ``{base_url}/alerts/ID``: the alert's page in the dashboard (which
+            asks for sign-in); the redirect says nothing the address did not."""
             return redirect(f"{PREFIX.rstrip('/')}/alerts/{episode_id}")
+
+    install_security_headers(server, secure=config.service.secure,
+                             script_hashes=lambda: list(dash_app.csp_hashes()) if dash_app else [])
 
     @server.get("/")
     @server.get("/status")
     def status_page():
+        user = principal(store).user
+        scope = Scope(user, regions)
+        try:
+            days = parse(STATUS_PARAMS, request.args, scope=scope)["days"]
+        except BadParameter as exc:
+            return error(400, str(exc))
         cur = store.cursor()
-        status = store_status(cur)
-        days = 60
-        fever = daily_counts(cur, days=days, syndrome="fever")
-        plural = {"province": "provinces", "city": "cities", "county": "counties"}
-        regions = ", ".join(f"{n} {level if n == 1 else plural.get(level, level)}"
-                            for level, n in status["regions"].items()) or "no regions"
-        return render_template_string(STATUS_PAGE, s=status, feeds=_feeds(config, status), days=days,
-                                      chart=_chart(fever), regions=regions, dashboard=dashboard_url)
+        first, last = date_range(cur, within=scope.root)
+        units = scope.index.units()
+        in_scope = sum(1 for code in units["code"] if scope.allows(code)) if scope.root else len(units)
+        fever = daily_counts(cur, days=days, syndrome="fever", within=scope.root)
+        label = scope.index.label(scope.root) if scope.root else "every region"
+        return render_template_string(
+            STATUS_PAGE, user=user, scope_label=label, first=first, last=last, units=in_scope,
+            regions=_regions_phrase(scope), days=days, chart=_chart(fever),
+            feeds=feeds_table(config, feed_summary(cur)), s=store_status(cur) if user.is_admin else None,
+            dashboard=PREFIX if dashboard else None)
 
-    @server.get("/api/health")
-    def health():
-        cur = store.cursor()
-        last = last_good_ingest(cur)
-        return jsonify(status="ok", time=datetime.now().isoformat(timespec="seconds"),
-                       database=str(store.path), schema_version=schema_version(cur),
-                       last_good_ingest=last.isoformat() if last else None)
-
-    @server.get("/api/feeds")
-    def feeds():
-        cur = store.cursor()
-        return jsonify(feeds=_feeds(config, store_status(cur)))
-
-    @server.get("/api/ingest/last")
-    def last_ingest():
-        limit = min(int(request.args.get("limit", 20)), 500)
-        return jsonify(batches=store_status(store.cursor(), recent=limit)["last_batches"])
-
-    @server.get("/api/counts")
-    def counts():
-        days = min(int(request.args.get("days", 60)), 3660)
-        return jsonify(counts=daily_counts(store.cursor(), days=days, syndrome=request.args.get("syndrome")))
-
-    @server.get("/api/status")
-    def full_status():
-        return jsonify(store_status(store.cursor()))
-
-    @server.get("/api/alerts")
-    def alerts():
-        include = request.args.get("all", "0") in ("1", "true", "yes")
-        return jsonify(alerts=_jsonable(list_episodes(store.cursor(), include_ended=include)))
-
-    @server.get("/api/alerts/<int:episode_id>")
-    def alert_detail(episode_id: int):
-        detail = episode_detail(store.cursor(), episode_id)
-        if detail is None:
-            return jsonify(error=f"no alert {episode_id}"), 404
-        return jsonify(_jsonable(detail))
-
+    install_api(server, store, config, regions)
     return server
 
 

@@ -50,6 +50,13 @@ class ServiceConfig(Settings):
     base_url: str = "http://127.0.0.1:8050"
     threads: int = Field(default=8, gt=0)
     session_key_env: str = "SURVEILLANCE_SESSION_KEY"
+    # Served over HTTPS (directly or behind a proxy): cookies are sent only over HTTPS, and browsers are
+    # told to keep to HTTPS (Strict-Transport-Security). A base_url starting with https:// implies it.
+    https: bool = False
+
+    @property
+    def secure(self) -> bool:
+        return self.https or self.base_url.startswith("https://")
 
 
 class ScheduleConfig(Settings):

@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import SurveillanceError, UnknownName
 from .store import Store
+from .store import sessions as stored_sessions
 from .store import users as stored
 from .store.reference import reference_sizes
 from .vocabulary import LANGUAGES, SYSTEM_USER
@@ -101,7 +102,8 @@ def _check_region(con, region: str | None) -> str | None:
     return region
 
 
-def _user(row) -> User:
+def user_from_row(row) -> User:
+    """A :class:`User` from ``(name, role, region, language, created_at)``."""
     name, role, region, language, created_at = row
     return User(name=name, role=role, region=region, language=language, created_at=created_at)
 
@@ -135,11 +137,11 @@ def add_user(
 
 def get_user(store: Store, name: str) -> User | None:
     row = stored.user_row(store.cursor(), name)
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def list_users(store: Store) -> list[User]:
-    return [_user(r) for r in stored.user_rows(store.cursor())]
+    return [user_from_row(r) for r in stored.user_rows(store.cursor())]
 
 
 def verify_password(store: Store, name: str, password: str) -> User | None:
@@ -150,16 +152,19 @@ def verify_password(store: Store, name: str, password: str) -> User | None:
         return None
     if not check_password_hash(row[5], password or ""):
         return None
-    return _user(row[:5])
+    return user_from_row(row[:5])
 
 
-def set_password(store: Store, name: str, password: str, *, by: str = SYSTEM_USER) -> None:
+def set_password(store: Store, name: str, password: str, *, by: str = SYSTEM_USER) -> int:
+    """Set a new password; every session of the user ends with the old one. Returns how many ended."""
     _check_password(password)
     password_hash = generate_password_hash(password)
     with store.transaction() as cur:
         _require(cur, name)
         stored.update_user(cur, name, password_hash=password_hash)
-        _audit(cur, by, "password_set", name, None)
+        ended = stored_sessions.delete_user_sessions(cur, name)
+        _audit(cur, by, "password_set", name, f"{ended} session(s) ended" if ended else None)
+    return ended
 
 
 def set_language(store: Store, name: str, language: str) -> None:

@@ -39,6 +39,34 @@ def test_user_add_and_list(tmp_path):
     assert "--password-stdin" in no_stdin.stderr
 
 
+@pytest.mark.slow
+def test_user_token_create_list_and_revoke(tmp_path):
+    from surveillance.credentials import token_user
+
+    db = tmp_path / "s.duckdb"
+    with open_store(db) as store:
+        load_reference(store, small_regions(), small_units())
+    run("user", "add", "li.wei", "--db", str(db), "--role", "viewer", "--region", "320100", "--password-stdin",
+        stdin="a long enough secret\n")
+    made = run("user", "token", "create", "--user", "li.wei", "--db", str(db), "--region", "320102",
+               "--label", "county screen", "--days", "30")
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip()
+    assert secret.startswith("svt_") and "shown only now" in made.stderr and "token 1 for li.wei (320102" in made.stderr
+    with open_store(db, read_only=True) as store:
+        assert token_user(store, secret)[0].region == "320102"
+    listed = run("user", "token", "list", "--db", str(db)).stdout
+    assert listed.startswith("1\tli.wei\t320102\tcounty screen\t") and "active" in listed and secret not in listed
+    outside = run("user", "token", "create", "--user", "li.wei", "--db", str(db), "--region", "320000")
+    assert outside.returncode == 1 and "outside li.wei's regions" in outside.stderr and "Traceback" not in outside.stderr
+    assert "revoked" in run("user", "token", "revoke", "1", "--db", str(db)).stdout
+    assert "\trevoked " in run("user", "token", "list", "--db", str(db), "--user", "li.wei").stdout
+    with open_store(db, read_only=True) as store:
+        assert token_user(store, secret) is None
+    missing = run("user", "token", "revoke", "7", "--db", str(db))
+    assert missing.returncode == 1 and "no API token 7" in missing.stderr
+
+
 @pytest.mark.skipif(not REFERENCE.exists(), reason="shared/reference/satscan not beside the checkout")
 def test_scan_file_finds_the_injected_cluster(tmp_path):
     coords = pd.read_csv(REFERENCE / "coords.csv").rename(columns={"locid": "region"})

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import date
 from pathlib import Path
@@ -91,25 +92,55 @@ def test_a_cycle_ingests_waiting_files_and_refreshes_the_snapshot(demo, tmp_path
         assert snapshot.con.execute("SELECT max(date) FROM observations").fetchone()[0] >= END
 
 
+def _sign_in(base: str, name: str, password: str):
+    """An opener holding the cookies of a session signed in through the login form."""
+    import http.cookiejar
+    import re
+    from urllib.parse import urlencode
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = opener.open(f"{base}/login", timeout=10).read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    body = urlencode({"name": name, "password": password, "csrf": csrf, "next": "/"}).encode()
+    assert opener.open(f"{base}/login", data=body, timeout=10).status == 200  # followed to the status page
+    return opener
+
+
 def test_status_page_and_json_api(demo):
+    from surveillance.credentials import create_token
+    from surveillance.users import add_user
+
     db, _ = demo
     config = load_config(db.parent / "surveillance.toml")
     with open_store(db) as store:
-        server = make_server("127.0.0.1", 0, create_server(store, config), threaded=True)
+        add_user(store, "ops", "the ops password", role="admin")
+        _, secret = create_token(store, "ops", label="monitoring")
+        server = make_server("127.0.0.1", 0, create_server(store, config, announce=lambda message: None),
+                             threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         base = f"http://127.0.0.1:{server.server_port}"
+
+        def api(path: str) -> dict:
+            request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {secret}"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+
         try:
-            status, body = _get(f"{base}/api/health")
-            health = json.loads(body)
-            assert status == 200 and health["status"] == "ok" and health["schema_version"] >= 1
-            feeds = json.loads(_get(f"{base}/api/feeds")[1])["feeds"]
+            status, body = _get(f"{base}/api/health")  # anyone: up, and the last good batch
+            assert status == 200 and set(json.loads(body)) == {"status", "last_good_ingest"}
+            with pytest.raises(urllib.error.HTTPError) as anonymous:
+                _get(f"{base}/api/feeds")
+            assert anonymous.value.code == 401
+            health = api("/api/health")
+            assert health["status"] == "ok" and health["schema_version"] >= 10 and health["database"] == str(db)
+            feeds = api("/api/feeds")["feeds"]
             assert feeds[0]["name"] == "clinics" and feeds[0]["batches"] >= 60
-            counts = json.loads(_get(f"{base}/api/counts?days=7&syndrome=fever")[1])["counts"]
+            counts = api("/api/counts?days=7&syndrome=fever")["counts"]
             assert len(counts) == 7 and all(c["syndrome"] == "fever" and c["count"] > 0 for c in counts)
-            last = json.loads(_get(f"{base}/api/ingest/last?limit=3")[1])["batches"]
+            last = api("/api/ingest/last?limit=3")["batches"]
             assert len(last) == 3 and last[0]["status"] in ("loaded", "partial")
-            page = _get(f"{base}/")[1].decode()
+            page = _sign_in(base, "ops", "the ops password").open(f"{base}/", timeout=10).read().decode()
             assert "Fever visits per day" in page and 'id="status-feeds"' in page and "<polyline" in page
         finally:
             server.shutdown()

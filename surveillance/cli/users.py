@@ -12,8 +12,10 @@ from ..errors import SurveillanceError
 from .common import app, database_path
 
 
-user_app = typer.Typer(no_args_is_help=True, help="Dashboard users: add and list.")
+user_app = typer.Typer(no_args_is_help=True, help="Dashboard users: add and list; their API tokens.")
 app.add_typer(user_app, name="user")
+token_app = typer.Typer(no_args_is_help=True, help="Read-only API tokens: create, list, revoke.")
+user_app.add_typer(token_app, name="token")
 
 
 @user_app.command("add")
@@ -50,3 +52,60 @@ def user_list(
     with open_store(database_path(db, config), read_only=True) as store:
         for user in list_users(store):
             typer.echo(f"{user.name}\t{user.role}\t{user.region or 'all'}\t{user.language}\t{user.created_at}")
+
+
+@token_app.command("create")
+def token_create(
+    user: str = typer.Option(..., "--user", help="The user the token reads as."),
+    db: Optional[Path] = typer.Option(None, help="Database file (or --config)."),
+    config: Optional[Path] = typer.Option(None, help="Config file (its database)."),
+    region: Optional[str] = typer.Option(None, help="A region inside the user's own whose subtree the token reads"
+                                                   " (default: the user's regions)."),
+    label: Optional[str] = typer.Option(None, help="What the token is for (shown by `token list`)."),
+    days: Optional[int] = typer.Option(None, min=1, help="Expire after this many days (default: until revoked)."),
+):
+    """Make a read-only API token; its secret is printed once and never stored (send it as
+    `Authorization: Bearer SECRET`)."""
+    from ..credentials import create_token
+    from ..store import open_store
+
+    with open_store(database_path(db, config)) as store:
+        token, secret = create_token(store, user, region=region, label=label, days=days, by="cli")
+    scope = token.region or "the user's regions"
+    expires = f", expires {token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else ""
+    typer.echo(f"token {token.token_id} for {token.user_name} ({scope}{expires}); its secret, shown only now:",
+               err=True)
+    typer.echo(secret)
+
+
+@token_app.command("list")
+def token_list(
+    db: Optional[Path] = typer.Option(None, help="Database file (or --config)."),
+    config: Optional[Path] = typer.Option(None, help="Config file (its database)."),
+    user: Optional[str] = typer.Option(None, "--user", help="Only this user's tokens."),
+):
+    """List API tokens (never their secrets): id, user, region, label, created, expires, revoked."""
+    from ..credentials import list_tokens
+    from ..store import open_store
+
+    with open_store(database_path(db, config), read_only=True) as store:
+        for t in list_tokens(store, user):
+            state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            expires = f"{t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else "never"
+            typer.echo(f"{t.token_id}\t{t.user_name}\t{t.region or 'user scope'}\t{t.label or ''}\t"
+                       f"{t.created_at:%Y-%m-%d %H:%M} by {t.created_by}\texpires {expires}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: int = typer.Argument(..., help="The token's id (from `token list`)."),
+    db: Optional[Path] = typer.Option(None, help="Database file (or --config)."),
+    config: Optional[Path] = typer.Option(None, help="Config file (its database)."),
+):
+    """Revoke an API token for good."""
+    from ..credentials import revoke_token
+    from ..store import open_store
+
+    with open_store(database_path(db, config)) as store:
+        token = revoke_token(store, token_id, by="cli")
+    typer.echo(f"token {token.token_id} of {token.user_name} revoked")

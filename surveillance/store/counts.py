@@ -179,15 +179,18 @@ def age_groups_seen(con, days: int = 28) -> list[str]:
         " ORDER BY age_group", [days]).fetchall()]
 
 
-def daily_totals(con, *, days: int = 60, syndrome: str | None = None) -> pd.DataFrame:
-    """``date, syndrome, count, total, units_reporting`` per day over the last ``days`` days with data."""
+def daily_totals(con, *, days: int = 60, syndrome: str | None = None, within: Within = None) -> pd.DataFrame:
+    """``date, syndrome, count, total, units_reporting`` per day over the last ``days`` days with data
+    (in the subtree of ``within``)."""
     params: list = []
-    filters = _in_list("syndrome", syndrome, params)
+    filters = _in_list("syndrome", syndrome, params) + _units_within(within, params)
+    last_params: list = []
+    last = f"SELECT max(date) FROM observations WHERE true {_units_within(within, last_params)}"
     return con.execute(f"""
         SELECT date, syndrome, sum(count)::BIGINT AS count, sum(total)::BIGINT AS total,
                count(DISTINCT unit) AS units_reporting
-        FROM ({_known(filters + " AND date > (SELECT max(date) FROM observations) - ?::INTEGER")})
-        GROUP BY ALL ORDER BY date, syndrome""", [*params, days]).df()
+        FROM ({_known(filters + f" AND date > ({last}) - ?::INTEGER")})
+        GROUP BY ALL ORDER BY date, syndrome""", [*params, *last_params, days]).df()
 
 
 # --- per unit: reporting, arrival, revisions --------------------------------------------------------------

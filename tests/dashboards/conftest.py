@@ -137,3 +137,28 @@ def workflow_payload(episode_id: int, to: str, *, note: str | None = None, outco
                   {"id": "alert-outcome", "property": "value", "value": outcome}],
         "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
     }
+
+
+def sign_in(client, name: str, password: str = PASSWORD, **request):
+    """Post the login form as a browser would (its token from the form); returns the answer."""
+    import re
+
+    page = client.get("/login", **request).get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"name": name, "password": password, "csrf": csrf}, **request)
+
+
+def signed_in_client(server, name: str, password: str = PASSWORD):
+    """A test client with a signed-in session and the CSRF cookie the dashboard's script sends back."""
+    client = server.test_client()
+    assert sign_in(client, name, password).status_code == 302
+    client.get("/app/")
+    return client
+
+
+def call_callback(client, server, output_id: str, values: dict):
+    """POST the callback that writes ``output_id`` with the session's CSRF header, as the page would."""
+    app = server.extensions["surveillance_dashboard"].app
+    token = client.get_cookie("_csrf_token").value
+    return client.post("/app/_dash-update-component", json=callback_payload(app, output_id, values),
+                       headers={"X-CSRFToken": token})
