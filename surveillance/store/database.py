@@ -15,7 +15,7 @@ from .migrate import migrate
 
 # Failures of the store itself (disk, a broken database, an interrupted query), not of what was being
 # written: callers that refuse an input for an error it caused let these through.
-STORE_FAULTS = (duckdb.IOException, duckdb.FatalException, duckdb.TransactionException, duckdb.InterruptException)
+STORE_FAULTS = (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException)
 
 
 class Store:
