@@ -9,8 +9,9 @@
   backoff behind the others; after the last it is ``failed``. A message whose answer never came after
   it was all written is ``unconfirmed``: not sent again. The next message gets a fresh connection.
 * A server that cannot be reached costs the messages nothing (they wait; an outage must not fail
-  them), and three failed exchanges in a row end the run, the rest waiting for the next one, so that a
-  slow server costs a run at most three deadlines.
+  them), and three exchanges in a row that end without an answer (the deadline, a broken connection)
+  end the run, the rest waiting for the next one, so that a slow server costs a run at most three
+  deadlines.
 * Messages carry a Message-ID derived from their outbox key, the same on every attempt, so that a
   copy a server or mail client sees twice is recognisably one message.
 """
@@ -26,7 +27,7 @@ from ..store.outbox import (due_messages, interrupted_attempts, mark_handed_over
                             record_unsent, start_attempt)
 from .smtp_client import close, open_session, send_one
 
-FAILURES_IN_A_ROW = 3  # failed exchanges in a row that end a run: the server is unwell, not the messages
+FAILURES_IN_A_ROW = 3  # exchanges in a row without an answer that end a run: the server is unwell, not the messages
 
 
 def stable_message_id(key: str, sender: str) -> str:
