@@ -52,8 +52,10 @@ class Jobs:
 
     def ingest(self) -> None:
         def body():
-            ingest_job(self.store, self.config, clock.today(self.config))
-            snapshot_job(self.store, self.config)
+            try:
+                ingest_job(self.store, self.config, clock.today(self.config))
+            finally:  # what was ingested before a failure is still worth a fresh snapshot
+                snapshot_job(self.store, self.config)
         self._guarded("ingest", body)
 
     def daily(self) -> None:

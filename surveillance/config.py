@@ -221,12 +221,13 @@ class SmtpConfig(Settings):
     user: str | None = None  # login name; no login without it
     password_env: str = "SURVEILLANCE_SMTP_PASSWORD"  # the password comes from this environment variable
     sender: str = "surveillance@localhost"
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0)  # each message's whole exchange; the connection's too
+    ca_file: Path | None = None  # trust this certificate (authority) instead of the system's, e.g. a private CA
 
 
 class EmailConfig(Settings):
     enabled: bool = True
-    max_attempts: int = Field(default=8, gt=0)  # a message refused this often is marked failed
+    max_attempts: int = Field(default=8, gt=0)  # a message that failed this often (refused, deferred, timed out) is failed
     backoff_seconds: float = Field(default=60.0, ge=0)  # first retry after this; doubles each time
     max_backoff_seconds: float = Field(default=3600.0, ge=0)
     retry_every_minutes: int = Field(default=5, gt=0)  # the service's delivery retries
@@ -310,6 +311,8 @@ def _resolve_paths(raw: dict, base: Path) -> dict:
 
     fix(raw.setdefault("database", {}), ("path", "snapshot_path"))
     fix(raw.setdefault("regions", {}), ("regions_file", "units_file", "boundaries_file", "neighbours_file"))
+    if isinstance(raw.get("smtp"), dict):
+        fix(raw["smtp"], ("ca_file",))
     for feed in raw.get("feeds", []):
         if isinstance(feed, dict):
             fix(feed, ("path", "archive_dir", "failed_dir"))

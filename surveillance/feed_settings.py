@@ -22,8 +22,9 @@ class FeedBase(Settings):
     syndrome_values: dict[str, str] = Field(default_factory=dict)
     # Source value -> canonical age group, e.g. {"0-4岁" = "0-4", "65岁及以上" = "65+"}.
     age_group_values: dict[str, str] = Field(default_factory=dict)
-    # Age group for rows whose feed has no age_group column.
-    default_age_group: str = "all"
+    # Age group for rows without one (a blank or "NA" value). Unset: such rows are refused, and a
+    # file without an age_group column is all ages ("all").
+    default_age_group: str | None = None
 
 
 class FolderFeed(FeedBase):

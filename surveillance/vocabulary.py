@@ -119,6 +119,11 @@ LEVELS: dict[str, Level] = {
     "county": Level("county", "县（区）", en_plural="counties and districts"),
     "facility": Level("facility", "医疗机构", en_plural="facilities"),
     "feed": Level("feed", "数据源", en_plural="feeds"),  # where a silent feed's finding sits
+    "service": Level("service", "系统服务", en_plural="services"),  # the service's own parts (its email)
+}
+# The places of level "service" (findings about the service itself), named like regions.
+SERVICE_PLACES: dict[str, Term] = {
+    "email": Term("the service's email", "系统邮件"),
 }
 
 # --- signals and alerts ----------------------------------------------------------------------
@@ -141,6 +146,7 @@ FINDINGS: dict[str, Term] = {
     "unit_silent": Term("Reporting unit silent", "报告单位停报"),
     "feed_silent": Term("Feed silent", "数据源中断"),
     "visits_drop": Term("Total visits dropped sharply", "总就诊量骤降"),
+    "email_undelivered": Term("Alert emails not delivered", "预警邮件未送达"),
 }
 
 # Kinds of alert episode (see alerts.episodes).
@@ -188,6 +194,12 @@ def label(table: dict[str, Term], code, lang: str | None) -> str:
     """The words of ``code`` in ``table`` in ``lang``; the code itself when the table lacks it."""
     term = table.get(code)
     return str(code) if term is None else term.say(lang)
+
+
+def place_label(code: str, names: dict, lang: str | None) -> str:
+    """A region's or unit's name from ``names``, a service place's words, else the code."""
+    name = names.get(code)
+    return name if isinstance(name, str) and name else label(SERVICE_PLACES, code, lang)
 
 
 def syndrome_label(code: str, lang: str | None) -> str:

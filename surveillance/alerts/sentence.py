@@ -60,6 +60,8 @@ WORDS: dict[str, Term] = {
                         "数据源（{name}）自{since}起未送达数据（截至{day}）"),
     "visits_drop": Term("Total visits in {place} fell to {obs} on {day} against a usual {exp} for that weekday ({pct})",
                         "{place}{day}总就诊量降至{obs}人次，同一星期几通常为{exp}人次（{pct}）"),
+    "email_undelivered": Term("{obs} of {exp} emails due could not be delivered on {day}; the jobs page shows why",
+                              "{day}应发送的{exp}封邮件中有{obs}封未能送达；原因见任务页面"),
     "finding": Term("{finding} in {place} on {day}", "{place}{finding}（{day}）"),
 }
 
@@ -131,6 +133,8 @@ def _quality(h: Headline, lang, names) -> str:
     if h.syndrome == "visits_drop" and math.isfinite(h.observed) and math.isfinite(h.expected) and h.expected > 0:
         return say("visits_drop", lang, place=place, obs=count_text(h.observed), exp=count_text(h.expected), day=day,
                    pct=f"{h.observed / h.expected:.0%}")
+    if h.syndrome == "email_undelivered" and math.isfinite(h.observed) and math.isfinite(h.expected):
+        return say("email_undelivered", lang, obs=count_text(h.observed), exp=count_text(h.expected), day=day)
     return say("finding", lang, finding=topic_label(h.syndrome, lang), place=place, day=day)
 
 

@@ -59,7 +59,8 @@ def ingest_file_command(
         encoding, delimiter = getattr(feed_cfg, "encoding", "utf-8"), getattr(feed_cfg, "delimiter", ",")
     else:
         ctx = IngestContext(today=today(cfg), feed="manual",
-                            **({"syndromes": tuple(cfg.syndromes), "age_groups": tuple(cfg.age_groups)} if cfg else {}))
+                            **({"syndromes": tuple(cfg.syndromes), "age_groups": tuple(cfg.age_groups),
+                                "timezone": cfg.schedule.timezone} if cfg else {}))
     when = datetime.fromisoformat(received_at) if received_at else None
     with open_store(db) as store:
         outcome = ingest_file(store, file, ctx, encoding=encoding, delimiter=delimiter, received_at=when)

@@ -2,11 +2,13 @@
 
 The ledger (ingest batches by checksum) makes a re-delivered file a no-op. A file moves
 only after its batch is committed, so a crash in between leaves it in place to be seen
-again, and the ledger then skips it.
+again, and the ledger then skips it. One bad file never stops the folder: it goes to
+``failed/`` with its reason recorded in its failed batch, and the files behind it are ingested.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +17,8 @@ from typing import Callable, Iterable
 from ..store import Store
 from ..store.write import BatchOutcome
 from .pipeline import IngestContext, ingest_file
+
+log = logging.getLogger(__name__)
 
 
 def pending_files(folder: Path, patterns: Iterable[str]) -> list[Path]:
@@ -50,9 +54,13 @@ def process_folder(
     for path in pending_files(feed.path, feed.patterns):
         when = received_at(path) if received_at else None
         # FHIR feeds are folders of .json files; read_file dispatches on the extension.
+        # Never raises for the file's content: a file nobody foresaw is a failed batch with its reason.
         outcome = ingest_file(store, path, ctx, encoding=getattr(feed, "encoding", "utf-8"),
                               delimiter=getattr(feed, "delimiter", ","), received_at=when)
-        _move(path, failed if outcome.status == "failed" else archive)
+        try:
+            _move(path, failed if outcome.status == "failed" else archive)
+        except OSError as exc:  # left in place: seen again next time (and skipped by checksum once loaded)
+            log.error("feed %s: cannot move %s out of the drop folder: %s", feed.name, path, exc)
         outcomes.append(outcome)
         if progress:
             progress(path, outcome)

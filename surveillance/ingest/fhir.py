@@ -23,7 +23,7 @@ column                 taken from
                        resource's first ``identifier.value``, else its ``id``.
 ``syndrome``           ``group.code.coding[0].code``, else ``group.code.text``
                        (e.g. ``"fever"``, ``"发热"``), unchanged.
-``age_group``          ``"all"`` for the group's own populations; for a stratifier whose
+``age_group``          ``"all"`` for a group without an age stratifier; for a stratifier whose
                        code (text, coding code or display) names an age (``age``,
                        ``age-group``, ``AgeGroup``, ``年龄``...), one row per stratum
                        with ``stratum.value.text``, else ``stratum.value.coding[0].code``
@@ -36,7 +36,8 @@ column                 taken from
 =====================  ==============================================================
 
 ``measureScore`` is ignored: counts come from populations only. A group with an age
-stratifier also gets an ``"all"`` row when it has populations of its own.
+stratifier gives its strata only: its own populations are their total, and an ``"all"`` row
+beside the age groups would count the same visits twice (validation refuses the mix).
 
 What cannot be read becomes visible, never silently dropped:
 
@@ -202,7 +203,7 @@ def _report_rows(report: dict, where: str, index: dict) -> list[dict]:
             if _is_age(stratifier.get("code"))
             for stratum in _objects(stratifier.get("stratum"))
         ]
-        if populations or not strata:
+        if not strata:
             count, total = _counts(populations)
             rows.append(_row(day, unit, syndrome, ALL_AGES, count, total))
         for stratum in strata:

@@ -11,11 +11,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -23,11 +21,15 @@ import pyarrow.parquet as pq
 
 from ..errors import FileRejected
 from ..store.staging import MALFORMED
-from .batch import RawBatch, json_type
+from .batch import RawBatch
+from .jsonl import read_jsonl_text
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "fhir"}
-# Column saying why a line could not be read as a record; validation quarantines it with that reason.
+
+# A line may be long (a free-text field of a megabyte): with the csv module's default limit of
+# 128 KiB such a field looked like an unclosed quote. Only loosens a process-wide limit.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 
 def file_format(path: Path) -> str:
@@ -102,6 +104,26 @@ def _decode(name: str, data: bytes, encoding: str, *, check_utf8: bool = True) -
     return data if encoding == "utf-8" else text.encode("utf-8")
 
 
+def _unify_line_ends(data: bytes) -> bytes:
+    """Lone carriage returns (CR-only line ends of old Mac exports) as newlines. Files with LF or
+    CRLF line ends are returned as they are (both readers take CRLF), so the usual case costs a scan."""
+    crs = data.count(b"\r")
+    if not crs or crs == data.count(b"\r\n"):
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def _lines(text: str) -> list[str]:
+    """Physical lines with their newline; only LF ends a line (``str.splitlines`` would also split at
+    form feeds and U+2028 inside values, which neither Arrow nor a JSON parser takes as line ends)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    if lines[-1] == "\n":
+        lines.pop()
+    else:
+        lines[-1] = lines[-1][:-1]
+    return lines
+
+
 def _wrong_fields(text: str, found: int, expected: int) -> str:
     return f"the line has {found} fields, the header {expected}: {' '.join(text.split())[:120]}"
 
@@ -116,12 +138,13 @@ def _read_csv(name: str, data: bytes, encoding: str, delimiter: str,
     """Fast path: Arrow's parallel reader when every record is one line (the usual case).
     Otherwise (a quoted value spanning lines, a stray quote) a careful line-aware parse,
     so that one bad line costs that line only and row numbers stay the file's lines."""
-    raw, data = data, _decode(name, data, encoding, check_utf8=False)  # Arrow checks UTF-8 as it parses
-    try:
-        first_line = data[: data.find(b"\n") if b"\n" in data[:65536] else 65536].decode("utf-8").rstrip("\r")
+    raw, data = data, _unify_line_ends(_decode(name, data, encoding, check_utf8=False))  # Arrow checks UTF-8
+    end = data.find(b"\n")
+    try:  # the whole first line, however long (a header of 64 KiB of Chinese text is still a header)
+        first_line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
-        data = _decode(name, raw, encoding)  # refuses with the encoding hint
-        raise  # not reached: _decode refuses undecodable text
+        _decode(name, raw, encoding)  # refuses with the encoding hint and the line
+        raise FileRejected(f"{name}: the header is not valid {encoding.upper()} text") from None
     header = next(csv.reader([first_line], delimiter=delimiter), [])
     header = [h.strip() for h in header]
     if len(header) < 2 or len(set(header)) != len(header) or any(not h for h in header):
@@ -140,7 +163,7 @@ def _read_csv(name: str, data: bytes, encoding: str, delimiter: str,
         except pa.ArrowInvalid:
             continue
     if table is None or len(lines) != _physical_lines(data):
-        data = _decode(name, raw, encoding)  # refuses invalid UTF-8 with the line it is on
+        data = _unify_line_ends(_decode(name, raw, encoding))  # refuses invalid UTF-8 with the line it is on
         table, lines = _read_csv_careful(name, data, header, delimiter)
     return table, lines
 
@@ -185,7 +208,7 @@ def _read_csv_fast(data: bytes, header: list[str], delimiter: str,
 def _read_csv_careful(name: str, data: bytes, header: list[str], delimiter: str) -> tuple[pa.Table, np.ndarray]:
     """Python's csv module, record by record: a record that cannot be parsed (a quote never
     closed) refuses its first line only, and parsing resumes on the next line."""
-    physical = data.decode("utf-8").splitlines(keepends=True)[1:]
+    physical = _lines(data.decode("utf-8"))[1:]
     records: list[list[str]] = []
     lines: list[int] = []
     malformed: list[tuple[int, str]] = []
@@ -256,29 +279,4 @@ def _read_parquet(name: str, data: bytes) -> tuple[pa.Table, np.ndarray]:
 
 
 def _read_jsonl(name: str, data: bytes, encoding: str) -> tuple[pa.Table, np.ndarray]:
-    text = _decode(name, data, encoding).decode("utf-8")
-    records, lines, malformed = [], [], []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            malformed.append((number, f"the line is not valid JSON ({exc.msg}, column {exc.colno}): {line.strip()[:120]}"))
-            continue
-        if not isinstance(record, dict):
-            malformed.append((number, f"the line is a JSON {json_type(record)}, not an object: {line.strip()[:120]}"))
-            continue
-        records.append({k: None if v is None else str(v) for k, v in record.items()})
-        lines.append(number)
-    if not records and malformed:
-        raise FileRejected(f"{name}: not JSON Lines: line {malformed[0][0]} is not a JSON object")
-    frame = pd.DataFrame.from_records(records)
-    if malformed:
-        frame[MALFORMED] = None
-        bad = pd.DataFrame({MALFORMED: [reason for _, reason in malformed]})
-        frame = pd.concat([frame, bad], ignore_index=True)
-        lines += [n for n, _ in malformed]
-    table = pa.Table.from_pandas(frame.astype(object).where(frame.notna(), None), preserve_index=False)
-    table = table.cast(pa.schema([(f.name, pa.string()) for f in table.schema]))
-    return table, np.asarray(lines, dtype=np.int64)
+    return read_jsonl_text(name, _unify_line_ends(_decode(name, data, encoding)).decode("utf-8"))

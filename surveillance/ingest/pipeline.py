@@ -7,6 +7,7 @@ revisions while its bad rows land in quarantine, together or not at all.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,13 +16,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..config import ScheduleConfig
 from ..errors import FileRejected
 from ..store import Store
+from ..store.database import STORE_FAULTS
 from ..store.write import BatchOutcome, already_ingested, record_failed_batch, save_feed_state, write_batch
 from ..vocabulary import AGE_GROUPS, OBSERVATION_COLUMNS, REQUIRED_COLUMNS, SYNDROMES
-from .batch import RawBatch
+from .batch import RawBatch, as_text
 from .files import MALFORMED, read_file
 from ..store.staging import drop_validation_objects, validate
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,8 @@ class IngestContext:
     columns: dict[str, str] = field(default_factory=dict)  # source name -> canonical name
     syndrome_values: dict[str, str] = field(default_factory=dict)
     age_group_values: dict[str, str] = field(default_factory=dict)
-    default_age_group: str = "all"
+    default_age_group: str | None = None  # for rows without an age group; None: such rows are refused
+    timezone: str = ScheduleConfig().timezone  # timestamps are dates at midnight in this zone (the service's)
 
     @classmethod
     def for_feed(cls, feed, config, today: date) -> "IngestContext":
@@ -48,6 +55,7 @@ class IngestContext:
             syndrome_values=dict(feed.syndrome_values),
             age_group_values=dict(feed.age_group_values),
             default_age_group=feed.default_age_group,
+            timezone=config.schedule.timezone,
         )
 
 
@@ -88,13 +96,24 @@ def _prepare(raw: RawBatch, ctx: IngestContext) -> pa.Table:
         native = dst in ("date", "count", "total") and (
             pa.types.is_date(column.type) or pa.types.is_timestamp(column.type)
             or pa.types.is_integer(column.type) or pa.types.is_floating(column.type))
-        arrays.append(column if native or pa.types.is_string(column.type) else column.cast(pa.string()))
+        arrays.append(column if native or pa.types.is_string(column.type) else _as_text(column))
     rows = raw.row_numbers if raw.row_numbers is not None else np.arange(1, table.num_rows + 1)
     prepared = pa.table(dict(zip(keep.values(), arrays)) | {"_row": pa.array(np.asarray(rows, dtype=np.int64))})
     for column, values in (("syndrome", ctx.syndrome_values), ("age_group", ctx.age_group_values)):
         if values and column in prepared.column_names:
             prepared = _recode(prepared, column, values)
     return prepared
+
+
+def _as_text(column) -> pa.ChunkedArray:
+    """A column's values as text. Lists and structs (a nested Parquet column) become JSON text and
+    bytes that are not UTF-8 are decoded with replacement marks, so each such row is refused with
+    its value shown and the other rows load."""
+    try:
+        return column.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.chunked_array([pa.array([None if v is None else as_text(v) for v in column.to_pylist()],
+                                          pa.string())])
 
 
 def _recode(table: pa.Table, column: str, values: dict[str, str]) -> pa.Table:
@@ -128,7 +147,7 @@ def ingest_batch(
     with store.transaction() as cur:
         cur.register("raw_batch", prepared)
         found = validate(cur, "raw_batch", syndromes=list(ctx.syndromes), age_groups=list(ctx.age_groups),
-                         today=ctx.today, default_age_group=ctx.default_age_group)
+                         today=ctx.today, default_age_group=ctx.default_age_group, timezone=ctx.timezone)
         outcome = write_batch(
             cur, feed=ctx.feed, source=raw.label, checksum=raw.checksum, valid_table="valid_rows",
             quarantined=found.quarantined, rows_read=found.rows_read, collapsed_rows=found.collapsed_rows,
@@ -153,11 +172,18 @@ def ingest_file(
     typed = {src: dst for src, dst in ctx.columns.items() if dst in ("date", "count", "total")}
     try:
         raw = read_file(path, encoding=encoding, delimiter=delimiter, typed=typed)
+        return ingest_batch(store, raw, ctx, received_at=received_at)
     except FileRejected as exc:
-        started = datetime.now()
-        return record_failed_batch(store, feed=ctx.feed, source=str(path), checksum=None, message=str(exc),
-                                   received_at=received_at or started, started_at=started)
-    return ingest_batch(store, raw, ctx, received_at=received_at)
+        message = str(exc)
+    except STORE_FAULTS:
+        raise  # the store itself is failing: not this file's fault, and nothing can be recorded
+    except Exception as exc:  # noqa: BLE001 - an input nobody foresaw must not stop the feed
+        log.exception("ingesting %s failed", path)
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        message = f"{path.name}: could not be ingested ({type(exc).__name__}{': ' + first if first else ''})"
+    started = datetime.now()
+    return record_failed_batch(store, feed=ctx.feed, source=str(path), checksum=None, message=message,
+                               received_at=received_at or started, started_at=started)
 
 
 def _short(label: str) -> str:

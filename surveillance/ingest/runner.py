@@ -1,15 +1,29 @@
-"""Pulling every configured feed once: the body of the scheduled ingest job."""
+"""Pulling every configured feed once: the body of the scheduled ingest job.
+
+One feed's failure, whatever it is, never keeps the other feeds from being pulled: it is recorded
+as a failed batch of that feed (and logged with its traceback when nobody foresaw it). Only a
+failure of the store itself stops the pull, since nothing could be recorded.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Callable
 
 from ..errors import FeedError
 from ..store import Store
+from ..store.database import STORE_FAULTS
 from ..store.write import BatchOutcome, load_feed_state, record_failed_batch
 from .dropfolder import process_folder
 from .pipeline import IngestContext, ingest_batch
+
+log = logging.getLogger(__name__)
+
+
+def _unforeseen(exc: Exception) -> str:
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}{': ' + first if first else ''}"
 
 
 def pull_feed(store: Store, feed, config, today: date,
@@ -30,22 +44,51 @@ def pull_feed(store: Store, feed, config, today: date,
     try:
         # Each batch carries the state to save with it, so a failure resumes after the last good one.
         for raw in pull(feed, load_feed_state(store, feed.name)):
-            outcome = ingest_batch(store, raw, ctx)
+            try:
+                outcome = ingest_batch(store, raw, ctx)
+            except STORE_FAULTS:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a page nobody foresaw is refused, not raised
+                log.exception("feed %s: ingesting %s failed", feed.name, raw.label)
+                outcome = record_failed_batch(store, feed=feed.name, source=raw.label, checksum=raw.checksum,
+                                              message=f"{raw.label}: could not be ingested ({_unforeseen(exc)})",
+                                              received_at=datetime.now(), started_at=datetime.now())
             outcomes.append(outcome)
             if progress:
                 progress(raw.label, outcome)
             if outcome.status == "failed":  # stop at a bad page; the next pull retries it
                 break
-    except FeedError as exc:
-        outcomes.append(record_failed_batch(store, feed=feed.name, source=mask_url(feed.url or feed.url_env or feed.name) if feed.kind == "sql" else mask_url(feed.url),
-                                            checksum=None, message=str(exc), received_at=started,
-                                            started_at=started))
+    except STORE_FAULTS:
+        raise
+    except Exception as exc:  # noqa: BLE001 - FeedError is the foreseen kind; any other is recorded the same way
+        message = str(exc) if isinstance(exc, FeedError) else f"feed {feed.name}: the pull failed ({_unforeseen(exc)})"
+        if not isinstance(exc, FeedError):
+            log.exception("feed %s: the pull failed", feed.name)
+        source = mask_url(feed.url or feed.url_env or feed.name) if feed.kind == "sql" else mask_url(feed.url)
+        outcomes.append(record_failed_batch(store, feed=feed.name, source=source, checksum=None, message=message,
+                                            received_at=started, started_at=started))
     return outcomes
 
 
 def pull_all(store: Store, config, today: date,
              progress: Callable[[str, BatchOutcome], None] | None = None) -> dict[str, list[BatchOutcome]]:
-    return {feed.name: pull_feed(store, feed, config, today, progress) for feed in config.feeds if feed.enabled}
+    """Every enabled feed once; a feed that fails in a way its reader did not foresee is recorded as a
+    failed batch and the next feed is pulled."""
+    outcomes = {}
+    for feed in config.feeds:
+        if not feed.enabled:
+            continue
+        try:
+            outcomes[feed.name] = pull_feed(store, feed, config, today, progress)
+        except STORE_FAULTS:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            log.exception("feed %s failed", feed.name)
+            now = datetime.now()
+            outcomes[feed.name] = [record_failed_batch(
+                store, feed=feed.name, source=feed.name, checksum=None,
+                message=f"feed {feed.name}: the pull failed ({_unforeseen(exc)})", received_at=now, started_at=now)]
+    return outcomes
 
 
 def summarise(outcomes: dict[str, list[BatchOutcome]]) -> dict:

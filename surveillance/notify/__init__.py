@@ -7,7 +7,8 @@ and delivery over SMTP with retries.
 
 from .compose import alert_link, compose_alert, compose_digest
 from ..store.outbox import outbox_status
-from .outbox import deliver, queue_alert_messages, queue_digests, subscribers_for
+from .delivery import deliver
+from .outbox import queue_alert_messages, queue_digests, subscribers_for
 
 __all__ = ["alert_link", "compose_alert", "compose_digest", "deliver", "outbox_status", "queue_alert_messages",
            "queue_digests", "subscribers_for"]

@@ -18,8 +18,8 @@ import pandas as pd
 from ..alerts.explain import Headline, rank_order
 from ..alerts.sentence import count_text, percent_text, sentence
 from ..store.alerts import json_list
-from ..vocabulary import (ALL_AGES, Term, age_label, severity_colour, severity_ink, severity_label, state_label,
-                          topic_label)
+from ..vocabulary import (ALL_AGES, Term, age_label, place_label, severity_colour, severity_ink, severity_label,
+                          state_label, topic_label)
 
 # The email's own words; codes (syndromes, severities, states...) take theirs from the vocabulary.
 TEXT = {
@@ -96,8 +96,7 @@ def compose_alert(
     h = headline
     severity = h.severity  # the subject's tag, the badge, the bars and the facts: one severity
     sev_word = severity_label(severity, language).upper()  # the subject's tag: [RED], 【红色预警】
-    name = region_names.get(h.place, h.place)
-    place = f"{name} ({h.place})"
+    place = f"{place_label(h.place, region_names, language)} ({h.place})"
     syndrome = topic_label(h.syndrome, language)
     age = age_label(h.age_group, language) if h.age_group not in (None, ALL_AGES) else None
     dq = h.kind == "data_quality"

@@ -1,34 +1,30 @@
-"""Who gets which email, the outbox, and delivery with retries.
+"""Who gets which email, and the outbox.
 
 Messages are composed when an episode opens or escalates and stored in the ``outbox`` with a
-unique ``dedupe_key`` (one message per episode change and recipient), in the same transaction
-that marks the events as notified; delivery is a separate step. So an SMTP outage loses
-nothing: queued messages wait, with exponential backoff between attempts, and go out once each
-when the server is back. Every attempt is written to ``delivery_log``. A message the server
-refuses permanently (5xx) ``max_attempts`` times is marked ``failed``; connection failures
-never use up attempts.
+unique ``dedupe_key`` (one message per episode change and recipient) and a Message-ID derived
+from it, in the same transaction that marks the events as notified; delivery is a separate step
+(:mod:`.delivery`). So an SMTP outage loses nothing: queued messages wait and go out once each
+when the server is back.
 """
 
 from __future__ import annotations
 
 import json
-import smtplib
-import socket
-import ssl
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from email.message import EmailMessage
 from typing import NamedTuple
 
 import pandas as pd
 
 from ..vocabulary import ALL_AGES, PANEL_LEVELS, severity_rank
-from ..config import Config, SmtpConfig, secret, smtp_settings
+from ..config import Config
 from ..regions import Hierarchy
 from ..alerts.explain import explain_episodes
 from ..store.alerts import episodes_by_id, json_list, mark_events_notified, open_episodes, pending_events
-from ..store.outbox import due_messages, enqueue, record_sent, record_unsent
+from ..store.outbox import enqueue
 from ..store.reference import hierarchy
 from .compose import compose_alert, compose_digest
+from .delivery import stable_message_id
 
 def subscribers_for(config: Config, episode: dict, severity: str, tree: Hierarchy | None) -> list:
     """The subscriptions an episode change at ``severity`` goes to (a subscription's region covers the
@@ -184,83 +180,14 @@ def _enqueue(cur, messages: list[Queued], now: datetime) -> int:
         "event_id": pd.array([m.event_id for m in messages], dtype="Int64"),
         "recipient": [m.recipient for m in messages], "language": [m.language for m in messages],
         "subject": [str(m.message["Subject"]) for m in messages],
-        "message": [m.message.as_string() for m in messages],
+        "message": [_with_stable_id(m).as_string() for m in messages],
     })
     return enqueue(cur, frame, now)
 
 
-def _connect(smtp: SmtpConfig):
-    password = secret(smtp.password_env)
-    if smtp.security == "ssl":
-        conn = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_seconds,
-                                context=ssl.create_default_context())
-    else:
-        conn = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
-        if smtp.security == "starttls":
-            conn.starttls(context=ssl.create_default_context())
-    if smtp.user:
-        conn.login(smtp.user, password or "")
-    return conn
-
-
-def deliver(store, config: Config, now: datetime | None = None, *, smtp: SmtpConfig | None = None) -> dict:
-    """Send the queued messages that are due. Returns counts of sent, retried and failed messages."""
-    now = now or datetime.now()
-    smtp = smtp or smtp_settings(config)
-    email = config.email
-    due = due_messages(store.cursor(), now)
-    result = {"sent": 0, "retry": 0, "failed": 0, "error": None}
-    if not due or not email.enabled:
-        return result
-    try:
-        conn = _connect(smtp)
-    except (OSError, smtplib.SMTPException) as exc:
-        error = f"cannot reach the SMTP server {smtp.host}:{smtp.port}: {exc}"
-        for message_id, _, _, attempts in due:
-            _record(store, message_id, attempts + 1, "retry", error, now, email, permanent=False)
-        result.update(retry=len(due), error=error)
-        return result
-    try:
-        for message_id, recipient, text, attempts in due:
-            try:  # the stored message goes out byte for byte
-                refused = conn.sendmail(smtp.sender, [recipient], text.encode("utf-8"))
-                if refused:
-                    raise smtplib.SMTPRecipientsRefused(refused)
-            except smtplib.SMTPRecipientsRefused as exc:
-                outcome = _record(store, message_id, attempts + 1, "retry", f"recipient refused: {exc.recipients}",
-                                  now, email, permanent=True)
-                result[outcome] += 1
-            except smtplib.SMTPResponseException as exc:
-                permanent = 500 <= exc.smtp_code < 600
-                outcome = _record(store, message_id, attempts + 1, "retry", f"{exc.smtp_code} {exc.smtp_error!r}",
-                                  now, email, permanent=permanent)
-                result[outcome] += 1
-            except (OSError, smtplib.SMTPException) as exc:  # the connection broke: the rest wait
-                error = f"SMTP connection lost: {exc}"
-                remaining = [d for d in due if d[0] >= message_id]
-                for mid, _, _, att in remaining:
-                    _record(store, mid, att + 1, "retry", error, now, email, permanent=False)
-                result["retry"] += len(remaining)
-                result["error"] = error
-                break
-            else:
-                _record(store, message_id, attempts + 1, "sent", None, now, email)
-                result["sent"] += 1
-    finally:
-        try:
-            conn.quit()
-        except (OSError, smtplib.SMTPException, socket.error):
-            pass
-    return result
-
-
-def _record(store, message_id, attempt, outcome, error, now, email, permanent: bool = False) -> str:
-    with store.transaction() as cur:
-        if outcome == "sent":
-            record_sent(cur, message_id, attempt, now)
-            return outcome
-        failed = permanent and attempt >= email.max_attempts
-        delay = min(email.backoff_seconds * (2 ** (attempt - 1)), email.max_backoff_seconds)
-        record_unsent(cur, message_id, attempt, now, failed=failed, next_attempt_at=now + timedelta(seconds=delay),
-                      error=error)
-    return "failed" if failed else "retry"
+def _with_stable_id(queued: Queued) -> EmailMessage:
+    """The message with the Message-ID of its outbox key, so every copy of it says it is the same one."""
+    message = queued.message
+    del message["Message-ID"]
+    message["Message-ID"] = stable_message_id(queued.key, str(message["From"]))
+    return message

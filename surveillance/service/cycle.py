@@ -9,15 +9,20 @@ middle leaves the database as it was before the unfinished step, and the next ru
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Callable
 
 from ..config import Config
+from ..errors import SurveillanceError
 from ..ingest.runner import pull_all, summarise
 from ..store import Store
 from ..store import operations
 from ..store.runs import job_run
+from ..store.database import STORE_FAULTS
 from ..store.snapshot import refresh_snapshot
+
+log = logging.getLogger(__name__)
 
 
 def ingest_job(store: Store, config: Config, today: date, progress: Callable | None = None) -> dict:
@@ -54,7 +59,8 @@ def detect_job(store: Store, config: Config, today: date, *, since: date | None 
 
 def notify_job(store: Store, config: Config, today: date, *, digest: bool = False,
                now: datetime | None = None) -> dict:
-    """Queue the emails of new and escalated episodes (and the digest), then deliver what is due."""
+    """Queue the emails of new and escalated episodes (and the digest), then deliver what is due. A run
+    that left due messages undelivered is recorded as failed and raises the administrators' alert."""
     from ..notify import deliver, queue_alert_messages, queue_digests
 
     with job_run(store, "notify") as details:
@@ -62,23 +68,46 @@ def notify_job(store: Store, config: Config, today: date, *, digest: bool = Fals
         if digest:
             details["digest"] = queue_digests(store, config, today, now=now)
         details["delivery"] = deliver(store, config, now=now)
-        d = details["delivery"]
-        message = (f"{details['queue']['queued']} queued; {d['sent']} sent, {d['retry']} to retry, "
-                   f"{d['failed']} failed" + (f"; {d['error']}" if d.get("error") else ""))
+        message = f"{details['queue']['queued']} queued; " + _delivery_line(details["delivery"])
+        _undelivered(store, config, today, details["delivery"], details, now)
         details["message"] = message
     return {**details, "message": message}
 
 
 def deliver_job(store: Store, config: Config, now: datetime | None = None) -> dict:
     """Retry the queued messages that are due (the service runs this every few minutes)."""
+    from .. import clock
     from ..notify import deliver, outbox_status
 
     queued = outbox_status(store.cursor()).get("queued", 0)
     if not queued:
-        return {"sent": 0, "retry": 0, "failed": 0}
+        return {"sent": 0, "retry": 0, "failed": 0, "unconfirmed": 0}
     with job_run(store, "deliver") as details:
         details.update(deliver(store, config, now=now))
+        day = now.date() if now is not None else clock.today(config)
+        _undelivered(store, config, day, details, details, now)
+        details["message"] = _delivery_line(details)
     return details
+
+
+def _delivery_line(d: dict) -> str:
+    return (f"{d['sent']} sent, {d['retry']} to retry, {d['failed']} failed"
+            + (f", {d['unconfirmed']} unconfirmed" if d.get("unconfirmed") else "")
+            + (f"; {d['error']}" if d.get("error") else ""))
+
+
+def _undelivered(store: Store, config: Config, day: date, delivery: dict, details: dict,
+                 now: datetime | None) -> None:
+    """Due messages that did not go out: the run is red and administrators get a data-quality alert
+    (queued at once, so it goes out with the next delivery the server takes)."""
+    from ..notify import queue_alert_messages
+    from ..notify.undelivered import raise_delivery_alert, undelivered_count
+
+    if not undelivered_count(delivery):
+        return
+    details["status"] = "failed"
+    if raise_delivery_alert(store, config, day, delivery):
+        details["alert_queued"] = queue_alert_messages(store, config, day, now=now)["queued"]
 
 
 def snapshot_job(store: Store, config: Config) -> str | None:
@@ -96,29 +125,53 @@ def mark_interrupted_runs(store: Store) -> int:
         return operations.mark_interrupted_runs(cur)
 
 
+class CycleFailed(SurveillanceError):
+    """Jobs of a cycle failed (each recorded as a failed job run) after every job had its turn."""
+
+    def __init__(self, failures: list[tuple[str, Exception]]):
+        self.failures = failures
+        super().__init__("; ".join(f"{job} failed: {_error_line(exc)}" for job, exc in failures))
+
+
+def _error_line(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, SurveillanceError) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def run_cycle(store: Store, config: Config, today: date, progress: Callable | None = None, *,
               detect: bool = True, notify: bool = True, digest: bool = False) -> dict:
-    """Ingest, detect, alert, notify, snapshot. A failing step is recorded and raised after the
-    snapshot, so that what did succeed is visible to notebooks. Detection in which only some
-    detectors failed still goes on to notify: the others' episodes are stored and due."""
+    """Ingest, detect, alert, notify, snapshot. Each job runs whatever happened to the ones before it
+    (detection judges what is stored when ingest failed; notify delivers what is queued when detection
+    failed) and the snapshot is always refreshed, so that what did succeed is visible to notebooks.
+    A failed job is recorded in ``job_runs`` and raised at the end: a lone user-facing error as it is
+    (``DetectorsFailed`` keeps the other detectors' results), anything else as ``CycleFailed``."""
     from .detect import DetectorsFailed
 
-    result: dict = {"ingest": ingest_job(store, config, today, progress)}
-    error = None
-    try:
-        if detect:
-            try:
-                result["detect"] = detect_job(store, config, today)
-            except DetectorsFailed as exc:
-                error, result["detect"] = exc, exc.summary
-        if notify:
-            result["notify"] = notify_job(store, config, today, digest=digest)
-    except Exception as exc:
-        error = error or exc
+    result: dict = {}
+    failures: list[tuple[str, Exception]] = []
+    steps = [("ingest", lambda: ingest_job(store, config, today, progress))]
+    if detect:
+        steps.append(("detect", lambda: detect_job(store, config, today)))
+    if notify:
+        steps.append(("notify", lambda: notify_job(store, config, today, digest=digest)))
     if config.database.snapshot_path is not None:
-        snapshot_job(store, config)
-        result["snapshot"] = str(config.database.snapshot_path)
-    if error is not None:
-        raise error
+        steps.append(("snapshot", lambda: snapshot_job(store, config)))
+    for name, job in steps:
+        try:
+            result[name] = job()
+        except STORE_FAULTS as exc:  # the store itself failed: the next jobs could not record anything
+            failures.append((name, exc))
+            break
+        except DetectorsFailed as exc:
+            failures.append((name, exc))
+            result[name] = exc.summary
+        except Exception as exc:  # noqa: BLE001 - recorded as a failed job run; the next jobs still run
+            log.exception("job %s failed", name)
+            failures.append((name, exc))
+    if len(failures) == 1 and isinstance(failures[0][1], SurveillanceError):
+        raise failures[0][1]
+    if failures:
+        raise CycleFailed(failures) from failures[0][1]
     return result
-

@@ -13,6 +13,11 @@ from ..errors import DatabaseBusy, SurveillanceError
 from .migrate import migrate
 
 
+# Failures of the store itself (disk, a broken database, an interrupted query), not of what was being
+# written: callers that refuse an input for an error it caused let these through.
+STORE_FAULTS = (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException)
+
+
 class Store:
     """A DuckDB database with the surveillance schema.
 

@@ -11,7 +11,9 @@ from .query import first_row
 
 @contextmanager
 def job_run(store: Store, job: str):
-    """Record a job run; the block fills ``details`` (a dict) and may set ``details['message']``."""
+    """Record a job run; the block fills ``details`` (a dict) and may set ``details['message']``, and
+    ``details['status'] = 'failed'`` for a run that did its work but whose outcome needs a look (emails
+    that could not be delivered): shown red like a run that raised, without the scheduler's retries."""
     with store.write_lock:
         cur = store.cursor()
         run_id = first_row(cur, "SELECT nextval('job_run_ids')")[0]
@@ -28,6 +30,8 @@ def job_run(store: Store, job: str):
         raise
     finally:
         message = details.pop("message", message)
+        if details.pop("status", None) == "failed":
+            status = "failed"
         with store.write_lock:
             store.cursor().execute(
                 "UPDATE job_runs SET finished_at = current_localtimestamp(), status = ?, message = ?, details = ?"

@@ -16,12 +16,14 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from ..vocabulary import REQUIRED_COLUMNS
+from ..vocabulary import ALL_AGES, REQUIRED_COLUMNS
 
 MALFORMED = "_malformed"  # the column a file reader fills with why a line could not be parsed
 
-# Date formats accepted from feeds; a timestamp at midnight is a date too.
-DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d"]
+# Date formats accepted from feeds; a timestamp at midnight (in the service's time zone) is a date too.
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
+# Age group values that mean "not given" (pandas, R and spreadsheets write them for a missing value).
+MISSING_WORDS = ("na", "n/a", "nan", "null", "none", "-", "#n/a")
 EARLIEST_DATE = "1990-01-01"  # older dates are typos of the year, not surveillance data
 MAX_COUNT = 1_000_000_000  # beyond INTEGER; no facility sees a billion visits in a day
 
@@ -34,19 +36,34 @@ def _text(column: str) -> str:
     return f"nullif(trim({column}::VARCHAR), '')"
 
 
-def _date_sql(column: str, kind: str) -> dict[str, str]:
-    """Value, missing flag and raw text of a date column, by the column's type.
+def _date_sql(column: str, kind: str, zone: str) -> dict[str, str]:
+    """Raw text, missing flag, date (``d_day``) and time of day (``d_at``) of a date column, by its type.
 
-    Typed columns (from Parquet or a typed CSV read) need no parsing; text is parsed with
-    a 4-digit year required, so that '26-11-02' is refused rather than read as year 26.
+    A date is a day; a timestamp is a day only at midnight in the service's time zone ``zone``: a
+    time-zone-aware value (a Parquet timestamp with a zone, ``2026-10-31T16:00:00Z``) is first
+    converted to that zone (never the host's), a naive one is taken as that zone's wall-clock time.
+    ``d_at`` is the local timestamp of a timestamp value (NULL for a plain date); the caller keeps
+    its day when it is midnight and refuses it otherwise. Text is parsed with a 4-digit year
+    required, so that '26-11-02' is refused rather than read as year 26.
     """
-    if kind == "DATE" or kind.startswith("TIMESTAMP"):
-        return {"d": f"{column}::DATE", "d_missing": f"{column} IS NULL", "d_raw": f"{column}::VARCHAR"}
+    local = f"timezone({_sql_str(zone)}, {column})"
+    if kind == "DATE":
+        return {"d_day": f"{column}::DATE", "d_at": "NULL::TIMESTAMP", "d_missing": f"{column} IS NULL",
+                "d_raw": f"{column}::VARCHAR"}
+    if kind.startswith("TIMESTAMP"):
+        at = local if "TIME ZONE" in kind else f"{column}::TIMESTAMP"
+        return {"d_day": "NULL::DATE", "d_at": at, "d_missing": f"{column} IS NULL", "d_raw": f"{column}::VARCHAR"}
     text = _text(column)
     formats = "[" + ", ".join(map(_sql_str, DATE_FORMATS)) + "]"
-    value = (f"CASE WHEN regexp_matches({text}, '^\\d{{4}}[-/]?\\d') THEN coalesce(try_cast({text} AS DATE), "
-             f"try_strptime({text}, {formats})::DATE) END")
-    return {"d": value, "d_missing": f"{text} IS NULL", "d_raw": text}
+    day = (f"CASE WHEN regexp_matches({text}, '^\\d{{4}}[-/]?\\d') AND length({text}) <= 10 THEN "
+           f"coalesce(try_cast({text} AS DATE), try_strptime({text}, {formats})::DATE) END")
+    # a date with a time of day: ISO 8601 with either separator, seconds optional, a zone optional
+    stamp = f"replace({text}, '/', '-')"
+    zoned = f"regexp_matches({text}, '(Z|[+-]\\d{{2}}(:?\\d{{2}})?)$')"
+    at = (f"CASE WHEN length({text}) > 10 AND regexp_matches({text}, '^\\d{{4}}[-/]\\d{{1,2}}[-/]\\d{{1,2}}[ T]\\d') THEN "
+          f"CASE WHEN {zoned} THEN timezone({_sql_str(zone)}, try_cast({stamp} AS TIMESTAMPTZ)) "
+          f"ELSE try_cast({stamp} AS TIMESTAMP) END END")
+    return {"d_day": day, "d_at": at, "d_missing": f"{text} IS NULL", "d_raw": text}
 
 
 def _number_sql(column: str, kind: str, prefix: str) -> dict[str, str]:
@@ -74,48 +91,63 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _checks(has_total: bool, has_region: bool, has_malformed: bool, syndromes: list[str], age_groups: list[str], today: date):
+def _shown(expr: str) -> str:
+    """A received value as a reason quotes it: on one line, and cut short when long (a 1 MB field
+    must not make a 1 MB reason)."""
+    flat = f"regexp_replace({expr}, '[\\r\\n\\t]+', ' ', 'g')"
+    return f"CASE WHEN length({expr}) > 80 THEN left({flat}, 80) || '...' ELSE {flat} END"
+
+
+def _checks(has_total: bool, has_region: bool, has_malformed: bool, syndromes: list[str], age_groups: list[str],
+            today: date, zone: str):
     """(field, condition, reason expression) in the order rows are judged."""
     known_syndromes = ", ".join(syndromes)
     known_ages = ", ".join(age_groups)
     q = "'''"  # a quote inside a SQL string
+    d_raw, c_raw, t_raw, u, s, a, r = (_shown(x) for x in ("d_raw", "c_raw", "t_raw", "u", "s", "a", "r"))
     checks = [
         ("row", "m IS NOT NULL", "m"),
     ] if has_malformed else []
     checks += [
         ("date", "d_missing", "'date is missing'"),
-        ("date", "d IS NULL", f"'date {q} || d_raw || {q} is not a date; use YYYY-MM-DD or YYYY/MM/DD'"),
+        ("date", "d_at::TIME <> TIME '00:00:00'",
+         f"'date {q} || {d_raw} || {q} has a time of day (' || strftime(d_at, '%H:%M:%S') || ' in {zone}); "
+         "a timestamp is taken as a date only at midnight: send the day as YYYY-MM-DD'"),
+        ("date", "d IS NULL", f"'date {q} || {d_raw} || {q} is not a date; use YYYY-MM-DD or YYYY/MM/DD'"),
         ("date", f"d < DATE '{EARLIEST_DATE}'",
          f"'date ' || d::VARCHAR || ' is before {EARLIEST_DATE}; check the year'"),
         ("date", f"d > DATE '{today.isoformat()}'",
          f"'date ' || d::VARCHAR || ' is in the future (today is {today.isoformat()})'"),
         ("unit", "u IS NULL", "'unit is missing'"),
         ("unit", "NOT unit_known",
-         f"'unknown reporting unit {q} || u || {q}; add it to the units file or correct the code'"),
+         f"'unknown reporting unit {q} || {u} || {q}; add it to the units file or correct the code'"),
         ("syndrome", "s IS NULL", "'syndrome is missing'"),
         ("syndrome", f"s NOT IN ({', '.join(map(_sql_str, syndromes))})",
-         f"'unknown syndrome {q} || s || {q}; known syndromes: {known_syndromes}'"),
+         f"'unknown syndrome {q} || {s} || {q}; known syndromes: {known_syndromes}'"),
+        ("age_group", "a IS NULL",
+         f"'age group is missing; give one of {known_ages} (all: the unit''s visits of every age), "
+         "or set the feed''s default_age_group'"),
         ("age_group", f"a NOT IN ({', '.join(map(_sql_str, age_groups))})",
-         f"'unknown age group {q} || a || {q}; known age groups: {known_ages}'"),
+         f"'unknown age group {q} || {a} || {q}; known age groups: {known_ages}'"),
         ("count", "c_missing", "'count is missing'"),
-        ("count", "c IS NULL", f"'count {q} || c_raw || {q} is not a number'"),
-        ("count", "c <> floor(c)", "'count ' || c_raw || ' is not a whole number'"),
-        ("count", "c < 0", "'count ' || c_raw || ' is negative'"),
-        ("count", f"c > {MAX_COUNT}", "'count ' || c_raw || ' is implausibly large'"),
+        ("count", "c IS NULL", f"'count {q} || {c_raw} || {q} is not a number'"),
+        ("count", "c <> floor(c)", f"'count ' || {c_raw} || ' is not a whole number'"),
+        ("count", "c < 0", f"'count ' || {c_raw} || ' is negative'"),
+        ("count", f"c > {MAX_COUNT}", f"'count ' || {c_raw} || ' is implausibly large'"),
     ]
     if has_total:
         checks += [
-            ("total", "NOT t_missing AND t IS NULL", f"'total {q} || t_raw || {q} is not a number'"),
-            ("total", "t <> floor(t)", "'total ' || t_raw || ' is not a whole number'"),
-            ("total", "t < 0", "'total ' || t_raw || ' is negative'"),
-            ("total", f"t > {MAX_COUNT}", "'total ' || t_raw || ' is implausibly large'"),
-            ("count", "c > t", "'count ' || c_raw || ' is more than total visits ' || t_raw"),
+            ("total", "NOT t_missing AND t IS NULL", f"'total {q} || {t_raw} || {q} is not a number'"),
+            ("total", "t <> floor(t)", f"'total ' || {t_raw} || ' is not a whole number'"),
+            ("total", "t < 0", f"'total ' || {t_raw} || ' is negative'"),
+            ("total", f"t > {MAX_COUNT}", f"'total ' || {t_raw} || ' is implausibly large'"),
+            ("count", "c > t", f"'count ' || {c_raw} || ' is more than total visits ' || {t_raw}"),
         ]
     if has_region:
         checks += [
-            ("region", "NOT region_known", f"'unknown region {q} || r || {q}'"),
+            ("region", "NOT region_known", f"'unknown region {q} || {r} || {q}'"),
             ("region", "NOT unit_in_region",
-             f"'unit {q} || u || {q} is not in region {q} || r || {q}'"),
+             f"'unit {q} || {u} || {q} is not in region {q} || {r} || {q}'"),
         ]
     return checks
 
@@ -137,12 +169,16 @@ def validate(
     syndromes: list[str],
     age_groups: list[str],
     today: date,
-    default_age_group: str = "all",
+    default_age_group: str | None = None,
+    timezone: str = "Asia/Shanghai",
 ) -> Validation:
     """Judge the rows of ``raw_table`` (canonical column names, text or typed values, ``_row`` numbers).
 
     Leaves the typed good rows in the temp view ``valid_rows`` on the same connection, for the
-    writer; :func:`drop_validation_objects` removes it afterwards.
+    writer; :func:`drop_validation_objects` removes it afterwards. A row without an age group takes
+    ``default_age_group`` when the feed sets one and is refused otherwise; a batch without an age
+    group column is all ages (``default_age_group``, else ``all``). Timestamps are dates at midnight
+    in ``timezone`` (the service's), see :func:`_date_sql`.
     """
     types = dict(cur.execute(f"SELECT column_name, column_type FROM (DESCRIBE {raw_table})").fetchall())
     missing = [c for c in REQUIRED_COLUMNS if c not in types]
@@ -150,22 +186,27 @@ def validate(
         raise ValueError(f"raw rows lack required column(s) {missing}")  # the caller checks first
     has_total, has_region = "total" in types, "region" in types
     has_malformed = MALFORMED in types
-    sql = {**_date_sql("date", types["date"]), **_number_sql("count", types["count"], "c")}
+    sql = {**_date_sql("date", types["date"], timezone), **_number_sql("count", types["count"], "c")}
     if has_total:
         sql.update(_number_sql("total", types["total"], "t"))
     else:
         sql.update(t="NULL::DOUBLE", t_missing="true", t_raw="NULL::VARCHAR")
     sql["u"] = _text("unit")
     sql["s"] = _code_sql("syndrome", syndromes, lower=True)
-    age = _code_sql("age_group", age_groups) if "age_group" in types else "NULL"
-    sql["a"] = f"coalesce({age}, {_sql_str(default_age_group)})"
+    if "age_group" in types:  # "NA" and the like are no age group; without a default they are refused
+        words = ", ".join(map(_sql_str, MISSING_WORDS))
+        age = f"CASE WHEN lower({_text('age_group')}) IN ({words}) THEN NULL ELSE {_code_sql('age_group', age_groups)} END"
+        sql["a"] = f"coalesce({age}, {_sql_str(default_age_group)})" if default_age_group else age
+    else:
+        sql["a"] = _sql_str(default_age_group or ALL_AGES)
+    sql["a_raw"] = _text("age_group") if "age_group" in types else "NULL::VARCHAR"
     sql["r"] = _text("region") if has_region else "NULL::VARCHAR"
     sql["m"] = MALFORMED if has_malformed else "NULL::VARCHAR"
-    checks = _checks(has_total, has_region, has_malformed, syndromes, age_groups, today)
+    checks = _checks(has_total, has_region, has_malformed, syndromes, age_groups, today, timezone)
     # Judge every row with one cheap CASE giving the number of its first failing check;
     # the field, value and reason are spelled out only for the rows that fail.
     problem_case = " ".join(f"WHEN {cond} THEN {i}" for i, (_, cond, _) in enumerate(checks))
-    value_of = {"date": "d_raw", "unit": "u", "syndrome": "s", "age_group": "a", "count": "c_raw",
+    value_of = {"date": "d_raw", "unit": "u", "syndrome": "s", "age_group": "coalesce(a, a_raw)", "count": "c_raw",
                 "total": "t_raw", "region": "r", "row": "m"}
     field_case = " ".join(f"WHEN {i} THEN {_sql_str(fld)}" for i, (fld, _, _) in enumerate(checks))
     reason_case = " ".join(f"WHEN {i} THEN {reason}" for i, (_, _, reason) in enumerate(checks))
@@ -186,6 +227,8 @@ def validate(
         ),
         judged AS (
             SELECT p.*, p.u IN (SELECT code FROM units) AS unit_known,
+                   CASE WHEN p.d_at IS NULL THEN p.d_day WHEN p.d_at::TIME = TIME '00:00:00' THEN p.d_at::DATE
+                   END AS d,
                    {region_known if has_region else "true"} AS region_known,
                    {unit_in_region if has_region else "true"} AS unit_in_region
             FROM parsed p {"LEFT JOIN unit_regions ur ON ur.unit = p.u" if has_region else ""}
@@ -201,6 +244,7 @@ def validate(
         FROM numbered
         """
     )
+    _refuse_mixed_ages(cur, problem=len(checks))
     # Duplicates among good rows: identical ones collapse, conflicting ones are refused.
     # A hash of the key finds candidates in one cheap pass; real batches rarely have any.
     cur.execute(
@@ -250,6 +294,47 @@ def validate(
         "SELECT coalesce(sum(copies - 1), 0) FROM repeated_keys WHERE versions = 1").fetchall()[0][0]
     return Validation(rows_read=rows_read, valid_rows=rows_read - len(quarantined) - collapsed,
                       collapsed_rows=int(collapsed), quarantined=quarantined)
+
+
+def _refuse_mixed_ages(cur: duckdb.DuckDBPyConnection, *, problem: int) -> None:
+    """A unit's day and syndrome comes as all ages or by age group, never both: read together, the
+    all-ages row and the age groups would count the same visits twice. Within the batch every row
+    of such a key is refused (nobody can tell which is right); a row that would mix with what is
+    stored is refused and the stored rows stay. Costs one scan of the good rows when the batch holds
+    one kind only, and a look at the stored rows of its days."""
+    has_all, has_ages, lo, hi = cur.execute(
+        f"SELECT bool_or(a = '{ALL_AGES}'), bool_or(a <> '{ALL_AGES}'), min(d), max(d) FROM findings"
+        " WHERE problem IS NULL").fetchall()[0]
+    if lo is None:
+        return
+    stored_kinds = [kind for kind, present in (("true", has_ages), ("false", has_all)) if present]
+    within = f"""
+        SELECT f._row, 'unit ' || f.u || ' on ' || f.d::VARCHAR || ' (' || f.s || ') is given for all ages and by'
+               || ' age group (rows ' || k.key_rows || '); send one or the other: read together they count the'
+               || ' same visits twice' AS reason
+        FROM findings f JOIN (
+            SELECT d, u, s, string_agg(_row::VARCHAR, ', ' ORDER BY _row) AS key_rows FROM findings
+            WHERE problem IS NULL GROUP BY d, u, s
+            HAVING bool_or(a = '{ALL_AGES}') AND bool_or(a <> '{ALL_AGES}')) k USING (d, u, s)
+        WHERE f.problem IS NULL"""
+    against_store = f"""
+        SELECT f._row, 'unit ' || f.u || ' on ' || f.d::VARCHAR || ' (' || f.s || ') already has '
+               || CASE WHEN f.a = '{ALL_AGES}' THEN 'visits by age group stored; an all-ages row would count them'
+                       || ' twice: send the age groups'
+                       ELSE 'an all-ages row stored; rows by age group would count it twice: send all ages' END
+               AS reason
+        FROM findings f SEMI JOIN (
+            SELECT DISTINCT date AS d, unit AS u, syndrome AS s, age_group = '{ALL_AGES}' AS stored_all
+            FROM observations WHERE date BETWEEN ? AND ? AND (age_group = '{ALL_AGES}') IN ({", ".join(stored_kinds)})
+        ) o ON o.d = f.d AND o.u = f.u AND o.s = f.s AND o.stored_all = (f.a <> '{ALL_AGES}')
+        WHERE f.problem IS NULL"""
+    parts = ([within] if has_all and has_ages else []) + [against_store]
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE mixed_rows AS SELECT _row, min(reason) AS reason FROM"
+                f" ({' UNION ALL '.join(parts)}) GROUP BY _row", [lo, hi])
+    cur.execute(
+        f"UPDATE findings SET problem = {problem}, problem_field = 'age_group', problem_value = findings.a,"
+        " problem_reason = m.reason FROM mixed_rows m WHERE findings._row = m._row")
+    cur.execute("DROP TABLE mixed_rows")
 
 
 def drop_validation_objects(cur: duckdb.DuckDBPyConnection) -> None:

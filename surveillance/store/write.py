@@ -9,6 +9,7 @@ from datetime import datetime
 import pandas as pd
 
 from .database import Store
+from .query import first_row
 
 KEY = ("date", "unit", "syndrome", "age_group")
 
@@ -146,7 +147,7 @@ def save_feed_state(cur, feed: str, state: dict) -> None:
 
 
 def load_feed_state(store: Store, feed: str) -> dict:
-    row = store.cursor().execute("SELECT state FROM feed_state WHERE feed = ?", [feed]).fetchall()[0]
+    row = first_row(store.cursor(), "SELECT state FROM feed_state WHERE feed = ?", [feed])  # None before the first pull
     return json.loads(row[0]) if row else {}
 
 

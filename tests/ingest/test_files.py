@@ -129,13 +129,11 @@ def test_parquet_with_typed_columns(store, ctx, tmp_path):
     })
     pq.write_table(table, tmp_path / "typed.parquet")
     outcome = ingest_file(store, tmp_path / "typed.parquet", ctx)
-    assert (outcome.status, outcome.new_rows, outcome.rejected_rows) == ("partial", 2, 1)
-    assert latest(store) == {
-        (date(2026, 11, 1), "F320102001", "fever", "0-4", 3, 30),
-        (date(2026, 11, 2), "F320102002", "ili", "all", 2, None),
-    }
-    # Parquet has no lines: the row number is the record's position, from 1.
-    assert [(r, f) for r, f, _, _ in quarantine(store)] == [(3, "count")]
+    assert (outcome.status, outcome.new_rows, outcome.rejected_rows) == ("partial", 1, 2)
+    assert latest(store) == {(date(2026, 11, 1), "F320102001", "fever", "0-4", 3, 30)}
+    # Parquet has no lines: the row number is the record's position, from 1. A null age group is
+    # missing: refused, as the feed sets no default_age_group.
+    assert [(r, f) for r, f, _, _ in quarantine(store)] == [(2, "age_group"), (3, "count")]
 
 
 def test_parquet_written_by_pandas_with_datetime_dates(store, ctx, tmp_path):
@@ -177,8 +175,14 @@ def test_json_lines(store, ctx, tmp_path):
     ]
     text = "\n".join(json.dumps(r) for r in records[:2]) + "\n\n" + "\n".join(json.dumps(r) for r in records[2:]) + "\n"
     (tmp_path / "feed.jsonl").write_text(text, encoding="utf-8")
-    outcome = ingest_file(store, tmp_path / "feed.jsonl", ctx)
-    assert (outcome.status, outcome.new_rows) == ("loaded", 4), outcome.first_reasons
+    # Records without the age group another record has are refused, unless the feed gives a default.
+    refused = ingest_file(store, tmp_path / "feed.jsonl", ctx)
+    assert (refused.status, refused.new_rows, refused.rejected_rows) == ("partial", 1, 3)
+    assert [r.split(":")[0] for r in refused.first_reasons] == ["row 1", "row 2", "row 5"]
+    assert all("age group is missing" in r for r in refused.first_reasons)
+    (tmp_path / "again.jsonl").write_text(text + "\n", encoding="utf-8")
+    outcome = ingest_file(store, tmp_path / "again.jsonl", IngestContext(today=TODAY, default_age_group="all"))
+    assert (outcome.status, outcome.new_rows, outcome.unchanged_rows) == ("loaded", 3, 1), outcome.first_reasons
     assert latest(store) == {
         (date(2026, 11, 1), "F320102001", "fever", "all", 3, 30),
         (date(2026, 11, 1), "F320102002", "fever", "all", 2, None),

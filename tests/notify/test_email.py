@@ -76,7 +76,7 @@ def test_content_recipients_and_deduplication(store, smtp):
     queued = queue_alert_messages(store, config, DAY, now=NOW)
     assert queued["queued"] == 4  # fever: province, dongcheng, red-only; ili: province
     result = deliver(store, config, now=NOW)
-    assert result == {"sent": 4, "retry": 0, "failed": 0, "error": None}
+    assert result == {"sent": 4, "retry": 0, "failed": 0, "unconfirmed": 0, "error": None}
     inbox = smtp.inbox
     assert sorted(a for m in inbox.messages for a in m["to"]) == [
         "dongcheng@example.org", "province@example.org", "province@example.org", "red-only@example.org"]

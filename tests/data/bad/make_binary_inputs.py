@@ -3,7 +3,8 @@
     python tests/data/bad/make_binary_inputs.py
 
 The tests read the committed files and never run this script; it exists so the bytes
-can be explained and regenerated. Text members of the corpus are written by hand.
+can be explained and regenerated. Text members of the corpus are written by hand, except
+those whose point is bytes an editor would change (CR-only line ends) or sheer length.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import io
 import struct
 import zipfile
 import zlib
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
@@ -72,6 +73,52 @@ ENGLISH_CSV = (
 )
 
 
+def cr_only_csv() -> bytes:
+    """Line ends of a lone carriage return (classic Mac OS, some HIS exports)."""
+    lines = ["date,unit,syndrome,age_group,count,total", "2026-11-01,F320102001,fever,all,12,100",
+             "2026-11-01,F320102002,fever,all,-5,60", "2026-11-02,F320102001,fever,all,9,90"]
+    return ("\r".join(lines) + "\r").encode("utf-8")
+
+
+def long_chinese_header_csv() -> bytes:
+    """A header of over 64 KiB of Chinese text (a remarks column named by a whole paragraph) whose
+    first 65,536 bytes end inside a three-byte character."""
+    start = "date,unit,syndrome,age_group,count,total,"
+    name = "备注" * 11_000
+    cut = 65_536 - len(start.encode("utf-8"))
+    assert cut % 3 != 0, "the 65,536th byte must fall inside a character"
+    rows = ["2026-11-01,F320102001,fever,all,12,100,无", "2026-11-01,F320102002,fever,all,5,x,无",
+            "2026-11-02,F320102001,fever,all,9,90,无"]
+    return ("\n".join([start + name, *rows]) + "\n").encode("utf-8")
+
+
+def long_line_csv() -> bytes:
+    """A line of over a megabyte (a count pasted with a note) among ordinary lines."""
+    rows = ["date,unit,syndrome,age_group,count,total", "2026-11-01,F320102001,fever,all,12,100",
+            "2026-11-01,F320102002,fever,all,about " + "5" * 1_048_576 + ",60",
+            "2026-11-02,F320102001,fever,all,9,90"]
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+def zoned_timestamps() -> pa.Table:
+    """Dates written as timestamps with a zone (UTC instants): the midnights of Shanghai are 16:00 UTC
+    the day before; 04:00 UTC is noon in Shanghai, not a date."""
+    stamps = [datetime(2026, 10, 31, 16, tzinfo=timezone.utc), datetime(2026, 10, 31, 16, tzinfo=timezone.utc),
+              datetime(2026, 11, 2, 4, tzinfo=timezone.utc), datetime(2026, 11, 1, 16, tzinfo=timezone.utc)]
+    return good_table().set_column(0, "date", pa.array(stamps, pa.timestamp("us", tz="UTC")))
+
+
+def nested_region() -> pa.Table:
+    """An optional column of lists (a nested Parquet column): null where unused, a list in one row."""
+    return good_table().append_column("region", pa.array([None, ["320102"], None, None], pa.list_(pa.string())))
+
+
+def binary_unit() -> pa.Table:
+    """Codes stored as bytes (Parquet BYTE_ARRAY without the UTF-8 annotation), one of them not UTF-8."""
+    units = [b"F320102001", b"F3201\xff\xfe", b"F320102001", b"F320102002"]
+    return good_table().set_column(1, "unit", pa.array(units, pa.binary()))
+
+
 def outputs() -> dict[str, bytes]:
     whole = parquet_bytes(good_table())
     as_text = good_table().set_column(3, "count", pa.array(["12", "twelve", "9", "6"], pa.string()))
@@ -86,6 +133,12 @@ def outputs() -> dict[str, bytes]:
         # Excel's "Unicode Text" export: UTF-16 little-endian with a byte-order mark.
         "utf16_excel_export.csv": ENGLISH_CSV.encode("utf-16"),
         "unsupported.xlsx": xlsx_bytes(),
+        "cr_only_line_ends.csv": cr_only_csv(),
+        "long_header_chinese.csv": long_chinese_header_csv(),
+        "long_line.csv": long_line_csv(),
+        "timestamp_with_zone.parquet": parquet_bytes(zoned_timestamps()),
+        "nested_values.parquet": parquet_bytes(nested_region()),
+        "binary_codes.parquet": parquet_bytes(binary_unit()),
     }
 
 
