@@ -31,7 +31,7 @@ from .masks import SmallCells
 
 JUDGED_FIGURES = ("observed", "pvalue", "score")  # a hidden judgement's figures
 _FIGURES_IN_NOTES = [
-    re.compile(r": observed \S+ vs expected \S+"),  # "ears_c2: observed 4 vs expected 1.3"
+    re.compile(r": observed [^\s;]+ vs expected [^\s;]+"),  # "ears_c2: observed 4 vs expected 1.3"
     re.compile(r"; p=[^;]+"),
     re.compile(r", relative risk [\d.]+"),
 ]
