@@ -89,13 +89,12 @@ class CountCells:
         if counts.empty or not n_days:
             return np.full((len(self), n_days), np.nan)
         day = days.get_indexer(pd.to_datetime(counts["date"]))
-        age_of = {a: i for i, a in enumerate(self.ages)}
-        age = counts["age_group"].map(age_of).fillna(-1).to_numpy(dtype=np.int64)
+        age = _positions(counts["age_group"], self.ages)
         width = max((len(c) for c in self._chains.values()), default=1)
         # one row per known unit, and a last one of -1 for units the table does not know
         chains = np.array([c + [-1] * (width - len(c)) for c in self._chains.values()] + [[-1] * width],
                           dtype=np.int64).reshape(-1, width)
-        up = chains[pd.Index(list(self._chains)).get_indexer(counts["unit"].astype(str))]
+        up = chains[_positions(counts["unit"], list(self._chains))]
         value = counts["count"].to_numpy(dtype=float)
         keep = (day >= 0) & (age >= 0) & (up[:, 0] >= 0) & np.isfinite(value)
         day, age, up, value = day[keep], age[keep], up[keep], value[keep]
@@ -109,3 +108,10 @@ class CountCells:
                 sums += np.bincount(flat, weights=value[rows], minlength=shape)
                 seen += np.bincount(flat, minlength=shape)
         return np.where(seen > 0, sums, np.nan).reshape(len(self), n_days)
+
+
+def _positions(values: pd.Series, known: Sequence[str]) -> np.ndarray:
+    """The place of each value in ``known`` (-1 for others): the few distinct values looked up once."""
+    codes, uniques = pd.factorize(values)
+    places = pd.Index(list(known)).get_indexer(pd.Index(uniques).astype(str))
+    return np.append(places, -1)[codes].astype(np.int64)  # a missing value (code -1) is the last: -1
