@@ -193,3 +193,42 @@ def test_roles_and_the_config_section():
         parse_config({"privacy": {"min_cell": 0}}, base_dir=".")
     with pytest.raises(ConfigError, match="privacy.exact_roles"):
         parse_config({"privacy": {"exact_roles": ["guest"]}}, base_dir=".")
+
+
+# --- what a viewer reads of an alert ----------------------------------------------------------------
+
+
+def _headline(observed: list[float]):
+    from surveillance.alerts.explain import headline
+
+    episode = {"episode_id": 1, "kind": "outbreak", "notify_severity": "red", "region": "320102", "regions": None,
+               "syndrome": "ili", "age_group": "all", "period_days": 1}
+    days = pd.date_range(end=DAY, periods=len(observed))
+    evidence = [{"detector": "ears_c2", "region": "320102", "date": d, "measure": "count", "observed": o,
+                 "expected": 1.5, "upperbound": 3.0, "pvalue": 0.004, "severity": "red", "completeness": 1.0,
+                 "incomplete": False, "syndrome": "ili", "age_group": "all"} for d, o in zip(days, observed)]
+    return headline(episode, evidence)
+
+
+def test_a_headline_says_a_hidden_day_as_under_five_and_a_sum_over_one_as_withheld():
+    from surveillance.alerts.sentence import sentence
+    from surveillance.privacy import viewer_headline
+
+    one = _headline([4.0])
+    shown = viewer_headline(one, {DAY}, 5)
+    assert "<5 visits on 2026-03-10 against 1.5 expected" in sentence(shown, "en")
+    assert "4 visits" in sentence(one, "en") and "excess" in sentence(one, "en")
+    assert "excess" not in sentence(shown, "en") and shown.shown("pvalue", "0.004", "en") == "*"
+    three = _headline([12.0, 9.0, 4.0])
+    withheld = viewer_headline(three, {DAY}, 5)
+    assert "* visits over 3 days to 2026-03-10 against 4.5 expected" in sentence(withheld, "en")
+    assert "截至2026-03-10的3天内就诊*人次，期望4.5人次" in sentence(withheld, "zh")
+    assert viewer_headline(three, set(), 5) == three  # nothing hidden: the exact headline
+
+
+def test_the_services_notes_lose_their_figures():
+    from surveillance.privacy import figure_free
+
+    note = "ears_c2: observed 4 vs expected 1.3; p=0.004; 3 regions over 7 days, relative risk 2.10"
+    assert figure_free(note) == "ears_c2; 3 regions over 7 days"
+    assert figure_free("neighbouring region 320103 joined") == "neighbouring region 320103 joined"
