@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import shapely
 
+from surveillance.privacy import SmallCells
 from surveillance.vocabulary import PANEL_LEVELS
 from surveillance.regions import Hierarchy
 from surveillance.store.reference import county_boundaries, reference_version, regions_table, units_table
@@ -177,10 +178,17 @@ def drill_level(level: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Scope:
-    """What one user may see: the subtree under ``root`` (everything for ``None``) and their role."""
+    """What one user may see: the subtree under ``root`` (everything for ``None``), their role, and whether
+    they read exact counts or small ones suppressed (``cells``: the service's small-cell rule)."""
 
     user: User
     index: RegionIndex = field(repr=False, compare=False)
+    cells: SmallCells = field(default_factory=SmallCells, repr=False, compare=False)
+
+    @property
+    def exact(self) -> bool:
+        """Whether this user reads exact counts (``privacy.exact_roles``); else small ones are suppressed."""
+        return self.cells.exact_for(self.user.role)
 
     @property
     def root(self) -> str | None:

@@ -4,7 +4,9 @@ Each route declares the least role it needs and its parameters (:mod:`dashboards
 (:mod:`dashboards.guard`) has already refused anonymous requests and writes with a token. Counts and
 alerts are those of the caller's subtree: an alert outside it is answered exactly like a missing one,
 and an alert's evidence holds only rows of regions the caller may see (a cluster's own figures are
-the cluster's, shown to everyone who sees it). The feeds need any role; the ingest ledger and the
+the cluster's, shown to everyone who sees it). A caller without exact counts (``privacy.exact_roles``)
+gets a hidden count as ``null`` with ``"suppressed": true`` (and ``min_cell`` in the answer), a hidden
+evidence row without its observed count, p-value and score, and the service's notes without figures. The feeds need any role; the ingest ledger and the
 store's status (source paths, job messages, the database's place) are for administrators.
 """
 
@@ -21,6 +23,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from surveillance.config import Config
+from surveillance.privacy import SmallCells
 from surveillance.store import Store
 from surveillance.store.alerts import EPISODE_COLUMNS, episode_state
 from surveillance.store.migrate import schema_version
@@ -29,6 +32,7 @@ from surveillance.users import record_audit
 
 from . import data
 from .access import RegionIndex, Scope
+from .disclosure import hidden_rows
 from .guard import API_PREFIX, principal
 from .params import MAX_ID, BadParameter, Choice, Flag, Int, Region, parse
 
@@ -85,8 +89,10 @@ def _alert_record(row: dict) -> dict:
     return jsonable(out)
 
 
-def install_api(server: Flask, store: Store, config: Config, regions: RegionIndex) -> None:
+def install_api(server: Flask, store: Store, config: Config, regions: RegionIndex,
+                small_cells: SmallCells | None = None) -> None:
     syndromes = tuple(config.syndromes)
+    small_cells = small_cells or SmallCells(config.privacy, config.age_groups)
 
     def route(rule: str, *, role: str = "viewer", public: bool = False, **spec):
         """Register ``fn(scope, **parameters)`` at ``rule`` (GET) for ``role`` and up; ``public`` routes
@@ -98,7 +104,7 @@ def install_api(server: Flask, store: Store, config: Config, regions: RegionInde
                 who = principal(store)
                 if who is None and not public:
                     return error(401, "sign in first, or send an API token")
-                scope = Scope(who.user, regions) if who else None
+                scope = Scope(who.user, regions, small_cells) if who else None
                 if who is not None and not who.user.can(role):
                     return error(403, f"{rule} is for the {role} role and above")
                 try:
@@ -137,7 +143,14 @@ def install_api(server: Flask, store: Store, config: Config, regions: RegionInde
     @route("/api/counts", days=Int(60, 1, 3660), syndrome=Choice(syndromes), region=Region())
     def counts(scope, days, syndrome, region):
         within = scope.region(region)
-        return jsonify(region=within, counts=daily_counts(store.cursor(), days=days, syndrome=syndrome, within=within))
+        cur = store.cursor()
+        rows = daily_counts(cur, days=days, syndrome=syndrome, within=within)
+        if scope.exact:
+            return jsonify(region=within, counts=rows)
+        hidden = hidden_rows(cur, scope, pd.DataFrame(rows, columns=["date", "syndrome", "count"]), region=within)
+        rows = [{**row, "count": None if gone else row["count"], "suppressed": bool(gone)}
+                for row, gone in zip(rows, hidden)]
+        return jsonify(region=within, min_cell=small_cells.min_cell, counts=rows)
 
     @route("/api/status", role="admin")
     def full_status(scope):

@@ -22,6 +22,7 @@ from dash.exceptions import DependencyException, PreventUpdate
 from flask import Flask
 
 from surveillance.config import Config
+from surveillance.privacy import SmallCells
 from surveillance.store import Store
 from surveillance.users import User, record_audit
 from surveillance.vocabulary import LANGUAGES
@@ -40,12 +41,14 @@ class DashboardContext:
     """What every page and callback needs: the store, the config, the regions, the schedule."""
 
     def __init__(self, app: dash.Dash, store: Store, config: Config, *, prefix: str = PREFIX,
-                 next_runs: Callable[[], list[dict]] | None = None, regions: RegionIndex | None = None):
+                 next_runs: Callable[[], list[dict]] | None = None, regions: RegionIndex | None = None,
+                 small_cells: SmallCells | None = None):
         self.app = app
         self.store = store
         self.config = config
         self.prefix = prefix
         self.regions = regions or RegionIndex(store)
+        self.small_cells = small_cells or SmallCells(config.privacy, config.age_groups)
         self.next_runs = next_runs
 
     def url(self, path: str, **query) -> str:
@@ -59,7 +62,7 @@ class DashboardContext:
 
     def scope(self, user: User | None = None) -> Scope | None:
         user = user or self.user()
-        return None if user is None else Scope(user, self.regions)
+        return None if user is None else Scope(user, self.regions, self.small_cells)
 
     def cursor(self):
         return self.store.cursor()
@@ -78,7 +81,7 @@ class DashboardContext:
                 user = self.user()
                 if user is None:
                     raise PreventUpdate
-                scope = Scope(user, self.regions)
+                scope = Scope(user, self.regions, self.small_cells)
 
                 def nothing():
                     return empty(user.language) if callable(empty) else empty
@@ -107,12 +110,13 @@ class DashboardContext:
 
 def create_dashboard(server: Flask, store: Store, config: Config, *, prefix: str = PREFIX,
                      next_runs: Callable[[], list[dict]] | None = None,
-                     regions: RegionIndex | None = None) -> dash.Dash:
+                     regions: RegionIndex | None = None, small_cells: SmallCells | None = None) -> dash.Dash:
     """Mount the dashboard on ``server`` at ``prefix`` (sign-in, at ``/login``, and the guard in front of
     every route are the server's: :func:`dashboards.server.create_server`).
 
     ``next_runs`` (optional) returns the scheduler's next runs as ``[{"job": ..., "next_run": datetime}]``
-    for the Jobs page; ``regions`` the region index to share with the rest of the server.
+    for the Jobs page; ``regions`` the region index and ``small_cells`` the small-cell rule to share with the
+    rest of the server.
     """
     from .pages import PAGES
 
@@ -130,7 +134,8 @@ def create_dashboard(server: Flask, store: Store, config: Config, *, prefix: str
     )
     # Dash answers an address of a script it does not know with an exception: a plain 404 instead.
     server.register_error_handler(DependencyException, lambda exc: ("no such script", 404))
-    ctx = DashboardContext(app, store, config, prefix=prefix, next_runs=next_runs, regions=regions)
+    ctx = DashboardContext(app, store, config, prefix=prefix, next_runs=next_runs, regions=regions,
+                           small_cells=small_cells)
     install_geo_route(server, ctx)
     app.layout = functools.partial(_shell, ctx)
     for page in PAGES:

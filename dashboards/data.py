@@ -2,6 +2,10 @@
 each function asks the scope for the region it reads (``OutOfScope`` outside the user's subtree), so
 nothing outside the user's subtree is ever read. Here the tables are shaped for the pages.
 
+Tables of counts carry, for a user without exact counts, which of them are hidden (``hidden`` and
+``*_hidden`` columns: :mod:`dashboards.disclosure`; all False for the others); the pages write those as
+their marks. What such a user reads of alerts (evidence, notes, headlines) is already the shown part.
+
 Until detection results are shown, "expected" is the average of the same weekday over the four
 weeks before (weekly seasonality, no model); completeness is :func:`surveillance.quality.completeness`.
 """
@@ -17,14 +21,17 @@ import pandas as pd
 
 from surveillance.alerts.explain import Headline, explain_episodes, rank_order
 from surveillance.alerts.sentence import sentence
+from surveillance.privacy import primary, viewer_detail, viewer_headlines
 from surveillance.quality import completeness_at
 from surveillance.service.delays import county_shares, day_share
 from surveillance.store import alerts as stored_alerts
 from surveillance.store import counts, operations
 from surveillance.store.alerts import json_list
 from surveillance.store.reference import neighbours_of as stored_neighbours
+from surveillance.vocabulary import suppressed_label
 
 from .access import Scope, drill_level
+from .disclosure import hidden_rows, shown_headlines
 
 BASELINE_WEEKS = 4
 _CACHE_SIZE = 64
@@ -77,12 +84,14 @@ def _baseline(table: pd.DataFrame, day, value: str) -> pd.Series:
 
 
 def county_ratios(con, scope: Scope, day, syndrome: str) -> pd.DataFrame:
-    """Per county in the subtree: ``region, observed, expected, ratio, total, total_expected, percent``."""
+    """Per county in the subtree: ``region, observed, expected, ratio, total, total_expected, percent``, and
+    ``observed_hidden`` (the day's count is hidden), ``expected_hidden`` (a count of the weeks before is)."""
     days = pd.to_datetime(same_weekdays(day))
     table = counts.read_counts(con, level="county", syndromes=[syndrome], start=days.min(), end=days.max(),
                                within=scope.root)
     table["date"] = pd.to_datetime(table["date"])
     table = table[table["date"].isin(days)]
+    table["hidden"] = hidden_rows(con, scope, table, syndrome=syndrome)
     counties = pd.Index(scope.counties(), name="region")
     out = pd.DataFrame(index=counties)
     if len(table):
@@ -96,6 +105,9 @@ def county_ratios(con, scope: Scope, day, syndrome: str) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         out["ratio"] = np.where(out["expected"] > 0, out["observed"] / out["expected"], np.nan)
         out["percent"] = np.where(out["total"] > 0, out["observed"] / out["total"], np.nan)
+    today = table["date"] == pd.Timestamp(day)
+    for column, rows in (("observed_hidden", today), ("expected_hidden", ~today)):
+        out[column] = table[rows].groupby("region")["hidden"].any().reindex(counties, fill_value=False).astype(bool)
     return out.reset_index()
 
 
@@ -117,9 +129,12 @@ def provisional_day(con, scope: Scope, day, today, delay) -> bool:
 
 
 def scope_daily(con, scope: Scope, syndrome: str, start, end, region: str | None = None) -> pd.DataFrame:
-    """``date, count, total, units`` summed over the subtree (or ``region`` in it), one row per day with data."""
-    table = counts.subtree_daily(con, syndromes=[syndrome], start=start, end=end, within=scope.region(region))
-    return table[["date", "count", "total", "units"]]
+    """``date, count, total, units, hidden`` summed over the subtree (or ``region`` in it), one row per day
+    with data."""
+    code = scope.region(region)
+    table = counts.subtree_daily(con, syndromes=[syndrome], start=start, end=end, within=code)
+    table = table[["date", "count", "total", "units"]]
+    return table.assign(hidden=hidden_rows(con, scope, table, region=code, syndrome=syndrome))
 
 
 def with_weekday_baseline(daily: pd.DataFrame, column: str = "count", weeks: int = BASELINE_WEEKS) -> pd.Series:
@@ -134,8 +149,8 @@ def with_weekday_baseline(daily: pd.DataFrame, column: str = "count", weeks: int
 
 def region_series(con, scope: Scope, region: str | None, *, syndromes: list[str], age_groups: list[str] | None,
                   start=None, end=None) -> pd.DataFrame:
-    """``date, syndrome, age_group, count, total`` of one region (everything visible for ``None``), summed
-    over its units; ``age_groups=None`` sums all ages into ``all``. Remembered until new data arrive."""
+    """``date, syndrome, age_group, count, total, hidden`` of one region (everything visible for ``None``),
+    summed over its units; ``age_groups=None`` sums all ages into ``all``. Remembered until new data arrive."""
     code = scope.region(region)
     syndromes = list(syndromes)
     ages = list(age_groups) if age_groups else None
@@ -145,44 +160,64 @@ def region_series(con, scope: Scope, region: str | None, *, syndromes: list[str]
         return frame.drop(columns="units")
 
     key = ("series", code, tuple(syndromes), tuple(ages or ()), str(start), str(end))
-    return cached(con, key, compute)
+    frame = cached(con, key, compute)
+    return frame.assign(hidden=hidden_rows(con, scope, frame, region=code))
 
 
 def children_totals(con, scope: Scope, region: str | None, syndrome: str, end, days: int = 7) -> pd.DataFrame:
-    """``region, count, total`` of each region directly below ``region`` over the ``days`` days to ``end``."""
+    """``region, count, total, hidden`` of each region directly below ``region`` over the ``days`` days to
+    ``end`` (``hidden``: a day's count of it is)."""
     code = scope.region(region)
     child_level = drill_level(scope.index.level(code) if code else None)
     if child_level is None:
-        return pd.DataFrame(columns=["region", "count", "total"])
+        return pd.DataFrame(columns=["region", "count", "total", "hidden"])
     end = _day(end)
     frame = counts.read_counts(con, level=child_level, syndromes=[syndrome], start=end - timedelta(days=days - 1),
                                end=end, within=code)
-    frame = frame.groupby("region", as_index=False)[["count", "total"]].sum()
+    frame["hidden"] = hidden_rows(con, scope, frame)
+    frame = frame.groupby("region", as_index=False).agg(count=("count", "sum"), total=("total", "sum"),
+                                                         hidden=("hidden", "any"))
     children = [c for c in scope.index.children(code) if scope.allows(c)]
-    return frame[frame["region"].isin(children)].sort_values("count", ascending=False).reset_index(drop=True)
+    frame = frame[frame["region"].isin(children)]
+    # most first; hidden ones after them in code order, so that their place says nothing of their counts
+    frame = frame.assign(_key=np.where(frame["hidden"], np.inf, -frame["count"]))
+    return frame.sort_values(["_key", "region"]).drop(columns="_key").reset_index(drop=True)
 
 
 # --- data quality ---------------------------------------------------------------------------
 
 
 def unit_day_status(con, scope: Scope, county: str, start, end) -> pd.DataFrame:
-    """``unit, date, status, fever`` for every unit of ``county`` with data in ``[start, end]``:
+    """``unit, date, status, fever, fever_hidden`` for every unit of ``county`` with data in ``[start, end]``:
     ``on_time`` (first arrival by the end of the next day), ``late``, or ``revised`` (on time, corrected later)."""
     table = counts.arrivals(con, start, end, within=scope.region(county))
     table["status"] = np.where(~table["on_time"].astype(bool), "late",
                                np.where(table["revision"] > 1, "revised", "on_time"))
+    table["fever_hidden"] = hidden_rows(con, scope, table.rename(columns={"unit": "region"}), syndrome="fever")
     return table
 
 
 def revisions(con, scope: Scope, county: str | None, start, end, limit: int = 500) -> pd.DataFrame:
-    """Reports corrected after they first arrived, newest first (see :func:`surveillance.store.counts.revisions`)."""
-    return counts.revisions(con, start, end, within=scope.region(county), limit=limit)
+    """Reports corrected after they first arrived, newest first (see :func:`surveillance.store.counts.revisions`);
+    for a user without exact counts the syndromes that changed without their counts (``fever, ili``)."""
+    table = counts.revisions(con, start, end, within=scope.region(county), limit=limit)
+    if not scope.exact:
+        table["changes"] = table["changes"].str.replace(r" \d+→\d+", "", regex=True)
+    return table
 
 
 def quarantined(con, scope: Scope, limit: int = 500) -> pd.DataFrame:
     """Quarantined rows, newest first. A user with a region sees only rows whose unit lies in it
     (rows naming an unknown unit belong to no region: only users of every region see them)."""
-    return operations.quarantined(con, within=scope.root, limit=limit)
+    table = operations.quarantined(con, within=scope.root, limit=limit)
+    if not scope.exact and len(table):  # a refused row's count, and its reason that repeats it
+        value = pd.to_numeric(table["value"], errors="coerce")
+        small = (table["field"] == "count") & primary(value.to_numpy(), scope.cells.min_cell)
+        mark = suppressed_label(scope.cells.min_cell, None)
+        table.loc[small, "reason"] = [r.replace(f"count {v}", f"count {mark}", 1)
+                                      for r, v in zip(table.loc[small, "reason"], table.loc[small, "value"])]
+        table.loc[small, "value"] = mark
+    return table
 
 
 def feed_status(con, config, now=None) -> pd.DataFrame:
@@ -255,7 +290,8 @@ def alerts(con, scope: Scope, *, include_ended: bool = True, kind: str | None = 
 
 def alert(con, scope: Scope, episode_id) -> dict | None:
     """One episode with its evidence and events, or None if there is none the user may see
-    (an episode outside the user's subtree is answered exactly like a missing one)."""
+    (an episode outside the user's subtree is answered exactly like a missing one). For a user without exact
+    counts a hidden evidence row has no figures (``suppressed`` true) and the service's notes none either."""
     try:
         episode_id = int(episode_id)
     except (TypeError, ValueError):
@@ -264,7 +300,10 @@ def alert(con, scope: Scope, episode_id) -> dict | None:
     if detail is None or not alert_visible(scope, detail):
         return None
     detail["evidence"] = visible_evidence(scope, detail, detail["evidence"])
-    detail["regions"] = [r for r in json_list(detail["regions"]) if scope.root is None or scope.allows(r)]
+    regions = json_list(detail["regions"])
+    if not scope.exact:  # the evidence of every region of a cluster counts in its figures
+        detail = viewer_detail(con, scope.cells, {**detail, "regions": regions})
+    detail["regions"] = [r for r in regions if scope.root is None or scope.allows(r)]
     detail["detectors"] = json_list(detail["detectors"])
     return detail
 
@@ -297,6 +336,8 @@ def explained(con, scope: Scope, frame: pd.DataFrame, lang: str, *, silent_days:
             while len(_explained) > _EXPLAINED_SIZE:
                 _explained.popitem(last=False)
     ordered = rank_order(frame, {i: entry["headline"] for i, entry in known.items()})
+    if not scope.exact:  # ranked on the exact figures, said without the hidden ones
+        known = shown_headlines(con, scope, frame, {i: entry["headline"] for i, entry in known.items()}, version)
     names = scope.index.names()
     for entry in known.values():
         if lang not in entry:
@@ -305,9 +346,15 @@ def explained(con, scope: Scope, frame: pd.DataFrame, lang: str, *, silent_days:
     return ordered
 
 
-def alert_headline(con, detail: dict, *, silent_days: int = 2) -> Headline:
-    """The headline of one alert from :func:`alert` (its regions already those the user may see)."""
-    return explain_episodes(con, [detail], silent_days=silent_days)[int(detail["episode_id"])]
+def alert_headline(con, scope: Scope, detail: dict, *, silent_days: int = 2) -> Headline:
+    """The headline of one alert from :func:`alert` (its regions already those the user may see), without
+    the figures the user may not see."""
+    episode_id = int(detail["episode_id"])
+    found = explain_episodes(con, [detail], silent_days=silent_days)[episode_id]
+    if scope.exact:
+        return found
+    stored = stored_alerts.episodes_by_id(con, [episode_id])  # a cluster's figures count all its regions
+    return viewer_headlines(con, scope.cells, list(stored.values()), {episode_id: found})[episode_id]
 
 
 def alert_signals(con, episode: dict) -> pd.DataFrame:
@@ -324,12 +371,12 @@ def episodes_signals(con, episodes: list[dict]) -> pd.DataFrame:
 
 def alert_counts(con, scope: Scope, episode: dict, start, end, *, regions: list[str] | None = None,
                  age_groups: list[str] | None = None) -> pd.DataFrame:
-    """``date, region, age_group, count, total`` of the episode's syndrome in ``regions`` (default: its region),
-    read with :func:`surveillance.store.counts.read_counts`, only for regions the user may see."""
+    """``date, region, age_group, count, total, hidden`` of the episode's syndrome in ``regions`` (default: its
+    region), read with :func:`surveillance.store.counts.read_counts`, only for regions the user may see."""
     regions = [r for r in (regions or [episode["region"]]) if scope.allows(r)]
     level = scope.index.level(regions[0]) if regions else None
     if not regions or level not in ("province", "city", "county", "facility"):
-        return pd.DataFrame(columns=["date", "region", "age_group", "count", "total"])
+        return pd.DataFrame(columns=["date", "region", "age_group", "count", "total", "hidden"])
     by_level: dict[str, list[str]] = {}
     for region in regions:
         by_level.setdefault(scope.index.level(region), []).append(region)
@@ -338,7 +385,8 @@ def alert_counts(con, scope: Scope, episode: dict, start, end, *, regions: list[
     out = pd.concat(frames, ignore_index=True)
     out = out[out["region"].isin(regions)]
     out["date"] = pd.to_datetime(out["date"])
-    return out[["date", "region", "age_group", "count", "total"]]
+    out["hidden"] = hidden_rows(con, scope, out)
+    return out[["date", "region", "age_group", "count", "total", "hidden"]]
 
 
 def age_groups_seen(con) -> list[str]:

@@ -2,8 +2,9 @@
 page (``/`` and ``/status``) and a JSON API (``/api/*``, :mod:`dashboards.api`) over the store.
 
 Every route needs a signed-in session (or, for the API, a token): see :mod:`dashboards.guard`. The
-status page shows the caller's own regions (days with data, units, fever visits) and the feeds; the
-ingest ledger, job runs and store totals to administrators only. Every request takes its own DuckDB
+status page shows the caller's own regions (days with data, units, fever visits, a day's small count left
+out of the chart for a user without exact counts) and the feeds; the ingest ledger, job runs and store
+totals to administrators only. Every request takes its own DuckDB
 cursor: the server is threaded and a connection is not thread-safe.
 """
 
@@ -14,14 +15,18 @@ import logging
 import sys
 from typing import Callable
 
+import pandas as pd
 from flask import Flask, redirect, render_template_string, request
 
 from surveillance.config import Config
+from surveillance.privacy import SmallCells
 from surveillance.store import Store
 from surveillance.store.counts import date_range
 from surveillance.store.operations import daily_counts, feed_summary, store_status
+from surveillance.vocabulary import suppression_note
 
 from .access import RegionIndex, Scope
+from .disclosure import hidden_rows
 from .api import error, feeds_table, install_api
 from .app import PREFIX, create_dashboard
 from .auth import install_auth, public
@@ -46,10 +51,11 @@ STATUS_PAGE = """<!doctype html>
  ({{ "{:,}".format(s.rows.revisions) }} with revisions), {{ "{:,}".format(s.quarantine.rows) }} rows in quarantine{% endif %}.</p>
 <h2>Fever visits per day, last {{ days }} days</h2>
 {% if chart %}<svg id="status-chart" width="{{ chart.width }}" height="{{ chart.height }}" role="img"
- aria-label="fever visits per day"><polyline fill="none" stroke="#c62828" stroke-width="2" points="{{ chart.points }}"/>
+ aria-label="fever visits per day">{% for points in chart.lines %}<polyline fill="none" stroke="#c62828" stroke-width="2" points="{{ points }}"/>{% endfor %}
  <text x="4" y="14" font-size="12">max {{ "{:,}".format(chart.max) }}</text>
  <text x="4" y="{{ chart.height - 6 }}" font-size="11" fill="#555">{{ chart.first }}</text>
- <text x="{{ chart.width - 4 }}" y="{{ chart.height - 6 }}" font-size="11" fill="#555" text-anchor="end">{{ chart.last }}</text></svg>{% else %}<p>No data yet.</p>{% endif %}
+ <text x="{{ chart.width - 4 }}" y="{{ chart.height - 6 }}" font-size="11" fill="#555" text-anchor="end">{{ chart.last }}</text></svg>
+{% if chart.hidden %}<p id="status-suppressed">{{ chart.hidden }} day(s) not drawn: {{ suppressed }}</p>{% endif %}{% else %}<p>No data yet.</p>{% endif %}
 <h2>Feeds</h2>
 <table id="status-feeds"><tr><th>feed</th><th>kind</th><th>batches</th><th>failed</th><th>last batch</th><th>last good batch</th></tr>
 {% for f in feeds %}<tr><td>{{ f.name }}</td><td>{{ f.kind }}</td><td>{{ f.batches }}</td>
@@ -69,15 +75,23 @@ STATUS_PAGE = """<!doctype html>
  · <a href="/api/alerts">alerts</a>{% if s %} · <a href="/api/ingest/last">last ingest</a> · <a href="/api/status">status</a>{% endif %}</p>
 </body></html>"""
 
-def _chart(counts: list[dict], width: int = 720, height: int = 160) -> dict | None:
+def _chart(counts: list[dict], hidden=None, width: int = 720, height: int = 160) -> dict | None:
+    """The fever line: one polyline per run of days shown (a hidden day is a gap, not a zero)."""
     values = [row["count"] or 0 for row in counts]
     if not values:
         return None
-    top = max(values) or 1
+    hidden = list(hidden) if hidden is not None else [False] * len(values)
+    top = max([v for v, h in zip(values, hidden) if not h], default=0) or 1
     step = width / max(len(values) - 1, 1)
-    points = " ".join(f"{i * step:.1f},{height - 22 - (v / top) * (height - 42):.1f}" for i, v in enumerate(values))
-    return {"points": points, "width": width, "height": height, "max": int(top),
-            "first": counts[0]["date"], "last": counts[-1]["date"]}
+    lines, run = [], []
+    for i, (v, h) in enumerate(zip(values, hidden)):
+        if h:
+            lines, run = lines + ([run] if run else []), []
+            continue
+        run.append(f"{i * step:.1f},{height - 22 - (v / top) * (height - 42):.1f}")
+    lines += [run] if run else []
+    return {"lines": [" ".join(r) for r in lines], "width": width, "height": height, "max": int(top),
+            "first": counts[0]["date"], "last": counts[-1]["date"], "hidden": sum(hidden)}
 
 
 def _regions_phrase(scope: Scope) -> str:
@@ -111,12 +125,14 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
     server = Flask(__name__)
     server.config["JSON_SORT_KEYS"] = False
     regions = RegionIndex(store)
+    small_cells = SmallCells(config.privacy, config.age_groups)  # one per service: its masks are shared
     install_guard(server, store, config, prefix=PREFIX)  # first: it runs before every other hook
     install_auth(server, store, config, prefix=PREFIX)
     _default_admin(store, config, announce)
     dash_app = None
     if dashboard:
-        dash_app = create_dashboard(server, store, config, next_runs=next_runs, regions=regions)
+        dash_app = create_dashboard(server, store, config, next_runs=next_runs, regions=regions,
+                                    small_cells=small_cells)
 
         @server.get("/alerts/<int:episode_id>")
         @public
@@ -132,7 +148,7 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
     @server.get("/status")
     def status_page():
         user = principal(store).user
-        scope = Scope(user, regions)
+        scope = Scope(user, regions, small_cells)
         try:
             days = parse(STATUS_PARAMS, request.args, scope=scope)["days"]
         except BadParameter as exc:
@@ -142,14 +158,17 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
         units = scope.index.units()
         in_scope = sum(1 for code in units["code"] if scope.allows(code)) if scope.root else len(units)
         fever = daily_counts(cur, days=days, syndrome="fever", within=scope.root)
+        hidden = hidden_rows(cur, scope, pd.DataFrame(fever, columns=["date", "syndrome", "count"]), region=scope.root) \
+            if "fever" in config.syndromes else None
         label = scope.index.label(scope.root) if scope.root else "every region"
         return render_template_string(
             STATUS_PAGE, user=user, scope_label=label, first=first, last=last, units=in_scope,
-            regions=_regions_phrase(scope), days=days, chart=_chart(fever),
+            regions=_regions_phrase(scope), days=days, chart=_chart(fever, hidden),
+            suppressed=suppression_note(small_cells.min_cell, "en"),
             feeds=feeds_table(config, feed_summary(cur)), s=store_status(cur) if user.is_admin else None,
             dashboard=PREFIX if dashboard else None)
 
-    install_api(server, store, config, regions)
+    install_api(server, store, config, regions, small_cells)
     return server
 
 

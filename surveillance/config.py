@@ -234,6 +234,18 @@ class EmailConfig(Settings):
     digest_at: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")  # daily digest time (service)
 
 
+class PrivacyConfig(Settings):
+    """Small-cell suppression (surveillance.privacy): counts from 1 to ``min_cell - 1`` are not shown to
+    readers without exact counts, nor the counts that would give them away by subtraction from a total.
+    Detection always judges exact counts. One small model, so that later keys sit beside these."""
+
+    min_cell: int = Field(default=5, ge=1, le=1000)  # 1: nothing is suppressed
+    # The roles that see exact counts; every other role, and email subscriptions without exact_counts, see
+    # small counts suppressed.
+    exact_roles: list[Literal["viewer", "epidemiologist", "admin"]] = Field(
+        default_factory=lambda: ["epidemiologist", "admin"])
+
+
 class Subscription(Settings):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
     name: str | None = None
@@ -244,6 +256,9 @@ class Subscription(Settings):
     outbreaks: bool = True  # outbreak and cluster alerts
     data_quality: bool = False  # data-quality alerts (feed outages), for administrators
     digest: bool = False  # also a daily digest of the open alerts
+    # The recipients see exact counts (a team entitled to them, as epidemiologists are); by default they are
+    # treated as viewers and small counts are suppressed (privacy.min_cell).
+    exact_counts: bool = False
 
     @property
     def min_rank(self) -> int:
@@ -262,6 +277,7 @@ class Config(Settings):
     smtp: SmtpConfig = SmtpConfig()
     email: EmailConfig = EmailConfig()
     subscriptions: list[Subscription] = Field(default_factory=list)
+    privacy: PrivacyConfig = PrivacyConfig()
     syndromes: list[str] = Field(default_factory=lambda: list(SYNDROMES))
     age_groups: list[str] = Field(default_factory=lambda: list(AGE_GROUPS))
     # Folder the config was read from; relative paths were resolved against it.

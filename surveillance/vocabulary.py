@@ -182,6 +182,19 @@ EVENTS: dict[str, Term] = {
     "note": Term("note", "备注"),
 }
 
+# --- small counts ----------------------------------------------------------------------------------
+
+# What stands in for a figure a reader may not see (surveillance.privacy): a count under the threshold, or
+# one hidden with it so that it cannot be worked out from a total (one mark for both, as statistics offices
+# do: a different mark would tell which is which); and a figure computed from such a count (a sum over days
+# or regions, a mean, a ratio, a percentage, a p-value).
+SUPPRESSED = Term("<{n}", "<{n}")
+WITHHELD = Term("*", "*")
+SUPPRESSION_NOTE = Term(
+    "<{n}: fewer than {n}, or hidden with such a count so that it cannot be worked out from a total; "
+    "*: computed from a hidden count, not shown.",
+    "<{n}：少于{n}，或为防止由合计推算而一并隐藏；*：由隐藏的计数算出，不予显示。")
+
 # Every table of codes, for whoever needs to walk them all (the tests do).
 TABLES: dict[str, dict[str, Term]] = {
     "syndromes": SYNDROMES, "age_groups": AGE_GROUPS, "measures": MEASURES, "levels": LEVELS,
@@ -264,3 +277,18 @@ def outcome_label(code: str, lang: str | None) -> str:
 
 def event_label(code: str, lang: str | None) -> str:
     return label(EVENTS, code, lang)
+
+
+def suppressed_label(min_cell: int, lang: str | None) -> str:
+    """The mark of a count not shown (under ``min_cell``, or hidden with one): ``<5``."""
+    return SUPPRESSED.say(lang).format(n=min_cell)
+
+
+def withheld_label(lang: str | None) -> str:
+    """The mark of a figure computed from a count not shown: ``*``."""
+    return WITHHELD.say(lang)
+
+
+def suppression_note(min_cell: int, lang: str | None) -> str:
+    """What the two marks mean, for a page or an email that shows them."""
+    return SUPPRESSION_NOTE.say(lang).format(n=min_cell)

@@ -7,7 +7,9 @@ the age groups and the neighbouring regions over the last seven days; the workfl
 history. Epidemiologists and administrators move it through the workflow (verify, monitor, investigate,
 close with an outcome, reopen) with a note; viewers see the state and history only, and the server
 refuses (and audits) a workflow callback from anyone else. An alert outside the user's regions is
-answered like a missing one.
+answered like a missing one. For a user without exact counts the hidden counts read ``<5`` and figures
+computed from them ``*`` (sums over days or a cluster's regions, shares, p-values), in the reason, the
+series, the evidence and the tables alike.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from surveillance.vocabulary import (AGE_GROUPS, age_label, data_state_label, ev
 
 from .. import data
 from ..access import OutOfScope
+from ..disclosure import hidden_points, legend, mark, written
 from ..i18n import date_label, number, percent, t
 from ..theme import ACCENT, GRAPH_CONFIG, MUTED, base_layout, empty_figure, severity_badge, severity_rules, tint
 from .quality import _table
@@ -82,8 +85,9 @@ def layout(ctx, scope, lang, query, multi):
             html.H1([severity_badge(detail["severity"], lang, badge_id="alert-severity"), " ",
                      t("alert.title", lang, id=detail["episode_id"], syndrome=name, region=region)], id="alert-title"),
         ]),
-        html.P(sentence(data.alert_headline(cur, detail, silent_days=ctx.config.quality.silent_days), lang,
+        html.P(sentence(data.alert_headline(cur, scope, detail, silent_days=ctx.config.quality.silent_days), lang,
                         ctx.regions.names()), className="alert-why", id="alert-why"),
+        legend(scope, lang, "alert-suppressed"),
         html.P([summary, ended] + ([" · ", html.Span(t("alerts.incomplete", lang), className="tone-yellow")]
                                    if detail["incomplete"] else [])
                + ([" · ", html.Span(data_state_label("provisional", lang), className="tone-yellow",
@@ -104,7 +108,8 @@ def layout(ctx, scope, lang, query, multi):
             html.Section(className="card", children=[html.H2(t("alert.parameters", lang)),
                                                      _parameters(ctx, detail, lang)]),
         ]),
-        html.Section(className="card", children=[html.H2(t("alert.evidence", lang)), _evidence(ctx, detail, signals, lang)]),
+        html.Section(className="card", children=[html.H2(t("alert.evidence", lang)),
+                                                 _evidence(ctx, scope, detail, signals, lang)]),
         html.Section(className="card", children=[html.H2(t("alert.ages", lang)),
                                                  _ages(cur, scope, detail, recent, lang)]) if kind != "data_quality" else None,
         html.Section(className="card", children=[html.H2(t("alert.neighbours", lang)),
@@ -129,13 +134,17 @@ def _series(ctx, scope, detail, signals, lang):
     counts = data.alert_counts(cur, scope, detail, start, end, regions=regions, age_groups=None if age == "all" else [age])
     if counts.empty:
         return empty_figure(lang, t("alert.no_series", lang))
-    daily = counts.groupby("date")[["count", "total"]].sum(min_count=1).sort_index()
+    daily = counts.groupby("date").agg(count=("count", lambda c: c.sum(min_count=1)),
+                                       total=("total", lambda c: c.sum(min_count=1)), hidden=("hidden", "any"))
+    daily = daily.sort_index()
     measures = set(signals["measure"]) if len(signals) else set()
     measure = "count" if "count" in measures or not measures else sorted(measures)[0]
     if measure == "percent":
         values = 100 * daily["count"] / daily["total"].where(daily["total"] > 0)
     else:
         values = daily["count"]
+    hidden = daily["hidden"].astype(bool)
+    values = values.where(~hidden)  # a hidden day is a gap, marked on the axis
     axis = measure_label(measure, lang)
     hover_day = "%{x|%Y-%m-%d %a}" if lang == "zh" else "%{x|%a %d %b %Y}"
     digits = ".2f" if measure == "percent" else ",.0f"
@@ -164,7 +173,7 @@ def _series(ctx, scope, detail, signals, lang):
             days = worst[worst["severity"] == severity].index
             if not len(days):
                 continue
-            y = values.reindex(days)
+            y = values.reindex(days).where(~hidden.reindex(days, fill_value=False), 0)
             fig.add_trace(go.Scatter(
                 x=days, y=y.to_numpy(), mode="markers+text", text=[severity_label(severity, lang)] * len(days),
                 textposition="top center", textfont=dict(size=11, color="#1f2933"),
@@ -177,6 +186,9 @@ def _series(ctx, scope, detail, signals, lang):
         days = int(newest["period_days"] or 1)
         fig.add_vrect(x0=newest["date"] - pd.Timedelta(days=days - 0.5), x1=newest["date"] + pd.Timedelta(hours=12),
                       fillcolor=severity_colour("yellow"), opacity=0.12, line_width=0)
+    if hidden.any():  # one region's day is a count; a cluster's (a sum over regions) or a percentage is not
+        fig.add_trace(hidden_points(hidden.index[hidden.to_numpy()], scope, lang, colour=ACCENT,
+                                    withheld=len(regions) > 1 or measure == "percent"))
     fig.add_vrect(x0=opened - pd.Timedelta(hours=12), x1=pd.Timestamp(detail["last_signal_on"]) + pd.Timedelta(hours=12),
                   fillcolor=severity_colour("red"), opacity=0.06, line_width=0)
     fig.update_layout(**base_layout(height=380, hovermode="closest"))
@@ -188,21 +200,25 @@ def _series(ctx, scope, detail, signals, lang):
 # --- evidence and parameters ---------------------------------------------------------------
 
 
-def _evidence(ctx, detail, signals, lang):
+def _evidence(ctx, scope, detail, signals, lang):
     frame = pd.DataFrame(detail["evidence"])
     if frame.empty:
         return html.P(t("no_data", lang), className="muted")
     frame = frame.sort_values(["date", "detector"], ascending=[False, True])
     def digits(measure, value=None):
         return 2 if measure == "percent" else 0 if value is None or float(value).is_integer() else 1
+    gone = frame["suppressed"].astype(bool) if "suppressed" in frame else pd.Series(False, index=frame.index)
+    withheld = mark(scope, lang, withheld=True)
+    cluster = detail["kind"] == "cluster"  # its count is a sum over its regions and days
     table = pd.DataFrame({
         "date": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in frame["date"]],
         "detector": frame["detector"],
         "region": [ctx.regions.label(r) for r in frame["region"]],
-        "observed": [number(v, digits=digits(m, v)) for v, m in zip(frame["observed"], frame["measure"])],
+        "observed": [mark(scope, lang, withheld=cluster or m == "percent") if g else number(v, digits=digits(m, v))
+                     for v, m, g in zip(frame["observed"], frame["measure"], gone)],
         "expected": [number(v, digits=digits(m, 0.5)) for v, m in zip(frame["expected"], frame["measure"])],
         "upperbound": [number(v, digits=digits(m, 0.5)) for v, m in zip(frame["upperbound"], frame["measure"])],
-        "pvalue": ["–" if v is None or v != v else f"{v:.3g}" for v in frame["pvalue"]],
+        "pvalue": [withheld if g else "–" if v is None or v != v else f"{v:.3g}" for v, g in zip(frame["pvalue"], gone)],
         "severity": [severity_label(s, lang) for s in frame["severity"]],
         "completeness": [percent(v, 0) + (f" ({t('alerts.incomplete', lang)})" if inc else "")
                          for v, inc in zip(frame["completeness"], frame["incomplete"])],
@@ -256,12 +272,20 @@ def _ages(cur, scope, detail, days, lang):
         return html.P(t("no_data", lang), className="muted")
     table = counts.pivot_table(index="age_group", columns="date", values="count", aggfunc="sum")
     table = table.reindex(index=[a for a in ages if a in table.index] or table.index, columns=days)
+    hidden = (counts.pivot_table(index="age_group", columns="date", values="hidden", aggfunc="max")
+              .reindex(index=table.index, columns=days).fillna(False).astype(bool))
     total = table.sum(axis=1)
     share = total / total.sum() if total.sum() else total * float("nan")
+    gone_total = hidden.any(axis=1)  # a week over a hidden day; and every share, when a week is hidden
+    several = len(regions) > 1  # a cluster's day is a sum over its regions
     head = html.Tr([html.Th(t("col.age_group", lang))] + [html.Th(_day_head(d, lang), className="num") for d in days]
                    + [html.Th(t("col.total_7", lang), className="num"), html.Th(t("col.share", lang), className="num")])
-    body = [html.Tr([html.Td(age_label(a, lang))] + [html.Td(number(table.loc[a, d]), className="num") for d in days]
-                    + [html.Td(number(total[a]), className="num"), html.Td(percent(share[a], 0), className="num")])
+    body = [html.Tr([html.Td(age_label(a, lang))]
+                    + [html.Td(written(table.loc[a, d], hidden.loc[a, d], scope, lang, withheld=several),
+                               className="num") for d in days]
+                    + [html.Td(written(total[a], gone_total[a], scope, lang, withheld=True), className="num"),
+                       html.Td(mark(scope, lang, withheld=True) if gone_total.any() else percent(share[a], 0),
+                               className="num")])
             for a in table.index]
     return html.Div(className="table-scroll", children=html.Table(
         className="table", id="alert-ages", children=[html.Thead(head), html.Tbody(body)]))
@@ -277,14 +301,18 @@ def _neighbours(ctx, cur, scope, detail, days, lang):
                                age_groups=None if detail["age_group"] == "all" else [detail["age_group"]])
     table = (counts.pivot_table(index="region", columns="date", values="count", aggfunc="sum")
              .reindex(index=regions, columns=days))
+    hidden = (counts.pivot_table(index="region", columns="date", values="hidden", aggfunc="max")
+              .reindex(index=regions, columns=days).fillna(False).astype(bool))
     head = html.Tr([html.Th(t("col.region", lang))] + [html.Th(_day_head(d, lang), className="num") for d in days]
                    + [html.Th(t("col.total_7", lang), className="num"), html.Th(t("col.in_alert", lang))])
     body = []
     for code in regions:
         link = dcc.Link(ctx.regions.label(code), href=ctx.url("/trends", region=code, syndrome=detail["syndrome"]))
         body.append(html.Tr([html.Td(html.B(link) if code == centre else link)]
-                            + [html.Td(number(table.loc[code, d]), className="num") for d in days]
-                            + [html.Td(number(table.loc[code].sum(min_count=1)), className="num"),
+                            + [html.Td(written(table.loc[code, d], hidden.loc[code, d], scope, lang), className="num")
+                               for d in days]
+                            + [html.Td(written(table.loc[code].sum(min_count=1), hidden.loc[code].any(), scope, lang,
+                                             withheld=True), className="num"),
                                html.Td("✓" if code in detail["regions"] else "")]))
     return html.Div(className="table-scroll", children=html.Table(
         className="table", id="alert-neighbours", children=[html.Thead(head), html.Tbody(body)]))

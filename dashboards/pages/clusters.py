@@ -1,7 +1,9 @@
 """Clusters: the space-time cluster episodes (``spacetime_permutation`` / ``spacetime_poisson``) of
 the user's regions over the last days, on a map (each cluster's regions in its severity colour, its
 centre marked) and in a list with their days, observed and expected cases, relative risk and
-recurrence interval (1 / p days for a daily scan), each linking to its alert page."""
+recurrence interval (1 / p days for a daily scan), each linking to its alert page. For a user without exact
+counts a cluster whose cases hold a hidden count (or are fewer than ``privacy.min_cell``) shows ``*`` for its
+cases, relative risk and recurrence interval."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from dash import Input, Output, dcc, html
 
 from surveillance.vocabulary import severity_colour, severity_label, state_label, syndrome_label
 
+from surveillance.privacy import judgements_hidden
+
 from .. import data
+from ..disclosure import legend, mark
 from ..geo import county_shapes_url
 from ..i18n import date_label, number, t
 from ..theme import FONT, GRAPH_CONFIG, INK, empty_figure, severity_badge
@@ -42,7 +47,8 @@ def layout(ctx, scope, lang, query, multi):
             dcc.Graph(id="clusters-map", className="map-graph",
                       config={**GRAPH_CONFIG, "scrollZoom": False, "topojsonURL": ctx.url("/assets/topojson/")}),
         ]),
-        html.Section(className="card", children=[html.H2(t("clusters.list", lang)), html.Div(id="clusters-list")]),
+        html.Section(className="card", children=[html.H2(t("clusters.list", lang)), html.Div(id="clusters-list"),
+                                                 legend(scope, lang, "clusters-suppressed")]),
     ])
 
 
@@ -66,7 +72,13 @@ def clusters(ctx, scope, days: int) -> pd.DataFrame:
         period = int(newest["period_days"]) if newest is not None and newest["period_days"] == newest["period_days"] else 1
         end = newest["date"] if newest is not None else ep["last_signal_on"]
         p = float(coloured["pvalue"].min()) if len(coloured) else float("nan")
+        hidden = False
+        if not scope.exact and newest is not None:  # its cases over its regions and window, as a viewer sees them
+            judged = {**newest.to_dict(), "region": ep["region"], "syndrome": ep["syndrome"],
+                      "age_group": ep["age_group"]}
+            hidden = bool(judgements_hidden(cur, scope.cells, [judged], kind="cluster", regions=ep["regions"])[0])
         rows.append({**ep, "window_start": end - pd.Timedelta(days=period - 1), "window_end": end, "days": period,
+                     "hidden": hidden,
                      "observed": newest["observed"] if newest is not None else float("nan"),
                      "expected": newest["expected"] if newest is not None else float("nan"),
                      "rr": newest["score"] if newest is not None else float("nan"), "pvalue": p,
@@ -93,7 +105,7 @@ def register(ctx):
         if table.empty:
             return _empty(lang, days)
         summary = t("clusters.count", lang, n=len(table), days=days)
-        return summary, _map(ctx, scope, table, lang), _list(ctx, table, lang)
+        return summary, _map(ctx, scope, table, lang), _list(ctx, scope, table, lang)
 
 
 def _recurrence(value, lang) -> str:
@@ -102,7 +114,8 @@ def _recurrence(value, lang) -> str:
     return t("clusters.recurrence", lang, n=f"{value:,.0f}")
 
 
-def _list(ctx, table: pd.DataFrame, lang):
+def _list(ctx, scope, table: pd.DataFrame, lang):
+    withheld = mark(scope, lang, withheld=True)
     head = html.Tr([html.Th(t(k, lang)) for k in ("col.alert", "col.severity", "col.syndrome", "col.centre",
                                                   "col.regions", "col.days", "col.observed", "col.expected",
                                                   "col.rr", "col.recurrence", "col.state")])
@@ -118,10 +131,10 @@ def _list(ctx, table: pd.DataFrame, lang):
             html.Td(", ".join(ctx.regions.name(c) for c in r.regions)),
             html.Td([t("clusters.window1" if r.days == 1 else "clusters.window", lang, n=r.days, window=window), html.Br(),
                      html.Small(signal_days, className="muted")]),
-            html.Td(number(r.observed), className="num"),
+            html.Td(withheld if r.hidden else number(r.observed), className="num"),
             html.Td(number(r.expected, digits=1), className="num"),
-            html.Td("–" if r.rr != r.rr else f"{r.rr:.2f}", className="num"),
-            html.Td(_recurrence(r.recurrence, lang)),
+            html.Td(withheld if r.hidden else "–" if r.rr != r.rr else f"{r.rr:.2f}", className="num"),
+            html.Td(withheld if r.hidden else _recurrence(r.recurrence, lang)),
             html.Td(state_label(r.state, lang)),
         ]))
     return html.Div(className="table-scroll", children=html.Table(

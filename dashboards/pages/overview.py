@@ -4,7 +4,8 @@ Visits of a syndrome on the data day against the usual (the same weekday over th
 before), the syndrome's share of all visits, reporting completeness, a map of counties coloured
 by observed / expected, the counties furthest above usual, and the last eight weeks. Clicking a
 county (on the map or in the list) opens its trends. A data day whose reports are still arriving is
-marked provisional.
+marked provisional. For a user without exact counts a hidden count reads ``<5`` and what is computed
+from one (a usual, a ratio, a percentage) ``*``; such a county is grey on the map and not ranked.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from surveillance.clock import today
 from surveillance.vocabulary import data_state_label, severity_colour, state_label, syndrome_label, topic_label
 
 from .. import data
+from ..disclosure import hidden_points, lagged_hidden, legend, mark, shown_ratios, written
 from ..geo import county_shapes_url
 from ..i18n import date_label, number, percent, t
 from ..theme import (ACCENT, FONT, GRAPH_CONFIG, INK, MUTED, RATIO_MAX, RATIO_SCALE,
@@ -74,6 +76,7 @@ def layout(ctx, scope, lang, query, multi):
             html.H2(id="overview-recent-title"),
             dcc.Graph(id="overview-recent", config=GRAPH_CONFIG, className="line-graph"),
         ]),
+        legend(scope, lang, "overview-suppressed"),
         _alerts_card(ctx, scope, lang),
         dcc.Location(id="overview-go", refresh="callback-nav"),
     ])
@@ -163,6 +166,8 @@ def register(ctx):
             daily = pool.submit(data.scope_daily, ctx.cursor(), scope, syndrome, day - timedelta(days=56 + 27), day)
             counties, by_county, daily = ratios.result(), completeness.result(), daily.result()
         counties = counties.merge(by_county, on="region", how="left")
+        hidden_today = bool(daily.loc[daily["date"] == day, "hidden"].any())  # the subtree's own count
+        hidden_usual = bool(counties["expected_hidden"].any())
 
         observed = counties["observed"].sum(min_count=1)
         expected = counties["expected"].sum(min_count=1)
@@ -174,14 +179,22 @@ def register(ctx):
         reported = int(by_county["units_reporting"].sum())
         complete = reported / usual if usual else np.nan
         ratio = observed / expected if expected and np.isfinite(expected) and expected > 0 else np.nan
+        if hidden_today or hidden_usual:
+            ratio = np.nan
+        counties = shown_ratios(counties)
         high = int((counties["ratio"] >= 1.5).sum())
         low_completeness = np.isfinite(complete) and complete < ctx.config.quality.min_completeness
+        withheld = mark(scope, lang, withheld=True)
 
         kpis = [
-            _kpi(t("overview.visits_today", lang, syndrome=name), number(observed) + _change(observed, expected),
-                 t("overview.vs_usual", lang, expected=number(expected)), tone=_tone(ratio), kpi_id="overview-kpi-visits"),
-            _kpi(t("overview.percent", lang, syndrome=name), percent(share),
-                 t("overview.percent_usual", lang, expected=percent(share_usual)), kpi_id="overview-kpi-percent"),
+            _kpi(t("overview.visits_today", lang, syndrome=name),
+                 written(observed, hidden_today, scope, lang)
+                 + ("" if np.isnan(ratio) else _change(observed, expected)),
+                 t("overview.vs_usual", lang, expected=withheld if hidden_usual else number(expected)),
+                 tone=_tone(ratio), kpi_id="overview-kpi-visits"),
+            _kpi(t("overview.percent", lang, syndrome=name), withheld if hidden_today else percent(share),
+                 t("overview.percent_usual", lang, expected=withheld if hidden_usual else percent(share_usual)),
+                 kpi_id="overview-kpi-percent"),
             _kpi(t("overview.completeness", lang), percent(complete, 0),
                  t("overview.completeness_detail", lang, reporting=reported, usual=usual),
                  tone="tone-yellow" if low_completeness else "", kpi_id="overview-kpi-completeness"),
@@ -194,7 +207,7 @@ def register(ctx):
                                              id="overview-provisional")]
 
         return (label, kpis, _map(ctx, scope, counties, lang), _ranking(ctx, counties, syndrome, lang),
-                t("overview.recent", lang, syndrome=name), _recent(daily, day, lang))
+                t("overview.recent", lang, syndrome=name), _recent(scope, daily, day, lang))
 
     @ctx.callback(
         Output("overview-go", "href"),
@@ -219,10 +232,15 @@ def _map(ctx, scope, counties: pd.DataFrame, lang) -> dict:
     geojson = county_shapes_url(ctx, scope)
     counties = counties[counties["region"].isin(shown)].copy()
     counties["name"] = [ctx.regions.name(c) for c in counties["region"]]
+    withheld = mark(scope, lang, withheld=True)
+    ratio_hidden = counties["observed_hidden"] | counties["expected_hidden"]
     custom = np.column_stack([
         counties["name"], counties["region"],
-        [number(v) for v in counties["observed"]], [number(v, digits=1) for v in counties["expected"]],
-        [("–" if not np.isfinite(v) else f"{v:.2f}") for v in counties["ratio"]],
+        [written(v, h, scope, lang) for v, h in zip(counties["observed"], counties["observed_hidden"])],
+        [written(v, h, scope, lang, digits=1, withheld=True) for v, h in zip(counties["expected"],
+                                                                          counties["expected_hidden"])],
+        [withheld if h else ("–" if not np.isfinite(v) else f"{v:.2f}")
+         for v, h in zip(counties["ratio"], ratio_hidden)],
         [percent(v, 0) for v in counties["completeness"]],
     ])
     hover = (f"<b>%{{customdata[0]}}</b> (%{{customdata[1]}})<br>{t('word.observed', lang)}: %{{customdata[2]}}"
@@ -276,11 +294,15 @@ def _ranking(ctx, counties: pd.DataFrame, syndrome: str, lang):
     return html.Table(className="table", id="overview-ranking-table", children=[html.Thead(head), html.Tbody(rows)])
 
 
-def _recent(daily: pd.DataFrame, day, lang) -> go.Figure:
+def _recent(scope, daily: pd.DataFrame, day, lang) -> go.Figure:
     if daily.empty:
         return empty_figure(lang)
     daily = daily.copy()
     daily["usual"] = data.with_weekday_baseline(daily)
+    # a hidden day's count, and a usual over a hidden day, are not drawn (the hidden days marked on the axis)
+    usual_hidden = lagged_hidden(daily.set_index("date")["hidden"], data.BASELINE_WEEKS).to_numpy()
+    daily.loc[daily["hidden"].to_numpy(), "count"] = np.nan
+    daily.loc[usual_hidden, "usual"] = np.nan
     shown = daily[daily["date"] > pd.Timestamp(day) - pd.Timedelta(days=56)]
     date_format = "%Y-%m-%d %a" if lang == "zh" else "%a %d %b %Y"
     fig = go.Figure()
@@ -288,6 +310,8 @@ def _recent(daily: pd.DataFrame, day, lang) -> go.Figure:
                              line=dict(color=MUTED, dash="dash", width=1.5), hovertemplate="%{y:,.0f}"))
     fig.add_trace(go.Scatter(x=shown["date"], y=shown["count"], name=t("word.observed", lang), mode="lines+markers",
                              line=dict(color=ACCENT, width=2), marker=dict(size=5), hovertemplate="%{y:,.0f}"))
+    if shown["hidden"].any():
+        fig.add_trace(hidden_points(shown.loc[shown["hidden"], "date"], scope, lang, withheld=False, colour=ACCENT))
     fig.add_vline(x=pd.Timestamp(day), line_color=severity_colour("yellow"), line_width=2, opacity=0.7)
     fig.update_layout(**base_layout(height=280))
     fig.update_xaxes(hoverformat=date_format, tickformat="%m-%d" if lang == "zh" else None)

@@ -1,5 +1,7 @@
 """Data quality: which units reported on which days (and how late), late revisions, quarantined
-rows with their reasons, and the feeds' recent batches."""
+rows with their reasons, and the feeds' recent batches. For a user without exact counts a unit-day's
+hidden fever count reads ``<5``, a revision names the syndromes that changed without their counts, and a
+refused row's small count reads ``<5``."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from surveillance.vocabulary import syndrome_label
 
 from .. import data
 from ..access import OutOfScope
+from ..disclosure import legend, mark
 from ..i18n import date_label, t, week_span
 from ..theme import FONT, GRAPH_CONFIG, QUALITY_COLOURS, base_layout, empty_figure
 
@@ -53,6 +56,7 @@ def layout(ctx, scope, lang, query, multi):
                 html.Span([html.I(style={"background": QUALITY_COLOURS[s]}), t("quality." + s, lang)])
                 for s in reversed(STATUSES)]),
             dcc.Graph(id="quality-heatmap", config=GRAPH_CONFIG),
+            legend(scope, lang, "quality-suppressed"),
         ]),
         html.Section(className="card", children=[
             html.H2(t("quality.revisions", lang)),
@@ -114,7 +118,7 @@ def register(ctx):
             return _empty(lang)
         start = last - timedelta(days=days - 1)
         status = data.unit_day_status(cur, scope, county, start, last)
-        heat = _heatmap(ctx, county, status, start, last, lang)
+        heat = _heatmap(ctx, county, status, start, last, lang, hidden_mark=mark(scope, lang))
         changed = data.revisions(cur, scope, county, start, last)
         changed["unit"] = [ctx.regions.label(u) for u in changed["unit"]]
         table = _table("quality-revisions-table", changed,
@@ -147,7 +151,7 @@ def register(ctx):
         return quarantine, feed_table
 
 
-def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang) -> go.Figure:
+def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang, *, hidden_mark: str = "") -> go.Figure:
     units = ctx.regions.units()
     units = units[units["county"] == county].sort_values("code")
     if units.empty:
@@ -161,7 +165,8 @@ def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang) -> go.Figure:
         d = dates.get_indexer(status["date"])
         ok = (u >= 0) & (d >= 0)
         z[u[ok], d[ok]] = [STATUSES.index(s) for s in status["status"][ok]]
-        fever[u[ok], d[ok]] = [("–" if pd.isna(v) else f"{v:,.0f}") for v in status["fever"][ok]]
+        fever[u[ok], d[ok]] = [hidden_mark if h else ("–" if pd.isna(v) else f"{v:,.0f}")
+                               for v, h in zip(status["fever"][ok], status["fever_hidden"][ok])]
     words = np.array([t("quality." + s, lang) for s in STATUSES], dtype=object)
     day_text = [date_label(d, lang) for d in dates]
     custom = np.dstack([words[z.astype(int)], np.tile(day_text, (len(codes), 1)), fever])

@@ -3,7 +3,8 @@
 Syndromes and age groups, visits or percent of all visits, daily or ISO week, a time span,
 a trailing moving average, and a year-over-year overlay of the seasons. The region and the
 choices live in the address (``/app/trends?region=320102&syndrome=fever&freq=weekly``), so a
-view can be bookmarked or sent.
+view can be bookmarked or sent. For a user without exact counts a hidden day is a gap marked on the axis
+(``<5``), and a week, a percentage or a moving average over one is too (``*``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from surveillance.vocabulary import age_label, level_label, measure_label, syndr
 
 from .. import data
 from ..access import OutOfScope, drill_level
+from ..disclosure import hidden_points, legend, mark
 from ..i18n import date_label, t, week_span
 from ..theme import ACCENT, GRAPH_CONFIG, SERIES, base_layout, empty_figure
 
@@ -115,6 +117,7 @@ def layout(ctx, scope, lang, query, multi):
         ]),
         html.Section(className="card", children=[
             dcc.Graph(id="trends-series", config=GRAPH_CONFIG, className="series-graph"),
+            legend(scope, lang, "trends-suppressed"),
         ]),
         html.Section(className="card", hidden=not children, children=[
             html.H2(id="trends-children-title"),
@@ -137,14 +140,18 @@ def _weekly(frame: pd.DataFrame) -> pd.DataFrame:
     """Sum days into ISO weeks (dated by their Monday), with the number of days that had data."""
     frame = frame.assign(date=frame["date"] - pd.to_timedelta(frame["date"].dt.dayofweek, unit="D"))
     return frame.groupby(["date", "syndrome", "age_group"], as_index=False).agg(
-        count=("count", "sum"), total=("total", lambda s: s.sum(min_count=1)), days=("count", "size"))
+        count=("count", "sum"), total=("total", lambda s: s.sum(min_count=1)), days=("count", "size"),
+        hidden=("hidden", "any"))
 
 
 def _values(frame: pd.DataFrame, measure: str) -> pd.Series:
+    """The values drawn: counts or percentages; NaN where the count is hidden (or a week holds a hidden day)."""
     if measure == "percent":
         with np.errstate(invalid="ignore", divide="ignore"):
-            return 100 * frame["count"] / frame["total"].where(frame["total"] > 0)
-    return frame["count"]
+            values = 100 * frame["count"] / frame["total"].where(frame["total"] > 0)
+    else:
+        values = frame["count"]
+    return values.where(~frame["hidden"].astype(bool))
 
 
 def _series_name(syndrome, age, lang, n_syndromes, n_ages) -> str:
@@ -194,7 +201,11 @@ def register(ctx):
         title = t("trends.series_title", lang, what=what, measure=measure_word, freq=freq_word, region=name)
         if yoy:
             return _overlay(frame, syndromes[0], (ages or ["all"])[0], weekly, window, title, measure, lang)
-        return _lines(frame, syndromes, ages, weekly, window, title, measure, lang)
+        fig = _lines(frame, syndromes, ages, weekly, window, title, measure, lang)
+        if frame["hidden"].any():  # a count is a cell ("<5"); a week or a percentage is computed from one ("*")
+            fig.add_trace(hidden_points(sorted(frame.loc[frame["hidden"], "date"].unique()), scope, lang,
+                                        withheld=weekly or measure == "percent", colour=SERIES[0]))
+        return fig
 
     @ctx.callback(
         Output("trends-children-title", "children"), Output("trends-children", "figure"),
@@ -219,9 +230,13 @@ def register(ctx):
             return title, empty_figure(lang)
         table = table.iloc[::-1]
         labels = [ctx.regions.label(c) for c in table["region"]]
+        hidden = table["hidden"].astype(bool).to_numpy()  # a week of a child with a hidden day: no bar, its mark
+        withheld = mark(scope, lang, withheld=True)
         fig = go.Figure(go.Bar(
-            x=table["count"], y=labels, orientation="h", customdata=table["region"], marker_color=ACCENT,
-            hovertemplate="%{y}: %{x:,.0f}<extra></extra>", name=syndrome_label(syndromes[0], lang)))
+            x=np.where(hidden, 0, table["count"]), y=labels, orientation="h", customdata=table["region"],
+            marker_color=ACCENT, text=[withheld if h else "" for h in hidden], textposition="outside",
+            hovertext=[withheld if h else f"{v:,.0f}" for v, h in zip(table["count"], hidden)],
+            hovertemplate="%{y}: %{hovertext}<extra></extra>", name=syndrome_label(syndromes[0], lang)))
         fig.update_layout(**base_layout(height=max(160, 26 * len(table) + 60), hovermode="closest",
                                         margin=dict(l=8, r=16, t=8, b=32)))
         fig.update_yaxes(automargin=True)

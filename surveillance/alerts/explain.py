@@ -33,7 +33,7 @@ import pandas as pd
 from ..store.alerts import evidence_of, json_list
 from ..store.counts import county_of_units, unit_counts_on
 from ..store.reference import regions_table
-from ..vocabulary import ALL_AGES, severity_rank
+from ..vocabulary import ALL_AGES, severity_rank, suppressed_label, withheld_label
 from .episode_types import flag
 from .episode_types import day_of
 
@@ -77,6 +77,17 @@ class Headline:
     regions: tuple[str, ...] = ()  # neighbours that joined, a cluster's other regions, or the silent units
     since: tuple[tuple[str, date], ...] = ()  # data quality: units (or the feed) silent on the day, first silent day
     population: float | None = None  # of the alert's regions, when every one of them has one
+    # Figures this reader may not see (surveillance.privacy.alerts), each with its mark: "suppressed" (a count
+    # under min_cell, or hidden with one) or "withheld" (computed from a hidden count); their values are NaN.
+    withheld: tuple[tuple[str, str], ...] = ()
+    min_cell: int = 0
+
+    def shown(self, figure: str, text: str, lang: str | None) -> str:
+        """``text`` (the figure written out), or the mark of a figure this reader may not see."""
+        mark = dict(self.withheld).get(figure)
+        if mark is None:
+            return text
+        return suppressed_label(self.min_cell, lang) if mark == "suppressed" else withheld_label(lang)
 
     @property
     def size(self) -> float:

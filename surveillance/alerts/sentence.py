@@ -107,10 +107,10 @@ def _figures(h: Headline, lang) -> str:
     shape = ("on" if h.days <= 1 else "days") if h.period_days == 1 or h.kind == "cluster" else \
         ("week" if h.days <= 1 else "weeks")
     write = percent_text if percent else count_text
-    obs, exp = write(h.observed), write(h.expected)
+    obs, exp = h.shown("observed", write(h.observed), lang), write(h.expected)
     text = say(("percent_" if percent else "count_") + shape, lang, obs=obs, exp=exp, n=h.days, day=h.day.isoformat(),
                visits=WORDS["visit" if obs == "1" else "visits"].say(lang))
-    excess = round(h.excess) if math.isfinite(h.excess) else 0
+    excess = round(h.excess) if math.isfinite(h.excess) else 0  # a withheld excess is NaN: not said
     if not percent and excess >= 1:
         text += say("excess" if excess == 1 else "excess_many", lang, n=f"{excess:,}")
     return text

@@ -3,7 +3,9 @@
 Only aggregated counts appear: region, syndrome, observed vs expected, p-value, detector,
 completeness, the last four weeks of daily counts, and a link to the alert's page. The subject, the
 severity colour and the body say one :class:`~surveillance.alerts.explain.Headline` (one day, one set
-of figures), and the body's "Why" is its sentence (:mod:`surveillance.alerts.sentence`).
+of figures), and the body's "Why" is its sentence (:mod:`surveillance.alerts.sentence`). For a
+recipient without exact counts the headline's hidden figures carry their marks (``<5``, ``*``) and the
+history's hidden days too (``history["hidden"]``), with a line saying what the marks mean.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ..alerts.explain import Headline, rank_order
 from ..alerts.sentence import count_text, percent_text, sentence
 from ..store.alerts import json_list
 from ..vocabulary import (ALL_AGES, Term, age_label, place_label, severity_colour, severity_ink, severity_label,
-                          state_label, topic_label)
+                          state_label, suppressed_label, suppression_note, topic_label, withheld_label)
 
 # The email's own words; codes (syndromes, severities, states...) take theirs from the vocabulary.
 TEXT = {
@@ -103,19 +105,18 @@ def compose_alert(
     link = alert_link(base_url, int(episode["episode_id"]))
     judged = h.day is not None and not dq
     incomplete = bool(judged and h.incomplete)
-    unit = "%" if h.measure == "percent" else ""
     provisional = judged and h.provisional
 
     if dq:
         subject = (f"【{t['dq']}】{syndrome}：{place}" if language == "zh" else f"[{t['dq']}] {syndrome}: {place}")
     elif judged:
-        obs, exp = _value(h.observed, h.measure), _value(h.expected, h.measure)
+        obs, exp = _figure(h, "observed", h.observed, language), _figure(h, "expected", h.expected, language)
         if language == "zh":
             subject = (f"【{sev_word}{t['alert']}】{syndrome}{' ' + age if age else ''} {place}：{t['observed']} "
-                       f"{obs}{unit}，{t['expected']} {exp}{unit}（{_span(h, language)}）")
+                       f"{obs}，{t['expected']} {exp}（{_span(h, language)}）")
         else:
-            subject = (f"[{sev_word}] {syndrome} {t['alert']}{', ' + age if age else ''}: {place}: {obs}{unit} observed "
-                       f"vs {exp}{unit} expected {_span(h, language)}")
+            subject = (f"[{sev_word}] {syndrome} {t['alert']}{', ' + age if age else ''}: {place}: {obs} observed "
+                       f"vs {exp} expected {_span(h, language)}")
     else:
         subject = f"[{sev_word}] {syndrome} {t['alert']}: {place}"
     if incomplete:
@@ -132,8 +133,8 @@ def compose_alert(
     facts += [(t["since"], str(episode["opened_on"])), (t["last"], str(episode["last_signal_on"]))]
     if judged:
         facts.append((t["days"], _days(h)))
-        facts.append((t["observed"], _observed(h, t)))
-        facts.append((t["pvalue"], _p(h.pvalue)))
+        facts.append((t["observed"], _observed(h, t, language)))
+        facts.append((t["pvalue"], h.shown("pvalue", _p(h.pvalue), language)))
         facts.append((t["detector"], ", ".join(json_list(episode.get("detectors"))) or str(h.detector)))
         facts.append((t["completeness"], _pct(h.completeness)))
     facts.append((t["state"], state_label(episode.get("state") or "new", language)))
@@ -145,10 +146,13 @@ def compose_alert(
         lines += ["", t["incomplete"]]
     if provisional and not dq:
         lines += ["", t["provisional"]]
+    counts = _history_counts(history, h, language)
     if len(history):
         lines += ["", t["history"] + ":", f"{t['date']:<12}{t['count']:>8}"]
-        lines += [f"{str(pd.Timestamp(d).date()):<12}{_num(c):>8}" for d, c in zip(history["date"], history["count"])]
-    lines += ["", f"{t['link']}: {link}", "", t["footer"]]
+        lines += [f"{str(pd.Timestamp(d).date()):<12}{c:>8}" for d, c in zip(history["date"], counts)]
+    marked = bool(h.withheld) or ("hidden" in history and bool(history["hidden"].any()))
+    note = suppression_note(h.min_cell, language) if marked else None
+    lines += ["", f"{t['link']}: {link}", "", *([note] if note else []), t["footer"]]
     text = "\n".join(lines) + "\n"
 
     colour = severity_colour(severity)
@@ -159,9 +163,9 @@ def compose_alert(
         top = max(float(history["count"].fillna(0).max() or 0), 1.0)
         bars = "".join(
             f"<tr><td style='font-size:11px;padding:0 6px'>{pd.Timestamp(d).date()}</td>"
-            f"<td style='font-size:11px;text-align:right;padding:0 6px'>{_num(c)}</td>"
+            f"<td style='font-size:11px;text-align:right;padding:0 6px'>{html.escape(text)}</td>"
             f"<td style='padding:0'><div style='background:{colour};height:9px;width:{int(200 * (float(c) if c == c and c is not None else 0.0) / top)}px'>"
-            f"</div></td></tr>" for d, c in zip(history["date"], history["count"]))
+            f"</div></td></tr>" for d, c, text in zip(history["date"], history["count"], counts))
         chart = (f"<h3 style='font-size:14px'>{html.escape(t['history'])}</h3>"
                  f"<table id='history' style='border-collapse:collapse'>{bars}</table>")
     warn = (f"<p style='color:#b26a00'><b>{html.escape(t['incomplete'])}</b></p>" if incomplete else "")
@@ -174,14 +178,29 @@ def compose_alert(
         f"<p id='why'>{html.escape(sentence(h, language, region_names))}</p>"
         f"<table id='facts' style='border-collapse:collapse'>{rows}</table>{chart}"
         f"<p><a href='{html.escape(link)}'>{html.escape(t['link'])}</a></p>"
-        f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p></body></html>"
+        + (f"<p id='suppressed' style='font-size:11px;color:#666'>{html.escape(note)}</p>" if note else "")
+        + f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p></body></html>"
     )
     return _message(subject, text, body_html, sender, recipient)
+
+
+def _history_counts(history: pd.DataFrame, h: Headline, language: str) -> list[str]:
+    """The history's counts as written: a hidden day's count (NaN) as ``<5``, a cluster's (a sum over its
+    regions) as ``*``."""
+    hidden = history["hidden"] if "hidden" in history else pd.Series(False, index=history.index)
+    mark = withheld_label(language) if h.kind == "cluster" else suppressed_label(h.min_cell, language)
+    return [mark if gone else _num(c) for c, gone in zip(history["count"], hidden)]
 
 
 def _value(value, measure: str) -> str:
     """A figure as the subject, the body and the sentence write it."""
     return percent_text(value) if measure == "percent" else count_text(value)
+
+
+def _figure(h: Headline, name: str, value, language: str) -> str:
+    """One of the headline's figures with its unit, or the mark of a figure the recipient may not see."""
+    text = _value(value, h.measure) + ("%" if h.measure == "percent" else "")
+    return h.shown(name, text, language)
 
 
 def _span(h: Headline, language: str) -> str:
@@ -201,14 +220,16 @@ def _days(h: Headline) -> str:
     return ", ".join(days) if len(days) <= 7 else f"{days[0]}, …, {days[-1]}"
 
 
-def _observed(h: Headline, t: dict[str, str]) -> str:
+def _observed(h: Headline, t: dict[str, str], language: str) -> str:
     """Observed against expected over the days, and the headline day's own judgement with its threshold."""
     unit = "%" if h.measure == "percent" else ""
-    day = (f"{_value(h.day_observed, h.measure)}{unit} ({t['expected']} {_value(h.day_expected, h.measure)}{unit}, "
+    day = (f"{_figure(h, 'day_observed', h.day_observed, language)} "
+           f"({t['expected']} {_value(h.day_expected, h.measure)}{unit}, "
            f"{t['threshold']} {_value(h.upperbound, h.measure)}{unit})")
     if len(h.signal_days) <= 1:
         return day
-    return (f"{_value(h.observed, h.measure)}{unit} ({t['expected']} {_value(h.expected, h.measure)}{unit}, "
+    return (f"{_figure(h, 'observed', h.observed, language)} "
+            f"({t['expected']} {_value(h.expected, h.measure)}{unit}, "
             f"{t['total_of'].format(n=len(h.signal_days))}); {h.day}: {day}")
 
 

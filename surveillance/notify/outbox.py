@@ -20,6 +20,7 @@ from ..vocabulary import ALL_AGES, PANEL_LEVELS, severity_rank
 from ..config import Config
 from ..regions import Hierarchy
 from ..alerts.explain import explain_episodes
+from ..privacy import SmallCells, series_hidden, viewer_headlines
 from ..store.alerts import episodes_by_id, json_list, mark_events_notified, open_episodes, pending_events
 from ..store.outbox import enqueue
 from ..store.reference import hierarchy
@@ -93,9 +94,25 @@ def _headline_series(episode: dict, headline) -> dict:
             "last_signal_on": headline.day}
 
 
+def _exact(small: SmallCells, sub) -> bool:
+    """Whether a subscription's recipients read exact counts: only when it says so (they are viewers)."""
+    return sub.exact_counts or small.min_cell <= 1
+
+
+def _hidden_history(cur, small: SmallCells, episode: dict, history: pd.DataFrame) -> pd.DataFrame:
+    """The four weeks of counts of an episode's headline series (``_headline_series``) with its hidden days
+    (``hidden``, their count NaN), for recipients without exact counts."""
+    if not len(history) or episode["kind"] == "data_quality":
+        return history.assign(hidden=False)
+    hidden = series_hidden(cur, small, episode["syndrome"], _series_regions(episode), episode["age_group"],
+                           history["date"])
+    return history.assign(count=history["count"].where(~hidden), hidden=hidden)
+
+
 def queue_alert_messages(store, config: Config, today: date, now: datetime | None = None) -> dict:
     """Compose and queue the emails of un-notified events (opened, escalated), one per episode and
-    recipient per cycle, and mark the events notified, in one transaction."""
+    recipient per cycle, and mark the events notified, in one transaction. Recipients of a subscription
+    without ``exact_counts`` read small counts suppressed (``[privacy]``), as viewers do."""
     now = now or datetime.now()
     queued = skipped = 0
     with store.transaction() as cur:
@@ -116,7 +133,12 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
             if subscribers:
                 news[int(episode_id)] = subscribers
         headlines = explain_episodes(cur, [episodes[i] for i in news], silent_days=config.quality.silent_days)
-        histories = _histories(cur, [_headline_series(episodes[i], headlines[i]) for i in news])
+        series = {i: _headline_series(episodes[i], headlines[i]) for i in news}
+        histories = _histories(cur, list(series.values()))
+        small = SmallCells(config.privacy, config.age_groups)
+        viewers = [i for i in news if not all(_exact(small, sub) for sub in news[i])]
+        shown = viewer_headlines(cur, small, [episodes[i] for i in viewers], {i: headlines[i] for i in viewers})
+        shown_histories = {i: _hidden_history(cur, small, series[i], histories[i]) for i in viewers}
         messages = []
         for episode_id, group in events.groupby("episode_id", sort=True):
             if int(episode_id) not in news:
@@ -124,8 +146,10 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
             ep = episodes[int(episode_id)]
             last = group.iloc[-1].to_dict()
             for sub in news[int(episode_id)]:
-                msg = compose_alert(episode=ep, event=last, headline=headlines[int(episode_id)],
-                                    history=histories[int(episode_id)],
+                exact = _exact(small, sub)
+                msg = compose_alert(episode=ep, event=last,
+                                    headline=(headlines if exact else shown)[int(episode_id)],
+                                    history=(histories if exact else shown_histories)[int(episode_id)],
                                     region_names=names, base_url=config.service.base_url, sender=config.smtp.sender,
                                     recipient=sub.email, language=sub.language)
                 messages.append(Queued(f"alert:{int(episode_id)}:{int(last['event_id'])}:{sub.email}",
@@ -147,10 +171,14 @@ def queue_digests(store, config: Config, today: date, now: datetime | None = Non
         readers = [sub for sub in config.subscriptions if sub.digest]
         headlines = explain_episodes(cur, open_eps.to_dict("records"), silent_days=config.quality.silent_days) \
             if readers else {}
+        small = SmallCells(config.privacy, config.age_groups)
+        shown = viewer_headlines(cur, small, open_eps.to_dict("records"), headlines) \
+            if not all(_exact(small, sub) for sub in readers) else headlines
         for sub in readers:
             mine = [ep for ep in open_eps.to_dict("records")
                     if sub in subscribers_for(config, ep, ep["notify_severity"], tree)]
-            msg = compose_digest(episodes=pd.DataFrame(mine, columns=open_eps.columns), headlines=headlines,
+            msg = compose_digest(episodes=pd.DataFrame(mine, columns=open_eps.columns),
+                                 headlines=headlines if _exact(small, sub) else shown,
                                  day=today, region_names=names,
                                  base_url=config.service.base_url, sender=config.smtp.sender, recipient=sub.email,
                                  language=sub.language)
