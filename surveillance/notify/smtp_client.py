@@ -127,7 +127,9 @@ def send_one(session: smtplib.SMTP, smtp: SmtpConfig, recipient: str, message: b
     except smtplib.SMTPResponseException as exc:
         return _answered(exc.smtp_code, exc.smtp_error, None, session)
     except (OSError, smtplib.SMTPException) as exc:
-        why = f"no answer within {smtp.timeout_seconds:g} s" if deadline.expired else f"connection lost: {exc}"
+        # the socket's own timeout can fire just before the deadline's: the same silence
+        timed_out = deadline.expired or isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+        why = f"no answer within {smtp.timeout_seconds:g} s" if timed_out else f"connection lost: {exc}"
         if session.handed_over:
             return Sent("unconfirmed", f"unconfirmed: the whole message was sent but {why}; not sent again "
                                        "(the server most likely has it)", session_usable=False)
