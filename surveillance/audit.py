@@ -45,9 +45,13 @@ def append(cur, user: str, action: str, target: str | None = None, detail: str |
 
 def record(store: Store, user: str, action: str, target: str | None = None, detail: str | None = None, *,
            address: str | None = None) -> None:
-    """Append one line in a transaction of its own."""
-    with store.transaction() as cur:
+    """Append one line on its own. It does not wait for the store's write lock: appends never conflict in
+    DuckDB, and an API call or a sign-in must not wait for a cycle's long transaction to commit."""
+    cur = store.cursor()
+    try:
         append(cur, user, action, target, detail, address=address)
+    finally:
+        cur.close()
 
 
 def _day_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
