@@ -20,13 +20,16 @@ from surveillance.config import Config
 from surveillance.store import Store
 from surveillance.store.counts import date_range
 from surveillance.store.operations import daily_counts, feed_summary, store_status
+from surveillance.vocabulary import classification_line
 
 from .access import RegionIndex, Scope
 from .api import error, feeds_table, install_api
 from .app import PREFIX, create_dashboard
+from .auditing import install_api_audit
 from .auth import install_auth, public
 from .guard import install_guard, principal
 from .params import BadParameter, Int, parse
+from .password import install_password
 from .security import install_security_headers
 
 STATUS_PAGE = """<!doctype html>
@@ -67,6 +70,7 @@ STATUS_PAGE = """<!doctype html>
 </table>{% endif %}
 <p>JSON: <a href="/api/health">health</a> · <a href="/api/feeds">feeds</a> · <a href="/api/counts">counts per day</a>
  · <a href="/api/alerts">alerts</a>{% if s %} · <a href="/api/ingest/last">last ingest</a> · <a href="/api/status">status</a>{% endif %}</p>
+<footer id="status-classification" style="margin-top:2rem;font-size:0.85rem;color:#52606d">{{ classification }}</footer>
 </body></html>"""
 
 def _chart(counts: list[dict], width: int = 720, height: int = 160) -> dict | None:
@@ -113,6 +117,8 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
     regions = RegionIndex(store)
     install_guard(server, store, config, prefix=PREFIX)  # first: it runs before every other hook
     install_auth(server, store, config, prefix=PREFIX)
+    install_password(server, store, config, prefix=PREFIX)
+    install_api_audit(server, store)
     _default_admin(store, config, announce)
     dash_app = None
     if dashboard:
@@ -147,7 +153,8 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
             STATUS_PAGE, user=user, scope_label=label, first=first, last=last, units=in_scope,
             regions=_regions_phrase(scope), days=days, chart=_chart(fever),
             feeds=feeds_table(config, feed_summary(cur)), s=store_status(cur) if user.is_admin else None,
-            dashboard=PREFIX if dashboard else None)
+            dashboard=PREFIX if dashboard else None,
+            classification=classification_line(config.audit.classification, "en"))
 
     install_api(server, store, config, regions)
     return server

@@ -60,16 +60,16 @@ def _day_bounds(since: date | None, until: date | None) -> tuple[datetime | None
     return start, end
 
 
-def trail(store_or_con, *, user: str | None = None, actions: list[str] | str | None = None,
+def trail(store_or_con, *, user: list[str] | str | None = None, actions: list[str] | str | None = None,
           since: date | None = None, until: date | None = None, limit: int | None = 1000) -> pd.DataFrame:
-    """The newest lines first, of ``user``, of ``actions``, from the day ``since`` to the day ``until``
-    (both included): ``audit_id, at_time, user_name, address, action, target, detail``."""
+    """The newest lines first, of ``user`` (one or several), of ``actions``, from the day ``since`` to the day
+    ``until`` (both included): ``audit_id, at_time, user_name, address, action, target, detail``."""
     con = store_or_con.cursor() if isinstance(store_or_con, Store) else store_or_con
     start, end = _day_bounds(since, until)
     return stored.audit_rows(con, limit=limit, user=user, action=actions, since=start, until=end)
 
 
-def count(store_or_con, *, user: str | None = None, actions: list[str] | str | None = None,
+def count(store_or_con, *, user: list[str] | str | None = None, actions: list[str] | str | None = None,
           since: date | None = None, until: date | None = None) -> int:
     con = store_or_con.cursor() if isinstance(store_or_con, Store) else store_or_con
     start, end = _day_bounds(since, until)

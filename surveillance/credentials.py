@@ -85,6 +85,11 @@ def end_sessions(store: Store, name: str) -> int:
         return stored.delete_user_sessions(cur, name)
 
 
+def live_sessions(store: Store, *, now: datetime | None = None) -> dict[str, int]:
+    """How many unexpired sessions each user has (for the administrators' page)."""
+    return stored.live_session_counts(store.cursor(), now or datetime.now())
+
+
 # --- API tokens --------------------------------------------------------------------------------------
 
 
@@ -98,6 +103,10 @@ class ApiToken:
     created_by: str
     expires_at: datetime | None
     revoked_at: datetime | None
+
+    def live(self, now: datetime | None = None) -> bool:
+        now = now or datetime.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     def as_dict(self) -> dict:
         def stamp(value):

@@ -25,12 +25,16 @@ def insert_audit(cur, user: str, action: str, target: str | None, detail: str | 
                 [at, user, action, target, detail, address])
 
 
-def _where(user: str | None, actions: Iterable[str] | str | None, since: datetime | None,
+def _where(user: Iterable[str] | str | None, actions: Iterable[str] | str | None, since: datetime | None,
            until: datetime | None) -> tuple[str, list]:
+    """``user``, ``actions``: one or several (an empty list matches nothing for users, anything for actions)."""
     where, params = ["true"], []
+    if isinstance(user, str):
+        user = [user]
     if user is not None:
-        where.append("user_name = ?")
-        params.append(user)
+        user = list(user)
+        where.append(f"user_name IN ({', '.join('?' for _ in user)})" if user else "false")
+        params.extend(user)
     if isinstance(actions, str):
         actions = [actions]
     if actions:
@@ -46,7 +50,7 @@ def _where(user: str | None, actions: Iterable[str] | str | None, since: datetim
     return " AND ".join(where), params
 
 
-def audit_rows(con, *, limit: int | None = 100, user: str | None = None, action: Iterable[str] | str | None = None,
+def audit_rows(con, *, limit: int | None = 100, user: Iterable[str] | str | None = None, action: Iterable[str] | str | None = None,
                since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
     """The newest lines first (``since`` included, ``until`` not): the columns of ``AUDIT_COLUMNS``."""
     where, params = _where(user, action, since, until)
@@ -55,7 +59,7 @@ def audit_rows(con, *, limit: int | None = 100, user: str | None = None, action:
                        f" ORDER BY audit_id DESC{cap}", [*params, *([] if limit is None else [limit])]).df()
 
 
-def audit_count(con, *, user: str | None = None, action: Iterable[str] | str | None = None,
+def audit_count(con, *, user: Iterable[str] | str | None = None, action: Iterable[str] | str | None = None,
                 since: datetime | None = None, until: datetime | None = None) -> int:
     where, params = _where(user, action, since, until)
     return int(first_row(con, f"SELECT count(*) FROM audit_log WHERE {where}", params)[0])

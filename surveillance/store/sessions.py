@@ -63,6 +63,12 @@ def session_count(con, user_name: str | None = None) -> int:
     return int(first_row(con, "SELECT count(*) FROM sessions WHERE user_name = ?", [user_name])[0])
 
 
+def live_session_counts(con, now: datetime) -> dict[str, int]:
+    """Unexpired sessions per user."""
+    rows = con.execute("SELECT user_name, count(*) FROM sessions WHERE expires_at > ? GROUP BY 1", [now]).fetchall()
+    return {name: int(n) for name, n in rows}
+
+
 # --- API tokens --------------------------------------------------------------------------------------
 
 
