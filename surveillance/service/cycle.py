@@ -1,5 +1,5 @@
 """One full cycle of the service: ingest, detect (with data-quality checks and alert episodes),
-notify, then the snapshot.
+notify, the audit trail's retention, then the snapshot.
 
 The scheduler and the CLI's ``run-once`` (alias ``cycle``) both call :func:`run_cycle`, so a
 manual run does what the service does. Every job is recorded in ``job_runs``. Each job
@@ -90,6 +90,14 @@ def snapshot_job(store: Store, config: Config) -> str | None:
     return str(config.database.snapshot_path)
 
 
+def audit_retention_job(store: Store, config: Config, now: datetime | None = None) -> int:
+    """Delete the audit lines older than ``audit.keep_days`` (never newer ones); the deletion is itself an
+    audit line. Returns how many went."""
+    from .. import audit
+
+    return audit.prune(store, config.audit.keep_days, now=now)
+
+
 def mark_interrupted_runs(store: Store) -> int:
     """Job runs left 'running' by a process that was killed: the owner of the database marks them failed."""
     with store.transaction() as cur:
@@ -98,8 +106,8 @@ def mark_interrupted_runs(store: Store) -> int:
 
 def run_cycle(store: Store, config: Config, today: date, progress: Callable | None = None, *,
               detect: bool = True, notify: bool = True, digest: bool = False) -> dict:
-    """Ingest, detect, alert, notify, snapshot. A failing step is recorded and raised after the
-    snapshot, so that what did succeed is visible to notebooks. Detection in which only some
+    """Ingest, detect, alert, notify, prune the audit trail, snapshot. A failing step is recorded and raised
+    after the snapshot, so that what did succeed is visible to notebooks. Detection in which only some
     detectors failed still goes on to notify: the others' episodes are stored and due."""
     from .detect import DetectorsFailed
 
@@ -113,6 +121,10 @@ def run_cycle(store: Store, config: Config, today: date, progress: Callable | No
                 error, result["detect"] = exc, exc.summary
         if notify:
             result["notify"] = notify_job(store, config, today, digest=digest)
+    except Exception as exc:
+        error = error or exc
+    try:
+        result["audit_pruned"] = audit_retention_job(store, config)
     except Exception as exc:
         error = error or exc
     if config.database.snapshot_path is not None:
