@@ -246,7 +246,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # changing one's password
     "password.link": ("Password", "修改密码"),
     "password.title": ("Change your password", "修改密码"),
-    "password.must": ("Your password was reset: choose a new one to go on.", "您的密码已被重置，请设置新密码后继续。"),
+    "password.must": ("Your password is a one-time password: choose your own to go on.",
+                      "您的密码是一次性密码，请设置自己的密码后继续。"),
     "password.current": ("Current (or one-time) password", "当前密码（或一次性密码）"),
     "password.new": ("New password", "新密码"),
     "password.repeat": ("New password again", "再次输入新密码"),
@@ -326,6 +327,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit.user": ("User", "用户"),
     "audit.action": ("Action", "操作"),
     "audit.dates": ("Days", "日期范围"),
+    "audit.from": ("from", "开始日期"),
+    "audit.to": ("to", "结束日期"),
     "audit.count": ("{n} lines match; the newest {shown} are shown.", "共 {n} 条符合条件，显示最新的 {shown} 条。"),
     "audit.export": ("Export CSV", "导出CSV"),
     "audit.keep": ("Lines are kept {days} days, then deleted by the daily cycle.", "记录保留 {days} 天，之后由每日任务删除。"),

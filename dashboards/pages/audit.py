@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
 from surveillance import audit
@@ -47,7 +48,8 @@ def layout(ctx, scope, lang, query, multi):
                 options=[{"label": audit_action_label(a, lang), "value": a} for a in actions])], className="wide"),
             html.Label([t("audit.dates", lang), dcc.DatePickerRange(
                 id="audit-dates", display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True,
-                start_date=query.get("since"), end_date=query.get("until"))]),
+                start_date=query.get("since"), end_date=query.get("until"),
+                start_date_placeholder_text=t("audit.from", lang), end_date_placeholder_text=t("audit.to", lang))]),
             html.Div(className="admin-actions", children=[
                 html.Button(t("audit.export", lang), id="audit-export", n_clicks=0, className="primary")]),
         ]),
@@ -78,8 +80,10 @@ def _filters(ctx, scope, user, actions, since, until) -> dict:
 
 
 def _shaped(frame, lang):
+    """The lines as the table shows them: the action's words, the time to the second."""
     frame = frame.copy()
     frame["action_words"] = [audit_action_label(a, lang) for a in frame["action"]]
+    frame["at_time"] = pd.to_datetime(frame["at_time"]).dt.strftime("%Y-%m-%d %H:%M:%S")
     return frame
 
 

@@ -118,7 +118,7 @@ def test_a_new_user_must_change_the_one_time_password_before_anything_else(serve
     assert client.get("/app/").location.startswith("/password?next=/app/")
     assert client.get("/api/feeds").status_code == 403 and "one-time password" in client.get("/api/feeds").get_json()["error"]
     form = client.get("/password").get_data(as_text=True)
-    assert "您的密码已被重置" in form and "数据分级：内部" in form
+    assert "您的密码是一次性密码" in form and "数据分级：内部" in form
     csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
 
     def change(current, new, repeat=None):
