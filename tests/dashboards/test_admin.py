@@ -230,7 +230,7 @@ def test_the_audit_trail_page_filters_and_exports_with_the_classification(server
     shown = callback_response(_post(ada, server, "audit-count", values, ["audit-user.value"]).data)
     rows = _find(shown, "audit-table")["data"]
     assert rows and all(r["user_name"] == "vic" and r["action_words"] == "sign-in failed" for r in rows)
-    assert all(r["address"] == "127.0.0.1" for r in rows)
+    assert rows[0]["address"] == "127.0.0.1"  # the newest: this test's (others sign in from other addresses)
     export = callback_response(_post(ada, server, "audit-download",
                                      {**values, "audit-export.n_clicks": 1}, ["audit-export.n_clicks"]).data)
     text = export["audit-download"]["data"]["content"]
