@@ -317,6 +317,7 @@ def reset_password(store: Store, name: str, *, by: str = SYSTEM_USER, address: s
     password_hash = generate_password_hash(password)
     with store.transaction() as cur:
         user = _require(cur, name)
+        _not_yourself(manager, name, "reset the password of")  # they change their own on the password form
         _check_manager(cur, manager, user.region, user)
         stored.update_user(cur, name, password_hash=password_hash, must_change_password=True)
         ended = stored_sessions.delete_user_sessions(cur, name)

@@ -129,7 +129,7 @@ def test_user_commands_work_while_the_service_holds_the_database(service):
 
 
 def test_a_lost_administrator_password_is_recovered_on_the_machine(service):
-    db, config, base = service["db"], service["config"], service["base"]
+    config, base = service["config"], service["base"]
     root, _ = sign_in(base, "root", PASSWORD)
     reset = cli("user", "reset-password", "root", "--config", config)
     assert reset.returncode == 0 and "one-time password of root" in reset.stderr, reset.stderr

@@ -118,6 +118,8 @@ def test_an_administrator_in_the_dashboard_manages_their_own_regions_only(store)
         disable_user(store, "city.admin", manager=city)
     with pytest.raises(UserError, match="yourself"):
         change_user(store, "city.admin", role="viewer", manager=city)
+    with pytest.raises(UserError, match="yourself"):
+        reset_password(store, "city.admin", manager=city)
     assert change_user(store, "li", region="320100", manager=city).region == "320100"
 
 

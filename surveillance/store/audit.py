@@ -50,8 +50,9 @@ def _where(user: Iterable[str] | str | None, actions: Iterable[str] | str | None
     return " AND ".join(where), params
 
 
-def audit_rows(con, *, limit: int | None = 100, user: Iterable[str] | str | None = None, action: Iterable[str] | str | None = None,
-               since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
+def audit_rows(con, *, limit: int | None = 100, user: Iterable[str] | str | None = None,
+               action: Iterable[str] | str | None = None, since: datetime | None = None,
+               until: datetime | None = None) -> pd.DataFrame:
     """The newest lines first (``since`` included, ``until`` not): the columns of ``AUDIT_COLUMNS``."""
     where, params = _where(user, action, since, until)
     cap = "" if limit is None else " LIMIT ?"
