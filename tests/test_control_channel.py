@@ -122,8 +122,14 @@ def test_user_commands_work_while_the_service_holds_the_database(service):
     assert changed.returncode == 0 and "li: epidemiologist, region 320100" in changed.stdout, changed.stderr
     assert where(li, f"{base}/") == "/login"
 
-    tokens = cli("user", "token", "list", "--config", config).stdout
-    assert tokens.startswith("1\tli\tuser scope\tscreen\t") and "\trevoked " in tokens  # revoked by disabling
+    again = cli("user", "token", "create", "--user", "li", "--config", config, "--region", "320102", "--days", "7")
+    assert again.returncode == 0 and "token 2 for li (320102, expires " in again.stderr, again.stderr
+    assert _get(f"{base}/api/feeds", {"Authorization": f"Bearer {again.stdout.strip()}"}) == 200
+    assert cli("user", "token", "revoke", "2", "--config", config).stdout.strip() == "token 2 of li revoked"
+    assert _get(f"{base}/api/feeds", {"Authorization": f"Bearer {again.stdout.strip()}"}) == 401
+    tokens = cli("user", "token", "list", "--config", config).stdout.splitlines()
+    assert tokens[0].startswith("1\tli\tuser scope\tscreen\t") and "\trevoked " in tokens[0]  # by disabling
+    assert tokens[1].startswith("2\tli\t320102\t\t") and "\trevoked " in tokens[1]
     missing = cli("user", "disable", "nobody", "--config", config)
     assert missing.returncode == 1 and "unknown user 'nobody'" in missing.stderr and "Traceback" not in missing.stderr
 
