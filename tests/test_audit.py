@@ -113,3 +113,30 @@ def test_an_export_says_its_classification_first(lang, first):
     text = audit.classified_csv(frame, "敏感", lang)
     assert text.splitlines()[0] == first
     assert pd.read_csv(io.StringIO(text), skiprows=1).to_dict("records") == frame.to_dict("records")
+
+
+def test_a_line_does_not_wait_for_a_long_write_to_commit(store):
+    """An API call's line lands while a cycle holds the store's write lock in a transaction of its own."""
+    import threading
+
+    holding, release = threading.Event(), threading.Event()
+
+    def cycle():
+        with store.transaction() as cur:
+            insert_audit(cur, "system", "audit_pruned", "audit_log", "inside the long write")
+            holding.set()
+            release.wait(30)
+
+    writer = threading.Thread(target=cycle)
+    writer.start()
+    assert holding.wait(10)
+    done = threading.Thread(target=audit.record, args=(store, "li", "api_call", "/api/feeds", "GET -> 200"))
+    done.start()
+    done.join(5)
+    try:
+        assert not done.is_alive()  # it did not wait for the lock
+        assert audit.trail(store)["detail"].tolist() == ["GET -> 200"]  # committed; the long write not yet
+    finally:
+        release.set()
+        writer.join(10)
+    assert sorted(audit.trail(store)["user_name"]) == ["li", "system"]
