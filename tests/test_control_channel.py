@@ -175,3 +175,25 @@ def test_the_control_channel_answers_only_with_its_secret_and_goes_with_the_serv
         lines = audit_log(store, user="cli")
         assert set(lines["action"]) == {"user_added"} and lines["address"].iloc[0].startswith("local (os user ")
         assert audit_log(store, action="password_reset").empty  # the refused requests changed nothing
+
+
+def test_another_holder_of_the_file_is_not_mistaken_for_the_service(tmp_path):
+    """A process other than the service holds the database (a `run-once`, a notebook writing): the command
+    says so, whether a left-over channel file of a killed service lies beside it or none does."""
+    from surveillance.admin import perform
+    from surveillance.errors import DatabaseBusy
+
+    db = tmp_path / "held.duckdb"
+    open_store(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
+                               "print('holding', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(DatabaseBusy, match=r"held by another process .*no control channel \(held.duckdb.control\)"):
+            perform(db, "user.list", {})
+        channel_path(db).write_text(json.dumps({"pid": 1, "port": 9, "secret": "left over"}))
+        with pytest.raises(DatabaseBusy, match="it is not the service that wrote held.duckdb.control"):
+            perform(db, "user.add", {"name": "li"})
+    finally:
+        holder.kill()
+        holder.wait()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import urllib.error
 import urllib.request
@@ -76,6 +77,9 @@ def call(db: Path | str, operation: str, args: dict, who, *, busy: DatabaseBusy 
          timeout: float = TIMEOUT_SECONDS) -> dict:
     """Run ``operation`` in the service that holds ``db``; its result, or its error raised here."""
     channel = _read(Path(db), busy)
+    holder = re.search(r"\(process (\d+)\)", str(busy or ""))
+    if holder and int(holder.group(1)) != channel["pid"]:  # a left-over file; another process holds the file
+        raise DatabaseBusy(f"{busy}; it is not the service that wrote {channel_path(db).name}: wait for it to end")
     body = json.dumps({"operation": operation, "args": args,
                        "operator": {"name": who.name, "address": who.address}}).encode("utf-8")
     request = urllib.request.Request(f"http://127.0.0.1:{channel['port']}{PATH}", data=body, method="POST",
