@@ -28,11 +28,11 @@ from surveillance.store import Store
 from surveillance.store.alerts import EPISODE_COLUMNS, episode_state
 from surveillance.store.migrate import schema_version
 from surveillance.store.operations import daily_counts, feed_summary, last_good_ingest, recent_batches, store_status
-from surveillance.users import record_audit
 
 from . import data
 from .access import RegionIndex, Scope
 from .disclosure import hidden_rows
+from .auditing import record as record_audit
 from .guard import API_PREFIX, principal
 from .params import MAX_ID, BadParameter, Choice, Flag, Int, Region, parse
 
@@ -171,6 +171,8 @@ def install_api(server: Flask, store: Store, config: Config, regions: RegionInde
             if episode_state(cur, episode_id) is not None:  # another region's: answered like a missing one
                 record_audit(store, scope.user.name, "refused", "api", f"alert {episode_id} is outside the regions")
             return error(404, f"no alert {episode_id}")
+        record_audit(store, scope.user.name, "alert_viewed", f"alert {episode_id}",
+                     f"API ({principal(store).via})")
         return jsonify(jsonable(detail))
 
     @server.errorhandler(HTTPException)

@@ -24,11 +24,12 @@ from flask import Flask
 from surveillance.config import Config
 from surveillance.privacy import SmallCells
 from surveillance.store import Store
-from surveillance.users import User, record_audit
-from surveillance.vocabulary import LANGUAGES
+from surveillance.users import User
+from surveillance.vocabulary import LANGUAGES, classification_line
 
 from . import auth
 from .access import OutOfScope, RegionIndex, Scope
+from .auditing import record as record_audit
 from .geo import install_geo_route
 from .i18n import t
 
@@ -91,10 +92,7 @@ class DashboardContext:
                     return fn(scope, *values)
                 except OutOfScope as exc:
                     log.warning("refused %s for %s: %s", fn.__name__, user.name, exc)
-                    try:
-                        record_audit(self.store, user.name, "refused", fn.__module__.rsplit(".", 1)[-1], str(exc))
-                    except Exception:  # the audit must not turn a refusal into an error page
-                        log.exception("could not audit a refused request")
+                    record_audit(self.store, user.name, "refused", fn.__module__.rsplit(".", 1)[-1], str(exc))
                     return nothing()
                 except PreventUpdate:
                     raise
@@ -156,6 +154,8 @@ def _shell(ctx: DashboardContext):
             html.Div(id="app-user", className="app-user"),
         ]),
         html.Main(id="app-page", className="app-page", children=html.Div(t("loading", lang), className="muted")),
+        html.Footer(classification_line(ctx.config.audit.classification, lang), id="app-footer",
+                    className="app-footer"),
     ])
 
 
@@ -201,6 +201,8 @@ def _register_router(ctx: DashboardContext, pages) -> None:
                        className="active" if code == lang else "")
                 for code, label in LANGUAGES.items()
             ]),
+            html.A(t("password.link", lang), href="/password?" + urlencode({"next": here}), id="app-password",
+                   className="logout"),
             html.A(t("logout", lang), href="/logout", id="app-logout", className="logout"),
         ]
         return content, nav, who

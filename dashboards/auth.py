@@ -17,14 +17,15 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from flask import Flask, abort, g, redirect, render_template_string, request, send_file, session
 
 from surveillance import credentials, users
 from surveillance.users import User
-from surveillance.vocabulary import LANGUAGES
+from surveillance.vocabulary import LANGUAGES, classification_line
 
+from .auditing import client_address, record as record_audit
 from .i18n import t
 from .throttle import WINDOW, LoginThrottle
 
@@ -35,11 +36,7 @@ CSRF_COOKIE = "_csrf_token"  # Dash's front end sends it back as the X-CSRFToken
 CSRF_HEADER = "X-CSRFToken"
 LOGIN_CSRF = "login_csrf"
 
-LOGIN_PAGE = """<!doctype html>
-<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ t('login.title', lang) }} · {{ t('app.title', lang) }}</title>
-<style>
+FORM_STYLE = """<style>
  body { font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; background: #f3f5f7;
         color: #1f2933; display: flex; min-height: 100vh; margin: 0; align-items: center; justify-content: center; }
  form { background: #fff; padding: 2rem 2.5rem; border-radius: 8px; box-shadow: 0 2px 12px rgba(0,0,0,.08);
@@ -53,7 +50,14 @@ LOGIN_PAGE = """<!doctype html>
  .message { margin: 0 0 .8rem; padding: .5rem .7rem; border-radius: 4px; font-size: .9rem; }
  .error { background: #fdecea; color: #8a1c1c; } .info { background: #e8f1fb; color: #1f4e79; }
  .lang { margin-top: 1rem; font-size: .85rem; text-align: right; } .lang a { color: #1f4e79; margin-left: .6rem; }
-</style></head><body>
+ .classification { margin: 1rem 0 0; font-size: .8rem; color: #52606d; text-align: center; }
+</style>"""
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ t('login.title', lang) }} · {{ t('app.title', lang) }}</title>
+""" + FORM_STYLE + """</head><body>
 <form method="post" action="{{ action }}" id="login-form">
  <h1>{{ t('app.title', lang) }}</h1>
  {% if error %}<p class="message error" id="login-error">{{ error }}</p>{% endif %}
@@ -66,6 +70,7 @@ LOGIN_PAGE = """<!doctype html>
  <input type="password" id="login-password" name="password" autocomplete="current-password" required>
  <button type="submit" id="login-submit">{{ t('login.submit', lang) }}</button>
  <div class="lang">{% for code, label in languages.items() %}<a href="?lang={{ code }}&amp;next={{ next|urlencode }}">{{ label }}</a>{% endfor %}</div>
+ <p class="classification" id="login-classification">{{ classification }}</p>
 </form></body></html>"""
 
 
@@ -87,7 +92,17 @@ def session_secret(env_var: str | None) -> str:
     return secrets.token_urlsafe(48)
 
 
-def _safe_next(target: str | None, default: str) -> str:
+def page_language() -> str:
+    """The language of a page before (or without) the user's own: asked for, kept, or the browser's."""
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        return chosen
+    best = request.accept_languages.best_match(["en", "zh", "zh-CN"]) or "en"
+    return "zh" if best.startswith("zh") else "en"
+
+
+def safe_next(target: str | None, default: str) -> str:
     """Only local paths: an absolute URL or ``//host`` in ``next`` would send the user elsewhere."""
     if not target:
         return default
@@ -136,19 +151,12 @@ def install_auth(server: Flask, store, config, *, prefix: str) -> None:
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure)
     server.extensions["surveillance_login_throttle"] = LoginThrottle()
 
-    def page_language() -> str:
-        chosen = request.args.get("lang") or session.get("lang")
-        if chosen in LANGUAGES:
-            session["lang"] = chosen
-            return chosen
-        best = request.accept_languages.best_match(["en", "zh", "zh-CN"]) or "en"
-        return "zh" if best.startswith("zh") else "en"
-
     def login_page(*, error=None, info=None, name="", status=200):
         lang = page_language()
-        target = _safe_next(request.values.get("next"), prefix)
+        target = safe_next(request.values.get("next"), prefix)
         html = render_template_string(LOGIN_PAGE, t=t, lang=lang, error=error, info=info, name=name,
-                                      next=target, csrf=_login_csrf(), action="/login", languages=LANGUAGES)
+                                      next=target, csrf=_login_csrf(), action="/login", languages=LANGUAGES,
+                                      classification=classification_line(config.audit.classification, lang))
         return html, status
 
     @server.route("/login", methods=["GET", "POST"])
@@ -167,20 +175,24 @@ def install_auth(server: Flask, store, config, *, prefix: str) -> None:
         throttle = server.extensions["surveillance_login_throttle"]
         refused = throttle.locked(name, address)
         if refused:
-            users.record_audit(store, name or "?", "login_refused", name, f"from {address}: too many failures ({refused})")
+            record_audit(store, name or "?", "login_refused", name, f"from {address}: too many failures ({refused})")
             page, status = login_page(error=t("login.locked", lang), name=name, status=429)
             return page, status, {"Retry-After": str(int(WINDOW))}
         user = users.verify_password(store, name, password)
         if user is None:
             throttle.failed(name, address)
-            users.record_audit(store, name or "?", "login_failed", name, f"from {address}")
+            known = users.get_user(store, name) if name else None
+            record_audit(store, name or "?", "login_failed", name,
+                         f"from {address}" + (": the account is disabled" if known and known.disabled else ""))
             return login_page(error=t("login.failed", lang), name=name, status=401)
         throttle.succeeded(name, address)
-        target = _safe_next(request.form.get("next"), prefix)
+        target = safe_next(request.form.get("next"), prefix)
+        if user.must_change_password:  # a one-time password: the new one first, then where they were going
+            target = "/password?" + urlencode({"next": target})
         credentials.end_session(store, request.cookies.get(SESSION_COOKIE))  # a fresh session (no fixation)
         started = credentials.start_session(store, user, address=address)
         session.pop(LOGIN_CSRF, None)  # the form's token is used up
-        users.record_audit(store, user.name, "login", user.name, f"from {address}")
+        record_audit(store, user.name, "login", user.name, f"from {address}")
         response = redirect(target)
         set_session_cookies(response, started.secret, started.csrf, secure=secure)
         return response
@@ -190,7 +202,7 @@ def install_auth(server: Flask, store, config, *, prefix: str) -> None:
     def logout():
         name = credentials.end_session(store, request.cookies.get(SESSION_COOKIE))
         if name:
-            users.record_audit(store, name, "logout", name, None)
+            record_audit(store, name, "logout", name, None)
         response = redirect("/login?signed_out=1")
         response.delete_cookie(SESSION_COOKIE, path="/")
         response.delete_cookie(CSRF_COOKIE, path="/")
@@ -211,8 +223,8 @@ def install_auth(server: Flask, store, config, *, prefix: str) -> None:
             abort(404)
         session["lang"] = code
         if user is not None and user.language != code:
-            users.set_language(store, user.name, code)
-        return redirect(_safe_next(request.args.get("next"), prefix))
+            users.set_language(store, user.name, code, address=client_address())
+        return redirect(safe_next(request.args.get("next"), prefix))
 
     @server.after_request
     def csrf_cookie(response):

@@ -14,7 +14,7 @@ import logging
 
 from flask import Response, abort, request
 
-from surveillance.users import record_audit
+from .auditing import record as record_audit
 
 from .access import Scope
 

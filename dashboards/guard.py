@@ -8,7 +8,11 @@ gets 401 and a page a redirect to the login form; neither says anything about th
 
 Tokens only read: any other method with a token is refused. A request that changes something (a
 callback, a sign-in) must come from the service's own pages (its ``Origin``) and, for a session, carry
-the session's CSRF token in the ``X-CSRFToken`` header (Dash sends it from the ``_csrf_token`` cookie).
+the session's CSRF token in the ``X-CSRFToken`` header (Dash sends it from the ``_csrf_token`` cookie)
+or, for a plain form (the password form), in its ``csrf`` field.
+
+A session whose user must change a one-time password opens only the password form (and signing out)
+until it is changed: pages redirect there, the API and callbacks answer 403.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from flask import Flask, g, jsonify, redirect, request
 
 from surveillance import credentials
 from surveillance.credentials import ApiToken
-from surveillance.users import User, record_audit
+from surveillance.users import User
 
+from .auditing import record as record_audit
 from .auth import CSRF_HEADER, signed_in
 from .security import SAFE_METHODS, foreign_request
 
@@ -31,6 +36,8 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
 READ_METHODS = ("GET", "HEAD")
+PASSWORD_FORM = "/password"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,12 @@ def install_guard(server: Flask, store, config, *, prefix: str) -> None:
             return _refuse(403, "API tokens are read-only")
         if who.via == "session" and request.method not in SAFE_METHODS:
             sent = request.headers.get(CSRF_HEADER, "")
+            if not sent and request.mimetype in FORM_TYPES:
+                sent = str(request.form.get("csrf", ""))
             if not who.csrf or not hmac.compare_digest(sent, who.csrf):
                 return _refuse(403, "missing or wrong CSRF token; reload the page")
+        if who.via == "session" and who.user.must_change_password and request.path != PASSWORD_FORM:
+            if _wants_json(request.path, prefix):
+                return _refuse(403, f"change your one-time password first ({PASSWORD_FORM})")
+            return redirect(f"{PASSWORD_FORM}?next={quote(request.full_path.rstrip('?'), safe='/')}")
         return None

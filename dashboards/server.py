@@ -24,14 +24,17 @@ from surveillance.store import Store
 from surveillance.store.counts import date_range
 from surveillance.store.operations import daily_counts, feed_summary, store_status
 from surveillance.vocabulary import suppression_note
+from surveillance.vocabulary import classification_line
 
 from .access import RegionIndex, Scope
 from .disclosure import hidden_rows
 from .api import error, feeds_table, install_api
 from .app import PREFIX, create_dashboard
+from .auditing import install_api_audit
 from .auth import install_auth, public
 from .guard import install_guard, principal
 from .params import BadParameter, Int, parse
+from .password import install_password
 from .security import install_security_headers
 
 STATUS_PAGE = """<!doctype html>
@@ -73,6 +76,7 @@ STATUS_PAGE = """<!doctype html>
 </table>{% endif %}
 <p>JSON: <a href="/api/health">health</a> · <a href="/api/feeds">feeds</a> · <a href="/api/counts">counts per day</a>
  · <a href="/api/alerts">alerts</a>{% if s %} · <a href="/api/ingest/last">last ingest</a> · <a href="/api/status">status</a>{% endif %}</p>
+<footer id="status-classification" style="margin-top:2rem;font-size:0.85rem;color:#52606d">{{ classification }}</footer>
 </body></html>"""
 
 def _chart(counts: list[dict], hidden=None, width: int = 720, height: int = 160) -> dict | None:
@@ -128,6 +132,8 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
     small_cells = SmallCells(config.privacy, config.age_groups)  # one per service: its masks are shared
     install_guard(server, store, config, prefix=PREFIX)  # first: it runs before every other hook
     install_auth(server, store, config, prefix=PREFIX)
+    install_password(server, store, config, prefix=PREFIX)
+    install_api_audit(server, store)
     _default_admin(store, config, announce)
     dash_app = None
     if dashboard:
@@ -166,7 +172,8 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
             regions=_regions_phrase(scope), days=days, chart=_chart(fever, hidden),
             suppressed=suppression_note(small_cells.min_cell, "en"),
             feeds=feeds_table(config, feed_summary(cur)), s=store_status(cur) if user.is_admin else None,
-            dashboard=PREFIX if dashboard else None)
+            dashboard=PREFIX if dashboard else None,
+            classification=classification_line(config.audit.classification, "en"))
 
     install_api(server, store, config, regions, small_cells)
     return server

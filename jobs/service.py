@@ -1,7 +1,8 @@
 """`surveillance serve`: one process owns the database and runs the web server and the scheduler.
 
-SIGTERM (and Ctrl-C) stop it cleanly: the web server stops accepting requests, a running job
-finishes its transaction, then the database is closed.
+Commands on the machine reach it through its control channel (:mod:`jobs.control`) to manage users and
+tokens while it holds the database. SIGTERM (and Ctrl-C) stop it cleanly: the web server stops
+accepting requests, a running job finishes its transaction, then the database is closed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from surveillance.store.reference import load_configured_reference
 from surveillance.service.cycle import mark_interrupted_runs
 from surveillance.store import open_store
 
+from .control import ControlChannel
 from .scheduler import create_scheduler
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ def run_service(config: Config, host: str | None = None, port: int | None = None
     scheduler.start()
     next_runs = lambda: [{"job": job.id, "next_run": job.next_run_time} for job in scheduler.get_jobs()]  # noqa: E731
     server = create_server(store, config, next_runs=next_runs)
+    control = ControlChannel(store).start()
     settle_heap()
     previous = signal.signal(signal.SIGTERM, _stop)
     log.info("serving on http://%s:%s", host, port)
@@ -47,6 +50,7 @@ def run_service(config: Config, host: str | None = None, port: int | None = None
         log.info("stopping")
     finally:
         signal.signal(signal.SIGTERM, previous)
+        control.stop()
         scheduler.shutdown(wait=True)
         gc.unfreeze()  # what settle_heap froze is finalised normally on the way out
         store.close()

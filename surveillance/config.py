@@ -265,6 +265,26 @@ class Subscription(Settings):
         return severity_rank(self.min_severity)
 
 
+# The Cybersecurity Law asks for logs kept at least six months: the trail is never pruned sooner.
+MIN_AUDIT_KEEP_DAYS = 180
+
+
+class AuditConfig(Settings):
+    """The audit trail's retention, and the data classification label (the Data Security Law's grading)
+    printed on every page footer, export, report and email."""
+
+    keep_days: int = Field(default=MIN_AUDIT_KEEP_DAYS, ge=MIN_AUDIT_KEEP_DAYS, le=36600)
+    classification: str = Field(default="内部", min_length=1, max_length=40)
+
+    @field_validator("classification")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(c in value for c in "\r\n\t"):
+            raise ValueError("the classification label must be one line of text, e.g. 内部 or 敏感")
+        return value
+
+
 class Config(Settings):
     database: DatabaseConfig = DatabaseConfig()
     regions: RegionsConfig = RegionsConfig()
@@ -278,6 +298,7 @@ class Config(Settings):
     email: EmailConfig = EmailConfig()
     subscriptions: list[Subscription] = Field(default_factory=list)
     privacy: PrivacyConfig = PrivacyConfig()
+    audit: AuditConfig = AuditConfig()
     syndromes: list[str] = Field(default_factory=lambda: list(SYNDROMES))
     age_groups: list[str] = Field(default_factory=lambda: list(AGE_GROUPS))
     # Folder the config was read from; relative paths were resolved against it.

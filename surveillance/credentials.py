@@ -1,11 +1,13 @@
 """What proves who is asking: sign-in sessions and API tokens, both kept by the server.
 
 * A **session** starts when a user signs in. Its secret goes in a cookie; the store keeps only the
-  secret's SHA-256, the user, a CSRF token and when it expires. Signing out deletes it, a password
-  change deletes all of the user's sessions, and a restart of the service keeps them.
+  secret's SHA-256, the user, a CSRF token and when it expires. Signing out deletes it; a password
+  change or reset, disabling the user or changing their role or region deletes all of the user's
+  sessions; a restart of the service keeps them.
 * An **API token** is made by an administrator for one user. It reads as that user, read-only, within
   a region subtree (the user's own, or a smaller one inside it). Its secret (``svt_`` and 43 random
-  characters) is shown once; the store keeps its SHA-256. Revoking it, or removing its user, ends it.
+  characters) is shown once; the store keeps its SHA-256. Revoking it, removing or disabling its user,
+  or changing their role or region ends it.
 
 The secrets are random 256-bit values, so a plain SHA-256 is enough to keep them (there is nothing to
 guess that a slow hash would protect).
@@ -21,7 +23,8 @@ from datetime import datetime, timedelta
 from .errors import UnknownName
 from .store import Store
 from .store import sessions as stored
-from .store.users import insert_audit
+from .audit import append as insert_audit
+from .store.users import USER_FIELD_COUNT
 from .users import User, UserError, get_user, user_from_row
 from .vocabulary import SYSTEM_USER
 
@@ -65,7 +68,7 @@ def session_user(store: Store, secret: str | None, *, now: datetime | None = Non
     row = stored.session_row(store.cursor(), digest(secret), now or datetime.now())
     if row is None:
         return None
-    return user_from_row(row[:5]), row[5]
+    return user_from_row(row[:USER_FIELD_COUNT]), row[USER_FIELD_COUNT]
 
 
 def end_session(store: Store, secret: str | None) -> str | None:
@@ -82,6 +85,11 @@ def end_sessions(store: Store, name: str) -> int:
         return stored.delete_user_sessions(cur, name)
 
 
+def live_sessions(store: Store, *, now: datetime | None = None) -> dict[str, int]:
+    """How many unexpired sessions each user has (for the administrators' page)."""
+    return stored.live_session_counts(store.cursor(), now or datetime.now())
+
+
 # --- API tokens --------------------------------------------------------------------------------------
 
 
@@ -95,6 +103,10 @@ class ApiToken:
     created_by: str
     expires_at: datetime | None
     revoked_at: datetime | None
+
+    def live(self, now: datetime | None = None) -> bool:
+        now = now or datetime.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     def as_dict(self) -> dict:
         def stamp(value):
@@ -114,7 +126,8 @@ def _within(con, region: str, root: str | None) -> bool:
 
 
 def create_token(store: Store, user_name: str, *, region: str | None = None, label: str | None = None,
-                 days: int | None = None, by: str = SYSTEM_USER, now: datetime | None = None) -> tuple[ApiToken, str]:
+                 days: int | None = None, by: str = SYSTEM_USER, address: str | None = None,
+                 now: datetime | None = None) -> tuple[ApiToken, str]:
     """A new read-only token for ``user_name`` and its secret (shown once, never stored). ``region`` narrows
     the token to a subtree inside the user's own scope; ``days`` makes it expire."""
     now = now or datetime.now()
@@ -125,6 +138,8 @@ def create_token(store: Store, user_name: str, *, region: str | None = None, lab
     user = get_user(store, user_name)
     if user is None:
         raise UnknownName(f"unknown user {user_name!r}")
+    if user.disabled:
+        raise UserError(f"user {user_name!r} is disabled; enable them first")
     region = region or None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = now + timedelta(days=days) if days else None
@@ -137,7 +152,7 @@ def create_token(store: Store, user_name: str, *, region: str | None = None, lab
         token_id = stored.insert_token(cur, digest(secret), user.name, region, label, now, by, expires)
         insert_audit(cur, by, "token_created", user.name,
                      f"token {token_id}, region {region or user.region or 'all'}"
-                     + (f", expires {expires:%Y-%m-%d}" if expires else ""))
+                     + (f", expires {expires:%Y-%m-%d}" if expires else ""), address=address)
     return _token(stored.token_row(store.cursor(), token_id)), secret
 
 
@@ -162,7 +177,8 @@ def list_tokens(store: Store, user_name: str | None = None) -> list[ApiToken]:
     return [_token(r) for r in stored.token_rows(store.cursor(), user_name)]
 
 
-def revoke_token(store: Store, token_id: int, *, by: str = SYSTEM_USER, now: datetime | None = None) -> ApiToken:
+def revoke_token(store: Store, token_id: int, *, by: str = SYSTEM_USER, address: str | None = None,
+                 now: datetime | None = None) -> ApiToken:
     """Revoke a token for good (revoking a revoked token changes nothing)."""
     with store.transaction() as cur:
         row = stored.token_row(cur, int(token_id))
@@ -170,5 +186,5 @@ def revoke_token(store: Store, token_id: int, *, by: str = SYSTEM_USER, now: dat
             raise UnknownName(f"no API token {token_id}")
         if row[7] is None:
             stored.revoke_token(cur, int(token_id), now or datetime.now())
-            insert_audit(cur, by, "token_revoked", row[1], f"token {token_id}")
+            insert_audit(cur, by, "token_revoked", row[1], f"token {token_id}", address=address)
     return _token(stored.token_row(store.cursor(), int(token_id)))

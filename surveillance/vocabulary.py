@@ -195,11 +195,42 @@ SUPPRESSION_NOTE = Term(
     "*: computed from a hidden count, not shown.",
     "<{n}：少于{n}，或为防止由合计推算而一并隐藏；*：由隐藏的计数算出，不予显示。")
 
+# --- the audit trail --------------------------------------------------------------------------
+
+# What an audit line records (surveillance.audit): sign-ins, views, API calls, exports, administration.
+AUDIT_ACTIONS: dict[str, Term] = {
+    "login": Term("signed in", "登录"),
+    "login_failed": Term("sign-in failed", "登录失败"),
+    "login_refused": Term("sign-in refused: too many failures", "登录被拒绝：失败次数过多"),
+    "logout": Term("signed out", "退出"),
+    "password_set": Term("password changed", "修改密码"),
+    "password_reset": Term("password reset (one-time password)", "重置密码（一次性密码）"),
+    "language_set": Term("language changed", "切换语言"),
+    "user_added": Term("user added", "添加用户"),
+    "user_disabled": Term("user disabled", "停用用户"),
+    "user_enabled": Term("user enabled again", "重新启用用户"),
+    "user_changed": Term("role or region changed", "更改角色或地区"),
+    "token_created": Term("API token created", "创建API令牌"),
+    "token_revoked": Term("API token revoked", "撤销API令牌"),
+    "refused": Term("refused: outside the user's regions or role", "拒绝：超出用户的地区或角色"),
+    "alert_viewed": Term("alert viewed", "查看预警"),
+    "api_call": Term("API call", "API调用"),
+    "export": Term("export", "导出"),
+    "alert_note": Term("note on an alert", "预警备注"),
+    "alert_transition": Term("alert's state changed", "预警状态变更"),
+    "alert_reopened": Term("alert reopened", "预警重新开启"),
+    "alert_refused": Term("alert action refused", "预警操作被拒绝"),
+    "audit_pruned": Term("old audit lines deleted", "删除过期审计记录"),
+}
+
+# The data classification label's name (the label itself is configured: audit.classification).
+CLASSIFICATION = Term("Data classification", "数据分级")
+
 # Every table of codes, for whoever needs to walk them all (the tests do).
 TABLES: dict[str, dict[str, Term]] = {
     "syndromes": SYNDROMES, "age_groups": AGE_GROUPS, "measures": MEASURES, "levels": LEVELS,
     "severities": SEVERITIES, "data_states": DATA_STATES, "findings": FINDINGS, "kinds": KINDS, "states": STATES,
-    "outcomes": OUTCOMES, "events": EVENTS,
+    "outcomes": OUTCOMES, "events": EVENTS, "audit_actions": AUDIT_ACTIONS,
 }
 
 
@@ -292,3 +323,12 @@ def withheld_label(lang: str | None) -> str:
 def suppression_note(min_cell: int, lang: str | None) -> str:
     """What the two marks mean, for a page or an email that shows them."""
     return SUPPRESSION_NOTE.say(lang).format(n=min_cell)
+
+
+def audit_action_label(code: str, lang: str | None) -> str:
+    return label(AUDIT_ACTIONS, code, lang)
+
+
+def classification_line(label_text: str, lang: str | None) -> str:
+    """``Data classification: 内部`` / ``数据分级：内部``: the line every page, export and email carries."""
+    return f"{CLASSIFICATION.zh}：{label_text}" if lang == "zh" else f"{CLASSIFICATION.en}: {label_text}"

@@ -41,6 +41,17 @@ def test_every_code_has_english_and_chinese_words(table):
     assert vocabulary.label(vocabulary.TABLES[table], "no_such_code", "zh") == "no_such_code"  # shown, not hidden
 
 
+def test_every_dashboard_text_has_english_and_chinese_words():
+    from dashboards.i18n import STRINGS, t
+
+    for key, (en, zh) in STRINGS.items():
+        assert en.strip() and not CJK.search(en) and CJK.search(zh), key
+        assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", zh)), key  # the same blanks to fill
+    assert t("password.weak", "zh", n=8).startswith("新密码至少需要 8 个字符")
+    assert vocabulary.classification_line("敏感", "zh") == "数据分级：敏感"
+    assert vocabulary.classification_line("敏感", "en") == "Data classification: 敏感"
+
+
 def test_levels_have_plurals_and_severities_rise_with_distinct_colours():
     for code, level in vocabulary.LEVELS.items():
         assert level.en_plural and vocabulary.level_label(code, "en", plural=True) == level.en_plural

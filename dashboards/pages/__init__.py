@@ -3,9 +3,10 @@ with its ``NAME``. A module defines ``NAME``, ``PATH`` (under the dashboard pref
 (an i18n key), ``ROLE`` (the least role that may open it), ``NAV`` (shown in the navigation),
 ``layout(ctx, scope, lang, query, multi)`` and ``register(ctx)``. A page whose address holds a
 value (the alert detail, ``/alerts/12``) also defines ``PATTERN``, a regular expression whose named
-groups join the query, and ``NAV_PARENT``, the page it belongs to in the navigation.
+groups join the query, and ``NAV_PARENT``, the page it belongs to in the navigation. The administration
+pages (users, API tokens, the audit trail) share their forms' pieces in ``admin_forms``.
 """
 
-from . import alert, alerts, clusters, jobs, overview, quality, trends
+from . import alert, alerts, audit, clusters, jobs, overview, quality, tokens, trends, users
 
-PAGES = [overview, trends, alerts, alert, clusters, quality, jobs]
+PAGES = [overview, trends, alerts, alert, clusters, quality, jobs, users, tokens, audit]

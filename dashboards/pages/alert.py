@@ -28,7 +28,6 @@ from surveillance.alerts.episode_types import flag
 from surveillance.alerts.sentence import sentence
 from surveillance.alerts.workflow import OUTCOMES, WorkflowError, add_note, allowed, transition
 from surveillance.store.alerts import episode_state
-from surveillance.users import record_audit
 from surveillance.vocabulary import (AGE_GROUPS, age_label, data_state_label, event_label, kind_label, measure_label,
                                      outcome_label, severity_colour, severity_label, severity_rank, state_label,
                                      topic_label)
@@ -36,6 +35,7 @@ from surveillance.vocabulary import (AGE_GROUPS, age_label, data_state_label, ev
 from .. import data
 from ..access import OutOfScope
 from ..disclosure import hidden_points, legend, mark, written
+from ..auditing import record as record_audit
 from ..i18n import date_label, number, percent, t
 from ..theme import ACCENT, GRAPH_CONFIG, MUTED, base_layout, empty_figure, severity_badge, severity_rules, tint
 from .quality import _table
@@ -68,6 +68,7 @@ def layout(ctx, scope, lang, query, multi):
         if exists:  # someone asked for an alert of another region: the same answer as for a missing one
             record_audit(ctx.store, scope.user.name, "refused", "alert", f"alert {episode_id} is outside the user's regions")
         return _not_found(ctx, scope, lang, episode_id)
+    record_audit(ctx.store, scope.user.name, "alert_viewed", f"alert {detail['episode_id']}", "page")
     signals = data.alert_signals(cur, detail)
     kind = detail["kind"]
     name = topic_label(detail["syndrome"], lang)

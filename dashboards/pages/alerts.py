@@ -7,12 +7,15 @@ provisional). Each row links to the alert's page."""
 from __future__ import annotations
 
 import pandas as pd
-from dash import Input, Output, dash_table, dcc, html
+from dash import Input, Output, State, dash_table, dcc, html, no_update
+
+from surveillance.audit import classified_csv
 
 from surveillance.vocabulary import (KINDS, STATES, age_label, data_state_label, kind_label, outcome_label,
                                      severity_label, state_label, syndrome_label, topic_label)
 
 from .. import data
+from ..auditing import record
 from ..i18n import t
 from ..theme import FONT, severity_rules
 
@@ -44,9 +47,11 @@ def layout(ctx, scope, lang, query, multi):
                 options=[{"label": kind_label(k, lang), "value": k} for k in KINDS])]),
             dcc.Checklist(id="alerts-ended", value=["1"] if query.get("all") == "1" else [], inline=True,
                           options=[{"label": t("alerts.include_ended", lang), "value": "1"}]),
+            html.Button(t("export.csv", lang), id="alerts-export", n_clicks=0, className="export"),
         ]),
         html.P(id="alerts-count", className="day-label"),
         html.Section(className="card", children=[html.Div(id="alerts-box")]),
+        dcc.Download(id="alerts-download"),
     ])
 
 
@@ -79,7 +84,47 @@ def rows(ctx, frame, lang) -> list[dict]:
     return [dict(zip(columns, row)) for row in zip(*values)]
 
 
+def _filtered(ctx, scope, severities, states, syndromes, kinds, ended):
+    """The user's alerts as the page's filters choose them (not yet ranked)."""
+    frame = data.alerts(ctx.cursor(), scope, include_ended=bool(ended) or "closed" in (states or []))
+    if not frame.empty:
+        if severities:
+            frame = frame[frame["severity"].isin(severities)]
+        if states:
+            frame = frame[frame["state"].isin(states)]
+        if syndromes:
+            frame = frame[frame["syndrome"].isin(syndromes)]
+        if kinds:
+            frame = frame[frame["kind"].isin(kinds)]
+    return frame
+
+
+FILTERS = ("alerts-severity", "alerts-state", "alerts-syndrome", "alerts-kind")
+
+
 def register(ctx):
+    @ctx.callback(
+        Output("alerts-download", "data"),
+        Input("alerts-export", "n_clicks"),
+        *[State(f, "value") for f in FILTERS], State("alerts-ended", "value"),
+        prevent_initial_call=True, empty=no_update,
+    )
+    def export(scope, clicks, severities, states, syndromes, kinds, ended):
+        """The list as shown, as CSV with the data classification on its first line; the export is audited."""
+        lang = scope.user.language
+        frame = _filtered(ctx, scope, severities, states, syndromes, kinds, ended)
+        if not frame.empty:
+            frame = data.explained(ctx.cursor(), scope, frame, lang, silent_days=ctx.config.quality.silent_days)
+        table = pd.DataFrame(rows(ctx, frame, lang) if not frame.empty else [])
+        table = table.drop(columns=[c for c in ("alert",) if c in table])
+        asked = "; ".join(f"{name} {','.join(v)}" for name, v in
+                          (("severity", severities), ("state", states), ("syndrome", syndromes), ("kind", kinds)) if v)
+        record(ctx.store, scope.user.name, "export", "alerts",
+               f"alert list CSV: {len(table)} alert(s), {'with' if ended else 'without'} ended ones"
+               + (f"; {asked}" if asked else ""))
+        text = classified_csv(table, ctx.config.audit.classification, lang)
+        return dcc.send_string(text, f"alerts-{pd.Timestamp.now():%Y%m%d-%H%M%S}.csv", type="text/csv")
+
     @ctx.callback(
         Output("alerts-count", "children"), Output("alerts-box", "children"),
         Input("alerts-severity", "value"), Input("alerts-state", "value"), Input("alerts-syndrome", "value"),
@@ -88,16 +133,7 @@ def register(ctx):
     )
     def table(scope, severities, states, syndromes, kinds, ended):
         lang = scope.user.language
-        frame = data.alerts(ctx.cursor(), scope, include_ended=bool(ended) or "closed" in (states or []))
-        if not frame.empty:
-            if severities:
-                frame = frame[frame["severity"].isin(severities)]
-            if states:
-                frame = frame[frame["state"].isin(states)]
-            if syndromes:
-                frame = frame[frame["syndrome"].isin(syndromes)]
-            if kinds:
-                frame = frame[frame["kind"].isin(kinds)]
+        frame = _filtered(ctx, scope, severities, states, syndromes, kinds, ended)
         if frame.empty:
             return t("alerts.count", lang, n=0), html.P(t("alerts.none", lang), className="muted", id="alerts-none")
         frame = data.explained(ctx.cursor(), scope, frame, lang, silent_days=ctx.config.quality.silent_days)

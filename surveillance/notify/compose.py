@@ -20,8 +20,9 @@ import pandas as pd
 from ..alerts.explain import Headline, rank_order
 from ..alerts.sentence import count_text, percent_text, sentence
 from ..store.alerts import json_list
-from ..vocabulary import (ALL_AGES, Term, age_label, place_label, severity_colour, severity_ink, severity_label,
-                          state_label, suppressed_label, suppression_note, topic_label, withheld_label)
+from ..vocabulary import (ALL_AGES, Term, age_label, classification_line, place_label, severity_colour,
+                          severity_ink, severity_label, state_label, suppressed_label, suppression_note, topic_label,
+                          withheld_label)
 
 # The email's own words; codes (syndromes, severities, states...) take theirs from the vocabulary.
 TEXT = {
@@ -90,10 +91,12 @@ def compose_alert(
     sender: str,
     recipient: str,
     language: str = "en",
+    classification: str | None = None,
 ) -> EmailMessage:
     """One alert email. ``headline`` (:func:`surveillance.alerts.explain.headline`) gives the day, the
     figures and the severity that the subject, the colour and the body all say; ``history`` is the
-    series' ``date, count`` for the last four weeks."""
+    series' ``date, count`` for the last four weeks; ``classification`` the data classification label
+    (``audit.classification``) printed at the top and the foot."""
     t = _words(language)
     h = headline
     severity = h.severity  # the subject's tag, the badge, the bars and the facts: one severity
@@ -140,7 +143,7 @@ def compose_alert(
     facts.append((t["state"], state_label(episode.get("state") or "new", language)))
 
     title = t["escalated"] if event.get("action") == "escalated" else t["opened"]
-    lines = [f"{title}: {subject}", ""]
+    lines = [f"{title}: {subject}", *_classified(classification, language), ""]
     lines += [f"{k}: {v}" for k, v in facts]
     if incomplete:
         lines += ["", t["incomplete"]]
@@ -152,7 +155,8 @@ def compose_alert(
         lines += [f"{str(pd.Timestamp(d).date()):<12}{c:>8}" for d, c in zip(history["date"], counts)]
     marked = bool(h.withheld) or ("hidden" in history and bool(history["hidden"].any()))
     note = suppression_note(h.min_cell, language) if marked else None
-    lines += ["", f"{t['link']}: {link}", "", *([note] if note else []), t["footer"]]
+    lines += ["", f"{t['link']}: {link}", "", *([note] if note else []), t["footer"],
+              *_classified(classification, language)]
     text = "\n".join(lines) + "\n"
 
     colour = severity_colour(severity)
@@ -174,14 +178,16 @@ def compose_alert(
     body_html = (
         f"<!doctype html><html lang='{'zh-CN' if language == 'zh' else 'en'}'><head><meta charset='utf-8'></head>"
         f"<body style='font-family:sans-serif;color:#222'>"
+        f"{_classified_html(classification, language)}"
         f"<h2>{_badge(severity, language)} {html.escape(title)}: {html.escape(subject)}</h2>{warn}"
         f"<p id='why'>{html.escape(sentence(h, language, region_names))}</p>"
         f"<table id='facts' style='border-collapse:collapse'>{rows}</table>{chart}"
         f"<p><a href='{html.escape(link)}'>{html.escape(t['link'])}</a></p>"
         + (f"<p id='suppressed' style='font-size:11px;color:#666'>{html.escape(note)}</p>" if note else "")
-        + f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p></body></html>"
+        + f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p>"
+        + f"{_classified_html(classification, language)}</body></html>"
     )
-    return _message(subject, text, body_html, sender, recipient)
+    return _message(subject, text, body_html, sender, recipient, classification)
 
 
 def _history_counts(history: pd.DataFrame, h: Headline, language: str) -> list[str]:
@@ -234,12 +240,13 @@ def _observed(h: Headline, t: dict[str, str], language: str) -> str:
 
 
 def compose_digest(*, episodes: pd.DataFrame, headlines: dict[int, Headline], day, region_names: dict[str, str],
-                   base_url: str, sender: str, recipient: str, language: str = "en") -> EmailMessage:
+                   base_url: str, sender: str, recipient: str, language: str = "en",
+                   classification: str | None = None) -> EmailMessage:
     """The daily digest: one line per open alert of the subscription, most important first, each with
-    its sentence."""
+    its sentence; the data classification label at the top and the foot."""
     t = _words(language)
     subject = f"{t['digest']} {day}: {len(episodes)} {t['open_alerts']}"
-    lines, items = [subject, ""], []
+    lines, items = [subject, *_classified(classification, language), ""], []
     for ep in rank_order(episodes, headlines).to_dict("records"):
         h = headlines[int(ep["episode_id"])]
         sev = severity_label(h.severity, language).upper()
@@ -250,14 +257,29 @@ def compose_digest(*, episodes: pd.DataFrame, headlines: dict[int, Headline], da
         items.append(f"<li><a href='{html.escape(alert_link(base_url, ep['episode_id']))}'>{html.escape(line)}</a></li>")
     if not len(episodes):
         lines.append(t["none_open"])
-    lines += ["", t["footer"]]
+    lines += ["", t["footer"], *_classified(classification, language)]
     body_html = (f"<!doctype html><html><head><meta charset='utf-8'></head><body style='font-family:sans-serif'>"
+                 f"{_classified_html(classification, language)}"
                  f"<h2>{html.escape(subject)}</h2><ul>{''.join(items) or html.escape(t['none_open'])}</ul>"
-                 f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p></body></html>")
-    return _message(subject, "\n".join(lines) + "\n", body_html, sender, recipient)
+                 f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p>"
+                 f"{_classified_html(classification, language)}</body></html>")
+    return _message(subject, "\n".join(lines) + "\n", body_html, sender, recipient, classification)
 
 
-def _message(subject: str, text: str, body_html: str, sender: str, recipient: str) -> EmailMessage:
+def _classified(classification: str | None, language: str) -> list[str]:
+    """The data classification line of the plain text (none when no label is given)."""
+    return [classification_line(classification, language)] if classification else []
+
+
+def _classified_html(classification: str | None, language: str) -> str:
+    if not classification:
+        return ""
+    return (f"<p class='classification' style='font-size:12px;color:#52606d'>"
+            f"{html.escape(classification_line(classification, language))}</p>")
+
+
+def _message(subject: str, text: str, body_html: str, sender: str, recipient: str,
+             classification: str | None = None) -> EmailMessage:
     # SMTP line endings; headers kept on one line (the default folding mangles a leading "[")
     msg = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))
     msg["Subject"] = subject
@@ -265,6 +287,8 @@ def _message(subject: str, text: str, body_html: str, sender: str, recipient: st
     msg["To"] = recipient
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    if classification:  # for mail filters and archives (encoded as the header's words need)
+        msg["X-Data-Classification"] = classification
     msg.set_content(text, charset="utf-8")
     msg.add_alternative(body_html, subtype="html", charset="utf-8")
     return msg

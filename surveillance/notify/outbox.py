@@ -151,7 +151,8 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
                                     headline=(headlines if exact else shown)[int(episode_id)],
                                     history=(histories if exact else shown_histories)[int(episode_id)],
                                     region_names=names, base_url=config.service.base_url, sender=config.smtp.sender,
-                                    recipient=sub.email, language=sub.language)
+                                    recipient=sub.email, language=sub.language,
+                                    classification=config.audit.classification)
                 messages.append(Queued(f"alert:{int(episode_id)}:{int(last['event_id'])}:{sub.email}",
                                        "data_quality" if ep["kind"] == "data_quality" else "alert", int(episode_id),
                                        int(last["event_id"]), sub.email, sub.language, msg))
@@ -181,7 +182,7 @@ def queue_digests(store, config: Config, today: date, now: datetime | None = Non
                                  headlines=headlines if _exact(small, sub) else shown,
                                  day=today, region_names=names,
                                  base_url=config.service.base_url, sender=config.smtp.sender, recipient=sub.email,
-                                 language=sub.language)
+                                 language=sub.language, classification=config.audit.classification)
             queued += _enqueue(cur, [Queued(f"digest:{today}:{sub.email}", "digest", None, None, sub.email,
                                             sub.language, msg)], now)
     return {"queued": queued}

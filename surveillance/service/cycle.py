@@ -1,5 +1,5 @@
 """One full cycle of the service: ingest, detect (with data-quality checks and alert episodes),
-notify, then the snapshot.
+notify, the audit trail's retention, then the snapshot.
 
 The scheduler and the CLI's ``run-once`` (alias ``cycle``) both call :func:`run_cycle`, so a
 manual run does what the service does. Every job is recorded in ``job_runs``. Each job
@@ -119,6 +119,14 @@ def snapshot_job(store: Store, config: Config) -> str | None:
     return str(config.database.snapshot_path)
 
 
+def audit_retention_job(store: Store, config: Config, now: datetime | None = None) -> int:
+    """Delete the audit lines older than ``audit.keep_days`` (never newer ones); the deletion is itself an
+    audit line. Returns how many went."""
+    from .. import audit
+
+    return audit.prune(store, config.audit.keep_days, now=now)
+
+
 def mark_interrupted_runs(store: Store) -> int:
     """Job runs left 'running' by a process that was killed: the owner of the database marks them failed."""
     with store.transaction() as cur:
@@ -142,7 +150,7 @@ def _error_line(exc: Exception) -> str:
 
 def run_cycle(store: Store, config: Config, today: date, progress: Callable | None = None, *,
               detect: bool = True, notify: bool = True, digest: bool = False) -> dict:
-    """Ingest, detect, alert, notify, snapshot. Each job runs whatever happened to the ones before it
+    """Ingest, detect, alert, notify, prune the audit trail, snapshot. Each job runs whatever happened to the ones before it
     (detection judges what is stored when ingest failed; notify delivers what is queued when detection
     failed) and the snapshot is always refreshed, so that what did succeed is visible to notebooks.
     A failed job is recorded in ``job_runs`` and raised at the end: a lone user-facing error as it is
@@ -156,6 +164,7 @@ def run_cycle(store: Store, config: Config, today: date, progress: Callable | No
         steps.append(("detect", lambda: detect_job(store, config, today)))
     if notify:
         steps.append(("notify", lambda: notify_job(store, config, today, digest=digest)))
+    steps.append(("audit_pruned", lambda: audit_retention_job(store, config)))
     if config.database.snapshot_path is not None:
         steps.append(("snapshot", lambda: snapshot_job(store, config)))
     for name, job in steps:

@@ -27,9 +27,10 @@ def insert_session(cur, session_hash: str, user_name: str, csrf: str, created_at
 
 
 def session_row(con, session_hash: str, now: datetime) -> tuple | None:
-    """``(name, role, region, language, created_at, csrf)`` of the user of an unexpired session, or None."""
+    """``(user fields..., csrf)`` of the user of an unexpired session, or None (also when the user is disabled)."""
     return first_row(con, f"SELECT {_user_fields('u')}, s.csrf FROM sessions s JOIN users u ON u.name = s.user_name"
-                          " WHERE s.session_hash = ? AND s.expires_at > ?", [session_hash, now])
+                          " WHERE s.session_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
+                     [session_hash, now])
 
 
 def delete_session(cur, session_hash: str) -> str | None:
@@ -62,6 +63,12 @@ def session_count(con, user_name: str | None = None) -> int:
     return int(first_row(con, "SELECT count(*) FROM sessions WHERE user_name = ?", [user_name])[0])
 
 
+def live_session_counts(con, now: datetime) -> dict[str, int]:
+    """Unexpired sessions per user."""
+    rows = con.execute("SELECT user_name, count(*) FROM sessions WHERE expires_at > ? GROUP BY 1", [now]).fetchall()
+    return {name: int(n) for name, n in rows}
+
+
 # --- API tokens --------------------------------------------------------------------------------------
 
 
@@ -74,10 +81,11 @@ def insert_token(cur, secret_hash: str, user_name: str, region: str | None, labe
 
 
 def token_by_secret(con, secret_hash: str, now: datetime) -> tuple | None:
-    """``(token fields..., user fields...)`` of a token neither revoked nor expired whose user exists, or None."""
+    """``(token fields..., user fields...)`` of a token neither revoked nor expired whose user exists and is not
+    disabled, or None."""
     fields = ", ".join(f"t.{f.strip()}" for f in TOKEN_FIELDS.split(","))
     return first_row(con, f"SELECT {fields}, {_user_fields('u')} FROM api_tokens t JOIN users u ON u.name = t.user_name"
-                          " WHERE t.secret_hash = ? AND t.revoked_at IS NULL"
+                          " WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL"
                           " AND (t.expires_at IS NULL OR t.expires_at > ?)", [secret_hash, now])
 
 
@@ -95,6 +103,15 @@ def token_rows(con, user_name: str | None = None) -> list[tuple]:
 
 def revoke_token(cur, token_id: int, at: datetime) -> None:
     cur.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", [at, token_id])
+
+
+def revoke_user_tokens(cur, user_name: str, at: datetime) -> list[int]:
+    """Revoke every live token of one user; returns their ids."""
+    ids = [r[0] for r in cur.execute("SELECT token_id FROM api_tokens WHERE user_name = ? AND revoked_at IS NULL"
+                                     " ORDER BY token_id", [user_name]).fetchall()]
+    if ids:
+        cur.execute("UPDATE api_tokens SET revoked_at = ? WHERE user_name = ? AND revoked_at IS NULL", [at, user_name])
+    return [int(i) for i in ids]
 
 
 def region_chain(con, code: str) -> list[str]:

@@ -348,7 +348,8 @@ def test_an_alert_through_its_workflow(site, browser, demo_store, dashboard_erro
                                   [episode_id]).fetchone() == ("monitoring", None)
     audit = store.cursor().execute("SELECT action FROM audit_log WHERE user_name = 'eve' AND target = ?"
                                    " ORDER BY audit_id", [f"alert {episode_id}"]).fetchall()
-    assert [a for (a,) in audit] == ["alert_transition"] * 3 + ["alert_reopened"]
+    assert [a for (a,) in audit if a != "alert_viewed"] == ["alert_transition"] * 3 + ["alert_reopened"]
+    assert audit[0] == ("alert_viewed",)  # the page was opened first
     _screenshot(browser, "epidemiologist-alert-workflow")
     assert _severe(browser) == []
     _logout(browser)
@@ -429,5 +430,46 @@ def test_alerts_say_why_most_important_first_in_chinese(site, browser, demo_stor
     assert _severe(browser) == []
     browser.find_element(By.ID, "app-lang-en").click()  # eve reads English in the other tests
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "app-nav"), "Overview"))
+    _logout(browser)
+    assert dashboard_errors.messages() == []
+
+
+def test_an_administrator_adds_a_user_who_then_chooses_a_password(site, browser, demo_store, dashboard_errors):
+    """The Users page in the browser: a new account with its one-time password shown once, the audit trail
+    showing it, and the new user's first sign-in going through the password form."""
+    base, _ = site
+    store, _ = demo_store
+    _login(browser, base, "ada")
+    browser.get(base + "/app/users")
+    _wait_drawn(browser, "#users-accounts")
+    assert "app-nav-users" in _nav(browser) and "app-nav-audit" in _nav(browser)
+    assert browser.find_element(By.ID, "app-footer").text == "Data classification: 内部"
+    browser.find_element(By.ID, "users-new-name").send_keys("browser.user")
+    browser.find_element(By.ID, "users-add").click()
+    once = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "users-password"))).text
+    assert len(once) >= 12 and "browser.user" in browser.find_element(By.ID, "users-accounts").text
+    _screenshot(browser, "admin-users")
+    browser.get(base + "/app/audit")
+    _wait_drawn(browser, "#audit-table")
+    assert "user added" in browser.find_element(By.ID, "audit-table").text
+    _screenshot(browser, "admin-audit")
+    browser.get(base + "/app/tokens")
+    _wait_drawn(browser, "#tokens-list, #tokens-list-empty")
+    assert _severe(browser) == []
+    _logout(browser)
+
+    browser.get(f"{base}/login")
+    browser.find_element(By.ID, "login-name").send_keys("browser.user")
+    browser.find_element(By.ID, "login-password").send_keys(once)
+    browser.find_element(By.ID, "login-submit").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "password-must")))
+    browser.find_element(By.ID, "password-current").send_keys(once)
+    for field in ("password-new", "password-repeat"):
+        browser.find_element(By.ID, field).send_keys("a password of my own")
+    _screenshot(browser, "password-form")
+    browser.find_element(By.ID, "password-submit").click()
+    WebDriverWait(browser, 20).until(EC.presence_of_element_located((By.ID, "app-user-name")))
+    assert browser.find_element(By.ID, "app-user-name").text == "browser.user"
+    assert _severe(browser) == []
     _logout(browser)
     assert dashboard_errors.messages() == []
