@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, when they are missing: headless Chromium and
-# its driver for the dashboard's browser tests, and a CJK font so that the Simplified Chinese pages
-# render in screenshots. Usage: install-system-packages.sh PACKAGE...
+# its driver for the dashboard's browser tests, a CJK font so that the Simplified Chinese pages
+# render in screenshots, and openssl for the TLS mail tests' certificate. Usage: install-system-packages.sh PACKAGE...
 set -euo pipefail
 need=()
 for pkg in "$@"; do
