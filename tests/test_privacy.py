@@ -14,8 +14,8 @@ from surveillance.config import PrivacyConfig, parse_config
 from surveillance.errors import ConfigError
 from surveillance.privacy import ROOT, CountCells, SmallCells, suppress
 from surveillance.regions import Hierarchy
-from surveillance.store.write import write_batch
 
+from .batches import write_rows
 from .conftest import small_regions, small_units
 
 DAY = date(2026, 3, 10)
@@ -158,12 +158,7 @@ def _store_with(store, rows):
     frame = pd.DataFrame([(DAY, u, "fever", a, c, 100) for u, a, c in rows],
                          columns=["date", "unit", "syndrome", "age_group", "count", "total"])
     now = datetime(2026, 3, 11, 7)
-    with store.transaction() as cur:
-        cur.register("rows", frame)
-        write_batch(cur, feed="clinics", source="t", checksum=None, valid_table="rows",
-                    quarantined=pd.DataFrame(columns=["row_number", "field", "value", "reason", "raw"]),
-                    rows_read=len(frame), collapsed_rows=0, received_at=now, started_at=now)
-        cur.unregister("rows")
+    write_rows(store, frame, now)
 
 
 def test_the_stores_mask_is_the_same_whoever_asks_and_follows_new_data(store):

@@ -9,6 +9,8 @@ import pandas as pd
 from surveillance.config import QualityConfig
 from surveillance.quality import check_day, completeness, silent_feeds, silent_units, visits_drops
 
+from .batches import write_rows
+
 UNITS = pd.DataFrame({"unit": ["u1", "u2", "u3", "u4"], "facility": ["u1", "u2", "u3", "u4"],
                       "county": ["A", "A", "A", "B"], "city": "C", "province": "P"})
 
@@ -51,16 +53,9 @@ def test_outages_a_silent_daily_unit_a_silent_feed_and_a_visits_drop():
 
 
 def _ingest(store, rows, received):
-    from surveillance.store.write import write_batch
-
     frame = pd.DataFrame(rows, columns=["date", "unit", "syndrome", "age_group", "count", "total"])
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
-    with store.transaction() as cur:
-        cur.register("valid_rows", frame)
-        write_batch(cur, feed="clinics", source="test", checksum=None, valid_table="valid_rows",
-                    quarantined=pd.DataFrame(columns=["row_number", "field", "value", "reason", "raw"]),
-                    rows_read=len(frame), collapsed_rows=0, received_at=received, started_at=received)
-        cur.unregister("valid_rows")
+    write_rows(store, frame, received, source="test")
 
 
 def test_check_day_from_the_store_with_timeliness_from_revisions(store):

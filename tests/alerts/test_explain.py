@@ -13,6 +13,8 @@ from surveillance.alerts.explain import (Headline, explain_episodes, facility_da
                                          with_facilities)
 from surveillance.alerts.sentence import sentence
 
+from ..batches import write_rows
+
 D1, D2, D3 = date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)
 
 
@@ -193,19 +195,11 @@ def test_rank_severity_then_excess_then_population():
 @pytest.fixture
 def xinwu(store):
     """The test store's Dongcheng District with four weeks of counts of two facilities and a jump in one."""
-    from surveillance.store.write import write_batch
-
     days = pd.date_range(D3 - timedelta(days=35), D3)
     rows = [(d.date(), unit, "ili", "5-14", (13 if unit == "F320102001" and d.date() >= D2 else 3), 50)
             for d in days for unit in ("F320102001", "F320102002")]
     frame = pd.DataFrame(rows, columns=["date", "unit", "syndrome", "age_group", "count", "total"])
-    with store.transaction() as cur:
-        cur.register("rows", frame)
-        write_batch(cur, feed="clinics", source="t", checksum=None, valid_table="rows",
-                    quarantined=pd.DataFrame(columns=["row_number", "field", "value", "reason", "raw"]),
-                    rows_read=len(frame), collapsed_rows=0, received_at=pd.Timestamp(D3 + timedelta(days=1)),
-                    started_at=pd.Timestamp(D3 + timedelta(days=1)))
-        cur.unregister("rows")
+    write_rows(store, frame, pd.Timestamp(D3 + timedelta(days=1)))
     return store
 
 

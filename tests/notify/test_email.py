@@ -16,6 +16,7 @@ from surveillance.config import parse_config, smtp_settings
 from surveillance.notify import deliver, queue_alert_messages, queue_digests
 
 from ..alerts.test_episodes import sig
+from ..batches import write_rows
 from .smtp import SmtpServer, free_port
 
 DAY = date(2026, 3, 10)
@@ -47,18 +48,11 @@ def add_signals(store, rows, today=DAY):
 
 def history(store):
     """Four weeks of counts for the Dongcheng facilities (aggregated, as everywhere)."""
-    from surveillance.store.write import write_batch
-
     days = pd.date_range(DAY - timedelta(days=27), DAY)
     frame = pd.DataFrame([(d.date(), u, "fever", "all", 5 + i % 3, 50) for i, d in enumerate(days)
                           for u in ("F320102001", "F320102002")],
                          columns=["date", "unit", "syndrome", "age_group", "count", "total"])
-    with store.transaction() as cur:
-        cur.register("rows", frame)
-        write_batch(cur, feed="clinics", source="t", checksum=None, valid_table="rows",
-                    quarantined=pd.DataFrame(columns=["row_number", "field", "value", "reason", "raw"]),
-                    rows_read=len(frame), collapsed_rows=0, received_at=NOW, started_at=NOW)
-        cur.unregister("rows")
+    write_rows(store, frame, NOW)
 
 
 @pytest.fixture

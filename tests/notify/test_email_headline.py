@@ -16,10 +16,10 @@ from surveillance.config import parse_config
 from surveillance.notify import deliver, queue_alert_messages, queue_digests
 from surveillance.store import open_store
 from surveillance.store.reference import load_reference
-from surveillance.store.write import write_batch
 from surveillance.vocabulary import SEVERITIES, severity_colour, severity_label
 
 from ..alerts.test_episodes import sig
+from ..batches import write_rows
 from ..conftest import small_regions, small_units
 from .smtp import SmtpServer
 
@@ -48,12 +48,7 @@ def outbreak(tmp_path, lang):
     rows = [(d.date(), unit, "ili", "5-14", (3 + jumps.get(d.date(), 0)) if unit == "F320102001" else 6, 60)
             for d in pd.date_range(D1 - timedelta(days=35), D3) for unit in ("F320102001", "F320102002")]
     frame = pd.DataFrame(rows, columns=["date", "unit", "syndrome", "age_group", "count", "total"])
-    with store.transaction() as cur:
-        cur.register("rows", frame)
-        write_batch(cur, feed="clinics", source="t", checksum=None, valid_table="rows",
-                    quarantined=pd.DataFrame(columns=["row_number", "field", "value", "reason", "raw"]),
-                    rows_read=len(frame), collapsed_rows=0, received_at=NOW, started_at=NOW)
-        cur.unregister("rows")
+    write_rows(store, frame, NOW)
 
     def ili(day, observed, expected, severity, pvalue, upperbound):
         return {**sig(day, syndrome="ili", detector="regional_excess", severity=severity, pvalue=pvalue),

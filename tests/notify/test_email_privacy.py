@@ -15,9 +15,9 @@ from surveillance.alerts.apply import apply_signals
 from surveillance.alerts.signals import SIGNAL_COLUMNS
 from surveillance.config import parse_config
 from surveillance.notify import deliver, queue_alert_messages, queue_digests
-from surveillance.store.write import write_batch
 
 from ..alerts.test_episodes import sig
+from ..batches import write_rows
 from .smtp import SmtpServer
 
 DAY = date(2026, 11, 20)
@@ -31,12 +31,8 @@ def small_alert(store):
     rows = [(d.date(), "F320103001", "fever", "all", 4 if d.date() == DAY else 1, 50)
             for d in pd.date_range(DAY - timedelta(days=35), DAY)]
     frame = pd.DataFrame(rows, columns=["date", "unit", "syndrome", "age_group", "count", "total"])
+    write_rows(store, frame, NOW)
     with store.transaction() as cur:
-        cur.register("rows", frame)
-        write_batch(cur, feed="clinics", source="t", checksum=None, valid_table="rows",
-                    quarantined=pd.DataFrame(columns=["row_number", "field", "value", "reason", "raw"]),
-                    rows_read=len(frame), collapsed_rows=0, received_at=NOW, started_at=NOW)
-        cur.unregister("rows")
         signal = {**sig(DAY, region="320103", pvalue=0.004), "observed": 4.0, "expected": 1.3, "upperbound": 3.5}
         apply_signals(cur, pd.DataFrame([signal], columns=SIGNAL_COLUMNS), today=DAY, gap_days=2, quiet_days=7,
                       notify_since=None, by_event=True)
