@@ -5,7 +5,10 @@
   episodes, notify, snapshot);
 * ``deliver`` every ``email.retry_every_minutes``: send queued emails that are due (retries after
   an SMTP outage);
-* ``digest`` at ``email.digest_at`` (when set): the daily digest.
+* ``digest`` at ``email.digest_at`` (when set): the daily digest;
+* ``report`` on Mondays, ``REPORT_AFTER_MINUTES`` after ``detect_at`` (once the daily cycle has taken
+  Sunday's data in): the weekly situation report of the week just ended, for the subscriptions with
+  ``report = "weekly"``.
 
 One instance of each job at a time, misfires coalesced, and a lock so that the cycle jobs never
 overlap (one process owns the database; its writers take turns). A failed job is recorded in
@@ -22,6 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from surveillance import clock
 from surveillance.config import Config
+from surveillance.report.weekly import weekly_report_job
 from surveillance.service.cycle import deliver_job, ingest_job, notify_job, run_cycle, snapshot_job
 from surveillance.store import Store
 
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 RETRIES = 3
 RETRY_MINUTES = 10
 MISFIRE_GRACE_SECONDS = 3600
+REPORT_AFTER_MINUTES = 60
 
 
 class Jobs:
@@ -69,6 +74,9 @@ class Jobs:
             notify_job(self.store, self.config, clock.today(self.config), digest=True)
         self._guarded("digest", body)
 
+    def report(self) -> None:
+        self._guarded("report", lambda: weekly_report_job(self.store, self.config, clock.today(self.config)))
+
 
 def create_scheduler(store: Store, config: Config) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=clock.service_zone(config))
@@ -84,4 +92,9 @@ def create_scheduler(store: Store, config: Config) -> BackgroundScheduler:
     if config.email.digest_at:
         hour, minute = (int(part) for part in config.email.digest_at.split(":"))
         scheduler.add_job(jobs.digest, "cron", hour=hour, minute=minute, id="digest", name="daily digest", **once)
+    if any(sub.report == "weekly" for sub in config.subscriptions):
+        hour, minute = (int(part) for part in config.schedule.detect_at.split(":"))
+        hour, minute = divmod((hour * 60 + minute + REPORT_AFTER_MINUTES) % (24 * 60), 60)
+        scheduler.add_job(jobs.report, "cron", day_of_week="mon", hour=hour, minute=minute, id="report",
+                          name="weekly situation report of the week just ended", **once)
     return scheduler

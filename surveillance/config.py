@@ -259,6 +259,9 @@ class Subscription(Settings):
     # The recipients see exact counts (a team entitled to them, as epidemiologists are); by default they are
     # treated as viewers and small counts are suppressed (privacy.min_cell).
     exact_counts: bool = False
+    # "weekly": the weekly situation report of the subscription's region, in its language, emailed every
+    # Monday for the week just ended (a PDF attached; HTML when no PDF can be printed).
+    report: Literal["weekly"] | None = None
 
     @property
     def min_rank(self) -> int:

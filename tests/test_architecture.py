@@ -29,7 +29,7 @@ def test_import_layers_hold(capsys):
 STORE_TABLES = ("observations", "observations_latest", "unit_regions", "units", "regions", "region_neighbours",
                 "ingest_batches", "quarantine", "feed_state", "job_runs", "signals", "alert_episodes",
                 "alert_evidence", "alert_events", "data_quality", "outbox", "delivery_log", "users", "audit_log",
-                "sessions", "schema_migrations")
+                "sessions", "schema_migrations", "reports")
 
 
 def _sql_in(paths) -> list[str]:

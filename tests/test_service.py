@@ -152,11 +152,12 @@ def test_scheduler_has_the_ingest_and_daily_jobs(demo):
     with open_store(db) as store:
         scheduler = create_scheduler(store, config)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"ingest", "daily", "deliver"}
+    assert set(jobs) == {"ingest", "daily", "deliver", "report"}  # the demo's duty officer reads the weekly report
     assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())
     assert "interval[0:05:00]" in str(jobs["deliver"].trigger)
     assert "interval[1:00:00]" in str(jobs["ingest"].trigger)
     assert "hour='6', minute='30'" in str(jobs["daily"].trigger)
+    assert "day_of_week='mon', hour='7', minute='30'" in str(jobs["report"].trigger)
 
 
 def test_the_scheduler_runs_its_jobs_and_records_them(demo, tmp_path):

@@ -5,7 +5,7 @@ whole; 3 some rows quarantined. The service itself (`surveillance serve`) is add
 application (``jobs.cli``), so the library never imports its own users.
 """
 
-from . import data, alerts, methods, users  # noqa: F401, I001  (each registers its commands, in this order)
+from . import data, alerts, methods, users, report  # noqa: F401, I001  (each registers its commands, in this order)
 from .common import app, main
 
 __all__ = ["app", "main"]

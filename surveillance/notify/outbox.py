@@ -214,6 +214,12 @@ def _enqueue(cur, messages: list[Queued], now: datetime) -> int:
     return enqueue(cur, frame, now)
 
 
+def queue_composed(cur, messages: list[Queued], now: datetime) -> int:
+    """Store composed messages not in the outbox yet (by their key), with their stable Message-ID, for
+    senders outside this module (the weekly reports); returns how many."""
+    return _enqueue(cur, messages, now)
+
+
 def _with_stable_id(queued: Queued) -> EmailMessage:
     """The message with the Message-ID of its outbox key, so every copy of it says it is the same one."""
     message = queued.message

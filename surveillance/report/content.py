@@ -18,6 +18,7 @@ from epiweeks import Week
 
 from .. import quality
 from ..config import Config
+from ..errors import UnknownName
 from ..regions import Hierarchy
 from ..service import situation
 from ..store import counts
@@ -95,10 +96,7 @@ def gather(store, config: Config, *, region: str | None, week: Week, language: s
     min_cell = 1 if exact else config.privacy.min_cell
     with closing(store.cursor()) as con:
         tree = hierarchy_of(con)
-        if region is not None and region not in tree:
-            from ..errors import UnknownName
-
-            raise UnknownName(f"unknown region {region!r}")
+        region = report_region(tree, region)
         areas = Areas.of(tree, region)
         frame = week_counts(con, areas, week, syndromes)
         hidden = hidden_cells(frame, tree, areas, min_cell)
@@ -111,7 +109,9 @@ def gather(store, config: Config, *, region: str | None, week: Week, language: s
             last_day = sunday
         quality_rows, silent, quarantined = _quality(con, config, areas, tree, monday, sunday)
         alerts = _alerts(con, tree, region, monday, sunday)
-    coded = [c for c in areas.rows if c is not None]
+    # the situation of the region and the regions below it (a county's units: too few counts for seasons
+    # and forecasts of their own; the headline still lists them)
+    coded = [c for c in areas.rows if c is not None and (c == region or tree.level_of(c) != "facility")]
     trend = situation.trend_labels(store, regions=coded, day=sunday) if coded else pd.DataFrame(
         columns=["region", "syndrome", "label"])
     seasons = situation.season_statuses(store, regions=coded, week=week,
@@ -120,7 +120,11 @@ def gather(store, config: Config, *, region: str | None, week: Week, language: s
     forecasts = situation.region_forecasts(store, regions=coded, week=week, horizons=FORECAST_WEEKS) \
         if coded else pd.DataFrame()
     if len(forecasts):
-        forecasts = forecasts[forecasts["shown"].eq(True)].reset_index(drop=True)
+        order = {code: i for i, code in enumerate(coded)}
+        forecasts = forecasts[forecasts["shown"].eq(True)].assign(
+            _area=lambda f: f["region"].map(order), _syndrome=lambda f: f["syndrome"].map(
+                {s: i for i, s in enumerate(syndromes)})).sort_values(["_area", "_syndrome", "horizon"])
+        forecasts = forecasts.drop(columns=["_area", "_syndrome"]).reset_index(drop=True)
     return ReportContent(
         region=region, week=week, language=language, exact=exact, min_cell=config.privacy.min_cell,
         classification=config.audit.classification, names=tree.names(), areas=areas, syndromes=syndromes,
@@ -128,6 +132,17 @@ def gather(store, config: Config, *, region: str | None, week: Week, language: s
         counties=counties, shapes=shapes, seasons=seasons, alerts=alerts,
         response=_response(store, region, monday, sunday, now), quality=quality_rows, silent_units=silent,
         quarantined=quarantined, forecasts=forecasts)
+
+
+def report_region(tree: Hierarchy, region: str | None) -> str | None:
+    """The region a report covers: ``region``, or for None (every region) the one province when there is
+    only one (its report is every region's)."""
+    if region is None:
+        provinces = tree.regions_at("province")["code"].tolist()
+        return provinces[0] if len(provinces) == 1 else None
+    if region not in tree:
+        raise UnknownName(f"unknown region {region!r}")
+    return region
 
 
 def _within(tree: Hierarchy, region: str | None, code) -> bool:

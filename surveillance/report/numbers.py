@@ -33,9 +33,13 @@ def count(value, lang: str | None) -> str:
     return f"{value:,.0f}"
 
 
-def percent(value, lang: str | None = None, digits: int = 1) -> str:
-    """A percentage already in percent (``3.4`` -> ``3.4%``)."""
-    return "–" if missing(value) else f"{float(value):.{digits}f}%"
+def percent(value, lang: str | None = None, digits: int | None = None) -> str:
+    """A percentage already in percent (``3.4`` -> ``3.4%``; under 1 %, two decimals: ``0.05%``)."""
+    if missing(value):
+        return "–"
+    value = float(value)
+    digits = digits if digits is not None else (2 if abs(value) < 1 else 1)
+    return f"{value:.{digits}f}%"
 
 
 def share(value, lang: str | None = None) -> str:

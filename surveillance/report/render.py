@@ -144,8 +144,8 @@ def season_section(w: Writer) -> str:
         badge = (f"<span class='badge' style='background:{LEVEL_COLOURS.get(level, '#e4e7eb')};"
                  f"color:{'#ffffff' if level in ('high', 'very_high') else '#1f2933'}'>{_e(level_word(level, lang))}</span>")
         rows.append([_e(w.place(r["region"])), _e(syndrome_label(r["syndrome"], lang)), _e(r.get("season") or "–"),
-                     badge, _e(phase_word(r.get("phase"), lang)), _e(fmt.percent(r.get("percent"), lang, 2)),
-                     _e(fmt.percent(r.get("epidemic_threshold"), lang, 2)), _e(r.get("started_week") or "–"),
+                     badge, _e(phase_word(r.get("phase"), lang)), _e(fmt.percent(r.get("percent"), lang)),
+                     _e(fmt.percent(r.get("epidemic_threshold"), lang)), _e(r.get("started_week") or "–"),
                      _e(r.get("ended_week") or "–")])
     return out + "<div id='season-table'>" + _table(head, rows, text_columns=5) + "</div>"
 
@@ -155,6 +155,8 @@ def maps_section(w: Writer) -> str:
     out = f"<h2 id='maps'>{_e(say('maps', lang))}</h2><p class='note'>{_e(say('maps_note', lang))}</p>"
     if not c.shapes:
         return out + f"<p>{_e(say('no_shape', lang))}</p>"
+    if len(c.shapes) == 1:  # one county's report: its own figures are the headline's
+        return out + f"<p id='maps-one'>{_e(say('one_county', lang))}</p>"
     figures = []
     for syndrome in c.syndromes:
         rows = c.counties[c.counties["syndrome"] == syndrome] if len(c.counties) else c.counties

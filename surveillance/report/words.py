@@ -42,6 +42,8 @@ TEXT: dict[str, Term] = {
     "maps": Term("Syndromes by county", "各县（区）症候群分布"),
     "maps_note": Term("Share of all visits with the syndrome this week, by county.",
                       "本周各县（区）该症候群占总就诊的百分比。"),
+    "one_county": Term("The report covers one county: its shares are in the headline above.",
+                       "本报告仅涉及一个县（区），其占比见上方概况。"),
     "no_shape": Term("No county boundaries configured.", "未配置县（区）边界。"),
     "alerts": Term("Alerts of the week", "本周预警"),
     "alerts_summary": Term("{opened} opened, {escalated} escalated, {closed} closed, {ended} ended",

@@ -34,6 +34,15 @@ def enqueue(cur, messages: pd.DataFrame, now: datetime) -> int:
         cur.unregister("queued_messages")
 
 
+def known_keys(con, keys) -> set[str]:
+    """The ones of ``keys`` already in the outbox (queued, sent or failed)."""
+    keys = [str(k) for k in keys]
+    if not keys:
+        return set()
+    return {r[0] for r in con.execute("SELECT dedupe_key FROM outbox WHERE dedupe_key IN (SELECT unnest(?::VARCHAR[]))",
+                                      [keys]).fetchall()}
+
+
 def due_messages(con, now: datetime) -> list[tuple]:
     """``(message_id, recipient, message, attempts, failures)`` of the queued messages due by ``now``, those
     waiting longest first (a message that failed waits out its backoff behind the others)."""

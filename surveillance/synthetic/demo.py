@@ -33,13 +33,14 @@ DEMO_SMTP = {"host": "127.0.0.1", "port": 8025, "security": "none", "sender": "s
 def demo_subscriptions(province: str | None) -> list[dict]:
     """Example recipients (example.org addresses): the epidemiology team for everything yellow and
     above (exact counts: epidemiologists see them on the dashboard too), a Chinese-speaking duty officer
-    for red alerts with a daily digest, and an administrator for data-quality alerts."""
+    for red alerts with a daily digest and the weekly situation report, and an administrator for
+    data-quality alerts."""
     where = {"region": province} if province else {}
     return [
         {"email": "epi-team@example.org", "name": "Epidemiology team", **where, "min_severity": "yellow",
          "language": "en", "exact_counts": True},
         {"email": "duty-officer@example.org", "name": "值班员", **where, "min_severity": "red", "language": "zh",
-         "digest": True},
+         "digest": True, "report": "weekly"},
         {"email": "data-admin@example.org", "name": "Data administrator", "outbreaks": False, "data_quality": True,
          "language": "en"},
     ]
