@@ -31,6 +31,7 @@ from . import auth
 from .access import OutOfScope, RegionIndex, Scope
 from .auditing import record as record_audit
 from .geo import install_geo_route
+from .reports import install_report_routes
 from .i18n import t
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def create_dashboard(server: Flask, store: Store, config: Config, *, prefix: str
     ctx = DashboardContext(app, store, config, prefix=prefix, next_runs=next_runs, regions=regions,
                            small_cells=small_cells)
     install_geo_route(server, ctx)
+    install_report_routes(server, ctx)
     app.layout = functools.partial(_shell, ctx)
     for page in PAGES:
         page.register(ctx)

@@ -22,6 +22,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.trends": ("Trends", "趋势"),
     "nav.quality": ("Data quality", "数据质量"),
     "nav.jobs": ("Jobs", "任务"),
+    "nav.reports": ("Reports", "周报"),
     "nav.status": ("Service status", "服务状态"),
     "logout": ("Sign out", "退出"),
     "role.viewer": ("viewer", "查看者"),

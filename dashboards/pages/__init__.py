@@ -7,6 +7,6 @@ groups join the query, and ``NAV_PARENT``, the page it belongs to in the navigat
 pages (users, API tokens, the audit trail) share their forms' pieces in ``admin_forms``.
 """
 
-from . import alert, alerts, audit, clusters, jobs, overview, quality, tokens, trends, users
+from . import alert, alerts, audit, clusters, jobs, overview, quality, reports, tokens, trends, users
 
-PAGES = [overview, trends, alerts, alert, clusters, quality, jobs, users, tokens, audit]
+PAGES = [overview, trends, alerts, alert, clusters, quality, reports, jobs, users, tokens, audit]

@@ -27,6 +27,7 @@ def summary_lines(report: Report) -> list[str]:
     the seasons' levels and the alerts of the week."""
     c, lang = report.content, report.content.language
     hidden_mark = suppressed_label(c.min_cell, lang)
+    sep, open_, comma, close = ("：", "（", "，", "）") if lang == "zh" else (": ", " (", ", ", ")")
     figures = report.summary["figures"]
     lines = []
     for syndrome in [VISITS, *c.syndromes]:
@@ -38,16 +39,16 @@ def summary_lines(report: Report) -> list[str]:
         week = withheld_label(lang) if f.get("hidden_this") or f.get("hidden_last") else fmt.change(f.get("ratio_last_week"))
         year = withheld_label(lang) if f.get("hidden_this") or f.get("hidden_last_year") else \
             fmt.change(f.get("ratio_last_year"))
-        trend = f" · {say('trend', lang)}: {trend_word(f['trend'], lang)}" if f.get("trend") else ""
-        sep = "：" if lang == "zh" else ": "
-        lines.append(f"{name}{sep}{count} ({say('vs_last_week', lang)} {week}, {say('vs_last_year', lang)} {year}){trend}")
+        trend = f" · {say('trend', lang)}{sep}{trend_word(f['trend'], lang)}" if f.get("trend") else ""
+        lines.append(f"{name}{sep}{count}{open_}{say('vs_last_week', lang)} {week}{comma}"
+                     f"{say('vs_last_year', lang)} {year}{close}{trend}")
     seasons = c.seasons[c.seasons["region"] == c.region] if c.seasons is not None and len(c.seasons) else []
     for row in (seasons.to_dict("records") if len(seasons) else []):
-        lines.append(f"{say('season', lang)} · {syndrome_label(row['syndrome'], lang)}: "
+        lines.append(f"{say('season', lang)} · {syndrome_label(row['syndrome'], lang)}{sep}"
                      f"{level_word(row.get('level'), lang)}")
     if c.alerts is not None and len(c.alerts):
         n = {k: int(c.alerts["actions"].map(lambda a, k=k: k in a).sum()) for k in ("opened", "escalated", "closed", "ended")}
-        lines.append(f"{say('alerts', lang)}: {say('alerts_summary', lang, **n)}")
+        lines.append(f"{say('alerts', lang)}{sep}{say('alerts_summary', lang, **n)}")
     else:
         lines.append(say("no_alerts", lang))
     return lines
@@ -63,7 +64,8 @@ def compose_report_email(report: Report, *, sender: str, recipient: str, base_ur
     lines = summary_lines(report)
     extra = [] if report.pdf is not None else [say("email_attached_html", lang)]
     note = [] if c.exact else [suppression_note(c.min_cell, lang)]
-    text = "\n".join([label, "", intro, *extra, "", *lines, "", f"{say('reports', lang)}: {link}", "", *note,
+    sep = "：" if lang == "zh" else ": "
+    text = "\n".join([label, "", intro, *extra, "", *lines, "", f"{say('reports', lang)}{sep}{link}", "", *note,
                       say("footer", lang), label]) + "\n"
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     body = (f"<!doctype html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'></head>"

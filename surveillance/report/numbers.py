@@ -91,7 +91,7 @@ def week_of(day) -> Week:
 
 def last_complete_week(today) -> Week:
     """The ISO week that ended before ``today`` (on a Monday: the week just ended)."""
-    return week_of(pd.Timestamp(today).date() - timedelta(days=pd.Timestamp(today).dayofweek + 1))
+    return week_of(pd.Timestamp(today).date() - timedelta(days=pd.Timestamp(today).day_of_week + 1))
 
 
 def week_before(week: Week) -> Week:
