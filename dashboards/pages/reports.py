@@ -9,7 +9,7 @@ from dash import Input, Output, html
 from surveillance import clock
 from surveillance.report.build import build_report, store_report
 from surveillance.report.content import hierarchy_of, report_region
-from surveillance.report.numbers import day_text, last_complete_week, week_code, week_span
+from surveillance.report.numbers import day_text, last_complete_week, week_code, week_of, week_span
 from surveillance.report.words import say
 from surveillance.store.counts import date_range
 from surveillance.store.reports import find_report
@@ -26,15 +26,14 @@ NAV = True
 
 
 def current_week(ctx, scope):
-    """The last complete ISO week with data of the user's region: the week before the day after its
-    newest data day (or before today, whichever comes first)."""
-    import pandas as pd
-
+    """The week the page offers first: the last complete ISO week, or the week of the region's newest
+    data day when the data stop before it (a demo, a feed that stopped)."""
     region = report_region(hierarchy_of(ctx.cursor()), scope.root)
     last = date_range(ctx.cursor(), within=region)[1]
-    today = pd.Timestamp(clock.today(ctx.config))
-    day = min(today, pd.Timestamp(last) + pd.Timedelta(days=1)) if last is not None else today
-    return region, last_complete_week(day)
+    week = last_complete_week(clock.today(ctx.config))
+    if last is not None and week_of(last).startdate() < week.startdate():
+        week = week_of(last)
+    return region, week
 
 
 def _links(ctx, report_id: int, has_pdf: bool, lang: str, prefix: str):
@@ -52,7 +51,8 @@ def _current(ctx, scope, lang):
     title = f"{say('reports_current', lang)}: {week_code(week)} · {week_span(week, lang)}"
     if found is None:
         body = [html.P(say("reports_missing", lang), className="muted", id="reports-missing"),
-                html.Button(say("reports_build", lang), id="reports-build", n_clicks=0, className="primary")]
+                html.Div(className="admin-actions", children=[
+                    html.Button(say("reports_build", lang), id="reports-build", n_clicks=0, className="primary")])]
     else:
         row = visible_reports(ctx.cursor(), scope)
         has_pdf = bool(row.loc[row["report_id"] == found, "has_pdf"].any()) if len(row) else False
@@ -70,11 +70,12 @@ def _past(ctx, scope, lang):
         rows.append(html.Tr([
             html.Td(ctx.regions.label(r["region"]) if isinstance(r["region"], str) else say("everywhere", lang)),
             html.Td(r["week"]), html.Td(LANGUAGES.get(r["language"], r["language"])),
+            html.Td(say("counts_exact" if r["exact"] else "counts_suppressed", lang)),
             html.Td(day_text(r["created_at"], lang) + " " + r["created_at"].strftime("%H:%M")),
             html.Td(_links(ctx, int(r["report_id"]), bool(r["has_pdf"]), lang, f"reports-{int(r['report_id'])}"))]))
-    head = html.Tr([html.Th(say(k, lang)) for k in ("region", "week", "reports_language", "reports_created")]
-                   + [html.Th("")])
-    return html.Table([html.Thead(head), html.Tbody(rows)], id="reports-table", className="report-table")
+    head = html.Tr([html.Th(say(k, lang)) for k in ("region", "week", "reports_language", "reports_counts",
+                                                     "reports_created")] + [html.Th("")])
+    return html.Table([html.Thead(head), html.Tbody(rows)], id="reports-table", className="table")
 
 
 def layout(ctx, scope, lang, query, multi):

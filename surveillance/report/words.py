@@ -109,6 +109,9 @@ TEXT: dict[str, Term] = {
     "reports_pdf": Term("PDF", "PDF"),
     "reports_created": Term("Created", "生成时间"),
     "reports_language": Term("Language", "语言"),
+    "reports_counts": Term("Counts", "计数"),
+    "counts_exact": Term("exact", "精确"),
+    "counts_suppressed": Term("small counts suppressed", "小数值已隐藏"),
     "reports_none": Term("No reports yet.", "暂无周报。"),
 }
 
