@@ -10,6 +10,7 @@ Each report served is an ``export`` line of the trail.
 from __future__ import annotations
 
 import logging
+import re
 
 import pandas as pd
 from flask import Response, abort
@@ -20,7 +21,8 @@ from .access import Scope
 from .auditing import record as record_audit
 
 log = logging.getLogger(__name__)
-PATH = "/reports/<int:report_id>.<kind>"
+PATH = "/reports/<name>"  # ID.html or ID.pdf
+FILE_NAME = re.compile(r"^(\d{1,12})\.(html|pdf)$")
 
 
 def may_read(scope: Scope, region: str | None, exact: bool) -> bool:
@@ -46,12 +48,14 @@ def report_url(ctx, report_id: int, kind: str = "html") -> str:
 
 def install_report_routes(server, ctx) -> None:
     @server.route(ctx.url(PATH))
-    def report_file(report_id: int, kind: str):
+    def report_file(name: str):
         user = ctx.user()
         if user is None:  # the guard answers first; kept for routes mounted without it
             abort(401)
-        if kind not in ("html", "pdf"):
+        match = FILE_NAME.match(name)
+        if match is None:
             abort(404)
+        report_id, kind = int(match.group(1)), match.group(2)
         found = report_by_id(ctx.store.cursor(), report_id)
         if found is None:
             abort(404)
