@@ -217,6 +217,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alert.outcome_now": ("outcome: {outcome}", "结论：{outcome}"),
     "alert.note": ("Note (who was called, what was found)", "备注（联系了谁，发现了什么）"),
     "alert.outcome": ("Outcome (to close)", "结论（关闭时填写）"),
+    "alert.outbreak_start": ("Outbreak began on (when closing as a confirmed outbreak)", "暴发开始日期（以确认暴发关闭时填写）"),
     "alert.read_only": ("Epidemiologists and administrators act on alerts; you can follow its state and history.",
                         "流行病学专业人员和管理员可以处理预警；您可以查看其状态和历史。"),
     "alert.history": ("History", "历史记录"),

@@ -173,6 +173,18 @@ OUTCOMES: dict[str, Term] = {
     "not_an_outbreak": Term("not an outbreak", "非暴发"),
     "data_artefact": Term("data artefact", "数据问题"),
 }
+# The day a confirmed outbreak began (given when its alert is closed), and why a given day is refused.
+OUTBREAK_START = Term("Outbreak began on", "暴发开始日期")
+OUTBREAK_START_ERRORS: dict[str, Term] = {
+    "not_confirmed": Term("An outbreak's start is given only when closing an alert as a confirmed outbreak.",
+                          "仅在以“确认暴发”关闭预警时填写暴发开始日期。"),
+    "not_a_date": Term("Write the outbreak's start as a date, for example 2026-03-01.",
+                       "暴发开始日期请按日期格式填写，例如 2026-03-01。"),
+    "after_opening": Term("The outbreak cannot have begun on {start}, after the alert opened on {opened}.",
+                          "暴发开始日期（{start}）不能晚于预警开启日期（{opened}）。"),
+    "in_future": Term("The outbreak's start, {start}, is in the future (today is {today}).",
+                      "暴发开始日期（{start}）不能晚于今天（{today}）。"),
+}
 EVENTS: dict[str, Term] = {
     "opened": Term("opened", "开启"),
     "escalated": Term("escalated", "升级"),
@@ -231,6 +243,7 @@ TABLES: dict[str, dict[str, Term]] = {
     "syndromes": SYNDROMES, "age_groups": AGE_GROUPS, "measures": MEASURES, "levels": LEVELS,
     "severities": SEVERITIES, "data_states": DATA_STATES, "findings": FINDINGS, "kinds": KINDS, "states": STATES,
     "outcomes": OUTCOMES, "events": EVENTS, "audit_actions": AUDIT_ACTIONS,
+    "outbreak_start_errors": OUTBREAK_START_ERRORS,
 }
 
 
