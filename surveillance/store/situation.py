@@ -53,3 +53,9 @@ def events_of(con, episode_ids) -> pd.DataFrame:
     ids = [int(i) for i in episode_ids]
     return con.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM alert_events"
                        " WHERE episode_id IN (SELECT unnest(?::BIGINT[])) ORDER BY event_id", [ids]).df()
+
+
+def is_place(con, code: str) -> bool:
+    """Whether ``code`` is a region or a reporting unit of the stored hierarchy."""
+    return bool(con.execute("SELECT count(*) FROM (SELECT code FROM regions UNION ALL SELECT code FROM units)"
+                            " WHERE code = ?", [str(code)]).fetchone()[0])
