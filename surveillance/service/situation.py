@@ -180,7 +180,9 @@ def region_indicators(store, *, region: str | None, since: date, until: date, by
         episodes = episodes_opened(con, region=region, since=since, until=until)
         events = events_of(con, episodes["episode_id"])
     as_of = as_of or datetime.now()
-    table = response_indicators(events, episodes, by=list(by), since=since, until=until, as_of=as_of)
+    # The period is the episodes' opening day (``opened_on``), already chosen by the store; the library's own
+    # since/until would choose by the time the opening was recorded, later for a backfilled day.
+    table = response_indicators(events, episodes, by=list(by), as_of=as_of)
     if table.empty:  # no alert: the columns all the same (one summary row's)
         columns = [*by, *response_indicators(events, episodes, by=(), as_of=as_of).columns]
         return pd.DataFrame(columns=columns)
