@@ -10,7 +10,7 @@ counts (a week's percent of visits, forecasts of visits).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 from epiweeks import Week
@@ -33,13 +33,6 @@ def situation_regions(ctx, scope, region: str | None = None) -> list[str]:
         base = tops[0]
     children = [c for c in ctx.regions.children(base) if scope.allows(c) and ctx.regions.level(c) is not None]
     return [base, *children][:MAX_REGIONS]
-
-
-def complete_week(day) -> Week:
-    """The last ISO week that has ended by ``day`` (``day``'s own week when it is a Sunday)."""
-    day = pd.Timestamp(day).date()
-    sunday = day - timedelta(days=(day.weekday() + 1) % 7)
-    return Week.fromdate(sunday, system="iso")
 
 
 def _checked(scope, regions) -> list[str]:

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
+from surveillance.service.situation import complete_week
 from surveillance.vocabulary import (SEASON_LEVELS, SEASON_PHASES, TRENDS, label, syndrome_label, tone_colours)
 
 from .. import situation as read
@@ -81,7 +82,7 @@ def season_grid(ctx, scope, table: pd.DataFrame, regions: list[str], lang, table
 
 def situation_section(ctx, scope, regions: list[str], day, syndromes: list[str], lang, prefix: str):
     """The trend and season tables of ``regions`` on ``day`` (the season at the last whole week)."""
-    week = read.complete_week(day)
+    week = complete_week(day)
     trends = read.trend_table(ctx, scope, regions, day)
     seasons = read.season_table(ctx, scope, regions, week)
     return [
@@ -97,7 +98,7 @@ def situation_section(ctx, scope, regions: list[str], day, syndromes: list[str],
 def forecast_figure(ctx, scope, region: str, syndrome: str, day, lang):
     """The region's last weeks and, where the model beat the naive baseline, its forecast 1-4 weeks ahead
     with the 50 % and 90 % intervals; otherwise the weeks alone and why there is no forecast."""
-    week = read.complete_week(day)
+    week = complete_week(day)
     observed = read.weekly_visits(ctx, scope, region, syndrome, week)
     table = read.forecast_table(ctx, scope, region, syndrome, week)
     shown = table[table["shown"].astype(bool)] if len(table) else table
