@@ -10,7 +10,7 @@ an ``epiweeks.Week`` is read by its year and number as an ISO week, and week lab
 from __future__ import annotations
 
 from contextlib import closing
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,8 @@ TREND_COLUMNS = ["region", "syndrome", "label", "slope", "pvalue", "percent", "r
 SEASON_COLUMNS = ["region", "syndrome", "season", "level", "phase", "percent", "epidemic_threshold", "post_threshold",
                   "medium", "high", "very_high", "started_week", "ended_week", "reported_week", "seasons_used",
                   "reason"]
+EVENT_COLUMNS = ["region", "syndrome", "season", "event", "level", "week", "monday", "percent",
+                 "epidemic_threshold", "medium_threshold", "high_threshold", "very_high_threshold"]
 FORECAST_COLUMNS = ["region", "syndrome", "horizon", "week", "median", "lower50", "upper50", "lower90", "upper90",
                     "shown", "status", "relative_wis"]
 BANDS = {"lower90": 0.05, "lower50": 0.25, "median": 0.5, "upper50": 0.75, "upper90": 0.95}
@@ -40,6 +42,12 @@ BANDS = {"lower90": 0.05, "lower50": 0.25, "median": 0.5, "upper50": 0.75, "uppe
 def iso_monday(week: Week) -> date:
     """The Monday of the ISO week with ``week``'s year and number."""
     return Week(int(week.year), int(week.week), system="iso").startdate()
+
+
+def complete_week(day) -> Week:
+    """The last ISO week that has ended by ``day`` (``day``'s own week when it is a Sunday)."""
+    day = pd.Timestamp(day).date()
+    return Week.fromdate(day - timedelta(days=(day.weekday() + 1) % 7), system="iso")
 
 
 def week_label(day) -> str | None:
@@ -94,28 +102,41 @@ def _season_reason(row) -> str | None:
     return None
 
 
-def season_statuses(store, *, regions: list[str], week: Week, syndromes=("ili", "hfmd")) -> pd.DataFrame:
-    """Where each region's season of each syndrome stands in ``week``: the weekly percent of all visits
-    against the Moving Epidemic Method's thresholds from the seasons before the current one. ``level``
-    and ``percent`` are those of the last reported week up to ``week`` (``reported_week``); a region
-    without enough past seasons (or without data) has no level and a ``reason``."""
+def _seasons(store, regions: list[str], week: Week, syndromes):
+    """Per syndrome: ``(syndrome, season label, status, events, percent)`` from ``season_situation`` on the
+    weekly percent of visits up to ``week`` (``percent``: regions x Mondays; all but the label None without
+    data)."""
     monday = pd.Timestamp(iso_monday(week))
     sunday = monday + pd.Timedelta(days=6)
     first = monday - pd.Timedelta(weeks=53 * (PAST_SEASONS + 1))
     first -= pd.Timedelta(days=first.day_of_week)
     long = _read(store, regions=regions, syndromes=list(syndromes), start=first, end=sunday)
-    frames = []
     for syndrome in syndromes:
         start_week = SEASON_STARTS.get(syndrome, season.ILI_START_WEEK)
-        rows = long[long["syndrome"] == syndrome]
-        wanted = pd.DataFrame({"region": [str(r) for r in regions], "syndrome": syndrome})
-        if len(rows):
-            weekly = to_weekly(_daily_panel(rows, first, sunday))
-            status, _ = season.season_situation(season.weekly_percent(weekly), weekly.dates, weekly.keys,
-                                                start_week=start_week, as_of=monday)
-            wanted = wanted.merge(status, on=["region", "syndrome"], how="left")
         current, _, _ = season.season_of([monday], start_week)
-        wanted["season"] = season.season_label(int(current[0]), start_week)
+        label = season.season_label(int(current[0]), start_week)
+        rows = long[long["syndrome"] == syndrome]
+        if not len(rows):
+            yield syndrome, label, None, None, None
+            continue
+        weekly = to_weekly(_daily_panel(rows, first, sunday))
+        rates = season.weekly_percent(weekly)
+        status, events = season.season_situation(rates, weekly.dates, weekly.keys, start_week=start_week,
+                                                 as_of=monday)
+        yield syndrome, label, status, events, pd.DataFrame(rates, index=weekly.keys["region"], columns=weekly.dates)
+
+
+def season_statuses(store, *, regions: list[str], week: Week, syndromes=("ili", "hfmd")) -> pd.DataFrame:
+    """Where each region's season of each syndrome stands in ``week``: the weekly percent of all visits
+    against the Moving Epidemic Method's thresholds from the seasons before the current one. ``level``
+    and ``percent`` are those of the last reported week up to ``week`` (``reported_week``); a region
+    without enough past seasons (or without data) has no level and a ``reason``."""
+    frames = []
+    for syndrome, label, status, _, _ in _seasons(store, regions, week, syndromes):
+        wanted = pd.DataFrame({"region": [str(r) for r in regions], "syndrome": syndrome})
+        if status is not None:
+            wanted = wanted.merge(status, on=["region", "syndrome"], how="left")
+        wanted["season"] = label
         frames.append(wanted)
     out = pd.concat(frames, ignore_index=True).reindex(columns=[
         "region", "syndrome", "season", "level", "phase", "value", "epidemic_threshold", "post_threshold",
@@ -129,6 +150,26 @@ def season_statuses(store, *, regions: list[str], week: Week, syndromes=("ili", 
         out[column] = _objects(week_label(v) for v in out[source])
     out["reason"] = _objects(_season_reason(row) for _, row in out.iterrows())
     return out[SEASON_COLUMNS]
+
+
+def season_events(store, *, regions: list[str], week: Week, syndromes=("ili", "hfmd")) -> pd.DataFrame:
+    """The current seasons' events up to ``week`` (``season.season_events``: the epidemic ``started``, or its
+    level rose above every level before, ``intensity_rose``): ``region, syndrome, season, event, level,
+    week`` (its label), ``monday`` and that week's ``percent`` of visits, with the region's thresholds,
+    oldest first."""
+    frames = []
+    for syndrome, label, status, events, percent in _seasons(store, regions, week, syndromes):
+        if events is None or not len(events):
+            continue
+        events = events.assign(percent=[percent.at[r, pd.Timestamp(m)] for r, m in zip(events["region"], events["week"])])
+        thresholds = status[["region", "syndrome", "epidemic_threshold", "medium_threshold", "high_threshold",
+                             "very_high_threshold"]]
+        frames.append(events.merge(thresholds, on=["region", "syndrome"], how="left").assign(season=label))
+    if not frames:
+        return pd.DataFrame(columns=EVENT_COLUMNS)
+    out = pd.concat(frames, ignore_index=True).rename(columns={"week": "monday"})
+    out["week"] = [week_label(v) for v in out["monday"]]
+    return out.sort_values(["monday", "region", "syndrome"]).reset_index(drop=True)[EVENT_COLUMNS]
 
 
 # --- forecasts ------------------------------------------------------------------------------------------
@@ -180,7 +221,9 @@ def region_indicators(store, *, region: str | None, since: date, until: date, by
         episodes = episodes_opened(con, region=region, since=since, until=until)
         events = events_of(con, episodes["episode_id"])
     as_of = as_of or datetime.now()
-    table = response_indicators(events, episodes, by=list(by), since=since, until=until, as_of=as_of)
+    # The period is the episodes' opening day (``opened_on``), already chosen by the store; the library's own
+    # since/until would choose by the time the opening was recorded, later for a backfilled day.
+    table = response_indicators(events, episodes, by=list(by), as_of=as_of)
     if table.empty:  # no alert: the columns all the same (one summary row's)
         columns = [*by, *response_indicators(events, episodes, by=(), as_of=as_of).columns]
         return pd.DataFrame(columns=columns)

@@ -35,7 +35,7 @@ def _subtree(region: str | None, params: list, column: str = "region") -> str:
 def episodes_opened(con, *, region: str | None, since: date | None = None, until: date | None = None) -> pd.DataFrame:
     """The alert episodes opened from ``since`` to ``until`` (days, inclusive) whose place (``region``:
     a cluster's centre, a data-quality episode's unit) lies in ``region``'s subtree (every one for
-    ``None``), with ``created_at``, oldest first."""
+    ``None``), with ``outbreak_start`` and ``created_at``, oldest first."""
     where, params = "true", []
     if since is not None:
         where += " AND opened_on >= ?"
@@ -44,7 +44,7 @@ def episodes_opened(con, *, region: str | None, since: date | None = None, until
         where += " AND opened_on <= ?"
         params.append(pd.Timestamp(until).date())
     where += _subtree(region, params)
-    return con.execute(f"SELECT {', '.join(EPISODE_COLUMNS)}, created_at FROM alert_episodes WHERE {where}"
+    return con.execute(f"SELECT {', '.join(EPISODE_COLUMNS)}, outbreak_start, created_at FROM alert_episodes WHERE {where}"
                        " ORDER BY opened_on, episode_id", params).df()
 
 
@@ -53,3 +53,9 @@ def events_of(con, episode_ids) -> pd.DataFrame:
     ids = [int(i) for i in episode_ids]
     return con.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM alert_events"
                        " WHERE episode_id IN (SELECT unnest(?::BIGINT[])) ORDER BY event_id", [ids]).df()
+
+
+def is_place(con, code: str) -> bool:
+    """Whether ``code`` is a region or a reporting unit of the stored hierarchy."""
+    return bool(con.execute("SELECT count(*) FROM (SELECT code FROM regions UNION ALL SELECT code FROM units)"
+                            " WHERE code = ?", [str(code)]).fetchone()[0])

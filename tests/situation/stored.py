@@ -92,7 +92,8 @@ EVENTS = [
 ]
 
 
-def write_alerts(store, episodes=EPISODES, events=EVENTS) -> None:
+def write_alerts(store, episodes=EPISODES, events=EVENTS, outbreak_starts: dict | None = None) -> None:
+    """Store hand-made episodes and events; ``outbreak_starts``: episode -> the day its outbreak began."""
     with store.transaction() as cur:
         for episode_id, kind, region, syndrome, detectors, opened, state, outcome in episodes:
             at = pd.Timestamp(opened).to_pydatetime()
@@ -102,3 +103,5 @@ def write_alerts(store, episodes=EPISODES, events=EVENTS) -> None:
             cur.execute("INSERT INTO alert_events VALUES (nextval('alert_event_ids'), ?, ?, NULL, ?, ?, ?, ?, NULL,"
                         " NULL, false, false)", [episode_id, pd.Timestamp(at).to_pydatetime(), user, action,
                                                  from_state, to_state])
+        for episode_id, start in (outbreak_starts or {}).items():
+            cur.execute("UPDATE alert_episodes SET outbreak_start = ? WHERE episode_id = ?", [start, episode_id])

@@ -131,7 +131,7 @@ def test_region_forecasts_are_the_models_shown_where_it_beats_the_baseline(seaso
 
 def test_region_indicators_cover_the_subtree_and_period(seasonal):
     store, _ = seasonal
-    write_alerts(store)
+    write_alerts(store, outbreak_starts={1: date(2026, 2, 26)})
     as_of = datetime(2026, 3, 31)
     city = situation.region_indicators(store, region="320100", since=date(2026, 3, 1), until=date(2026, 3, 31),
                                        by=(), as_of=as_of).iloc[0]
@@ -140,7 +140,8 @@ def test_region_indicators_cover_the_subtree_and_period(seasonal):
     assert city["share_action_24h"] == pytest.approx(3 / 4)  # 2 h, 30 h, 6 h, 12 h
     assert city["median_hours_to_action"] == pytest.approx(9.0)
     assert city["closed_with_outcome"] == 3 and city["ppv"] == pytest.approx(1 / 3)
-    assert city["outbreaks_717"] == 0  # no outbreak start recorded
+    # 7-1-7 of episode 1: detected 3 days after the start, answered after 2 h, investigated 46 h later.
+    assert city["outbreaks_717"] == 1 and city["share_detect_7d"] == 1.0 and city["share_717"] == 1.0
     dongcheng = situation.region_indicators(store, region="320102", since=date(2026, 3, 1), until=date(2026, 3, 31),
                                             as_of=as_of)
     by_detector = dongcheng.set_index(["detector", "syndrome"])
@@ -151,6 +152,7 @@ def test_region_indicators_cover_the_subtree_and_period(seasonal):
     # The same as the library on the store's own tables.
     with store.cursor() as con:
         episodes = con.execute("SELECT * FROM alert_episodes WHERE episode_id IN (1, 2, 4)").df()
+        assert episodes.set_index("episode_id")["outbreak_start"].notna().to_dict() == {1: True, 2: False, 4: False}
         events = con.execute("SELECT * FROM alert_events WHERE episode_id IN (1, 2, 4)").df()
     library = response_indicators(events, episodes, by=["detector", "syndrome"], as_of=as_of)
     pd.testing.assert_frame_equal(dongcheng.reset_index(drop=True), library.reset_index(drop=True))
