@@ -12,14 +12,14 @@ import html
 
 import pandas as pd
 
-from ..vocabulary import (classification_line, event_label, outcome_label, severity_colour, severity_ink, severity_label,
-                          state_label, suppressed_label, suppression_note, syndrome_label, topic_label,
-                          withheld_label)
+from ..vocabulary import (TRENDS, classification_line, event_label, outcome_label, severity_colour, severity_ink, severity_label,
+                          state_label, suppressed_label, suppression_note, syndrome_label, tone_colours,
+                          topic_label, withheld_label)
 from . import numbers as fmt
 from .content import ReportContent
 from .headline import VISITS
 from .maps import breaks, choropleth, legend
-from .words import LEVEL_COLOURS, TREND_COLOURS, level_word, phase_word, say, trend_word
+from .words import LEVEL_COLOURS, LEVEL_INKS, level_word, phase_word, say, trend_word
 
 CSS = """
 @page { size: A4; margin: 14mm 12mm; }
@@ -83,8 +83,8 @@ class Writer:
         if match.empty:
             return "–"
         code = match.iloc[0]["label"]
-        return (f"<span style='color:{TREND_COLOURS.get(code, '#52606d')};font-weight:600'>"
-                f"{_e(trend_word(code, self.lang))}</span>")
+        colour, ink = tone_colours(TRENDS, code)
+        return f"<span class='badge' style='background:{colour};color:{ink}'>{_e(trend_word(code, self.lang))}</span>"
 
 
 def _table(head: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
@@ -142,7 +142,7 @@ def season_section(w: Writer) -> str:
     for r in c.seasons.to_dict("records"):
         level = r.get("level") if isinstance(r.get("level"), str) else None
         badge = (f"<span class='badge' style='background:{LEVEL_COLOURS.get(level, '#e4e7eb')};"
-                 f"color:{'#ffffff' if level in ('high', 'very_high') else '#1f2933'}'>{_e(level_word(level, lang))}</span>")
+                 f"color:{LEVEL_INKS.get(level, '#1f2933')}'>{_e(level_word(level, lang))}</span>")
         rows.append([_e(w.place(r["region"])), _e(syndrome_label(r["syndrome"], lang)), _e(r.get("season") or "–"),
                      badge, _e(phase_word(r.get("phase"), lang)), _e(fmt.percent(r.get("percent"), lang)),
                      _e(fmt.percent(r.get("epidemic_threshold"), lang)), _e(r.get("started_week") or "–"),

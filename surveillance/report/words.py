@@ -3,7 +3,7 @@ vocabulary: syndromes, severities, workflow states, outcomes)."""
 
 from __future__ import annotations
 
-from ..vocabulary import Term, label
+from ..vocabulary import SEASON_LEVELS, SEASON_PHASES, TRENDS, Term, label
 
 TEXT: dict[str, Term] = {
     "title": Term("Weekly epidemic situation report", "传染病症状监测周报"),
@@ -115,28 +115,9 @@ TEXT: dict[str, Term] = {
     "reports_none": Term("No reports yet.", "暂无周报。"),
 }
 
-# Trend labels and season levels and phases (the codes of surveillance.situation).
-TRENDS: dict[str, Term] = {
-    "increasing": Term("increasing", "上升"),
-    "stable": Term("stable", "平稳"),
-    "decreasing": Term("decreasing", "下降"),
-    "insufficient_data": Term("too few data", "数据不足"),
-}
-TREND_COLOURS = {"increasing": "#d7191c", "stable": "#52606d", "decreasing": "#2c7bb6", "insufficient_data": "#9aa5b1"}
-SEASON_LEVELS: dict[str, Term] = {
-    "baseline": Term("baseline", "基线水平"),
-    "low": Term("low", "低"),
-    "medium": Term("medium", "中"),
-    "high": Term("high", "高"),
-    "very_high": Term("very high", "很高"),
-}
-LEVEL_COLOURS = {"baseline": "#e4e7eb", "low": "#fde9a9", "medium": "#f9b55f", "high": "#e8663d",
-                 "very_high": "#b3161b"}
-PHASES: dict[str, Term] = {
-    "pre_epidemic": Term("before the epidemic", "流行前"),
-    "epidemic": Term("epidemic", "流行期"),
-    "post_epidemic": Term("after the epidemic", "流行后"),
-}
+# Trend labels, season levels and phases take the vocabulary's words and colours (TRENDS, SEASON_LEVELS).
+LEVEL_COLOURS = {code: tone.colour for code, tone in SEASON_LEVELS.items()}
+LEVEL_INKS = {code: tone.ink for code, tone in SEASON_LEVELS.items()}
 NO_MODEL = Term("too few past seasons", "既往流行季不足")
 
 
@@ -154,4 +135,4 @@ def level_word(code, lang: str | None) -> str:
 
 
 def phase_word(code, lang: str | None) -> str:
-    return label(PHASES, code, lang) if isinstance(code, str) else "–"
+    return label(SEASON_PHASES, code, lang) if isinstance(code, str) else "–"
