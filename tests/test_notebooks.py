@@ -3,6 +3,7 @@ them without outputs."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -63,6 +64,8 @@ def demo_config(tmp_path_factory):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_executes_on_the_demo(path, demo_config, monkeypatch):
     monkeypatch.setenv("SURVEILLANCE_CONFIG", str(demo_config))
+    # the kernel imports this checkout's package, not whichever one the environment has installed
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     book = nbformat.read(path, as_version=4)
     NotebookClient(book, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()

@@ -16,7 +16,6 @@ from surveillance.store.reports import find_report
 from surveillance.vocabulary import LANGUAGES
 
 from ..reports import report_url, visible_reports
-from .quality import _table
 
 NAME = "reports"
 PATH = "/reports"

@@ -19,7 +19,7 @@ from surveillance.report.numbers import parse_week
 from surveillance.store.reports import find_report
 
 from ..dashboards.conftest import call_callback, callback_response, signed_in_client
-from .conftest import CITY, COUNTY, PROVINCE, WEEK
+from .conftest import COUNTY, PROVINCE, WEEK
 
 pytestmark = pytest.mark.slow
 
