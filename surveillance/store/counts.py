@@ -164,6 +164,18 @@ def subtree_daily(con, *, syndromes, start=None, end=None, age_groups=None, with
     return frame
 
 
+def units_daily(con, *, units, syndrome: str, age_group: str = ALL_AGES, start=None, end=None) -> pd.Series:
+    """The final daily counts of ``units`` summed, for one syndrome and age group (``all``: every age),
+    indexed by day (days nobody reported are absent)."""
+    params: list = []
+    ages = None if age_group == ALL_AGES else [age_group]
+    filters = _filters(params, start=start, end=end, syndromes=[syndrome], age_groups=ages)
+    filters += _in_list("unit", list(units), params)
+    frame = con.execute(f"SELECT date, sum(count)::DOUBLE AS count FROM ({_known(filters)}) GROUP BY date ORDER BY date",
+                        params).df()
+    return pd.Series(frame["count"].to_numpy(), index=pd.to_datetime(frame["date"]), name="count")
+
+
 def date_range(con, *, within: Within = None, as_of=None) -> tuple[date | None, date | None]:
     """The first and last day with data (below ``within``; received by the end of ``as_of``)."""
     params: list = []
