@@ -265,9 +265,9 @@ def register(ctx):
         syndromes = [s for s in (syndromes or []) if s in ctx.config.syndromes]
         _, last = data.all_dates(ctx.cursor(), scope)
         code = scope.region(region)
-        if not syndromes or last is None or code is None and not situation_regions(ctx, scope):
-            return [], "", empty_figure(lang), ""
         regions = situation_regions(ctx, scope, code)
+        if not syndromes or last is None or not regions:
+            return [], "", empty_figure(lang), ""
         place = code or regions[0]
         figure, note = forecast_figure(ctx, scope, place, syndromes[0], last, lang)
         title = t("situation.forecast", lang, syndrome=syndrome_label(syndromes[0], lang)) + f", {ctx.regions.name(place)}"
