@@ -173,6 +173,18 @@ OUTCOMES: dict[str, Term] = {
     "not_an_outbreak": Term("not an outbreak", "非暴发"),
     "data_artefact": Term("data artefact", "数据问题"),
 }
+# The day a confirmed outbreak began (given when its alert is closed), and why a given day is refused.
+OUTBREAK_START = Term("Outbreak began on", "暴发开始日期")
+OUTBREAK_START_ERRORS: dict[str, Term] = {
+    "not_confirmed": Term("An outbreak's start is given only when closing an alert as a confirmed outbreak.",
+                          "仅在以“确认暴发”关闭预警时填写暴发开始日期。"),
+    "not_a_date": Term("Write the outbreak's start as a date, for example 2026-03-01.",
+                       "暴发开始日期请按日期格式填写，例如 2026-03-01。"),
+    "after_opening": Term("The outbreak cannot have begun on {start}, after the alert opened on {opened}.",
+                          "暴发开始日期（{start}）不能晚于预警开启日期（{opened}）。"),
+    "in_future": Term("The outbreak's start, {start}, is in the future (today is {today}).",
+                      "暴发开始日期（{start}）不能晚于今天（{today}）。"),
+}
 EVENTS: dict[str, Term] = {
     "opened": Term("opened", "开启"),
     "escalated": Term("escalated", "升级"),
@@ -180,6 +192,42 @@ EVENTS: dict[str, Term] = {
     "transition": Term("state changed", "状态变更"),
     "reopened": Term("reopened", "重新开启"),
     "note": Term("note", "备注"),
+}
+
+# --- the epidemic situation (surveillance.situation) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tone(Term):
+    """A situation's words with the colour that marks it, and the ``ink`` legible on that colour."""
+
+    colour: str = "#6b7785"
+    ink: str = "#ffffff"
+
+
+# Trend of a syndrome's share of visits (Rnssp's classify_trend): rising red, falling blue.
+TRENDS: dict[str, Tone] = {
+    "increasing": Tone("increasing", "上升", colour="#d7191c"),
+    "stable": Tone("stable", "平稳", colour="#6b7785"),
+    "decreasing": Tone("decreasing", "下降", colour="#2c7bb6"),
+    "insufficient_data": Tone("insufficient data", "数据不足", colour="#e4e8ec", ink="#1f2933"),
+}
+# A season's intensity by the Moving Epidemic Method (流行强度), its phase, and what is emailed.
+SEASON_LEVELS: dict[str, Tone] = {
+    "baseline": Tone("baseline", "基线水平", colour="#e4e8ec", ink="#1f2933"),
+    "low": Tone("low", "低", colour="#fee08b", ink="#1f2933"),
+    "medium": Tone("medium", "中", colour="#f5c400", ink="#1f2933"),
+    "high": Tone("high", "高", colour="#e8590c"),
+    "very_high": Tone("very high", "极高", colour="#b2182b"),
+}
+SEASON_PHASES: dict[str, Term] = {
+    "pre_epidemic": Term("before the epidemic", "流行前期"),
+    "epidemic": Term("epidemic", "流行期"),
+    "post_epidemic": Term("after the epidemic", "流行后期"),
+}
+SEASON_EVENTS: dict[str, Term] = {
+    "started": Term("the season started", "流行季开始"),
+    "intensity_rose": Term("the intensity rose", "流行强度上升"),
 }
 
 # --- small counts ----------------------------------------------------------------------------------
@@ -231,6 +279,8 @@ TABLES: dict[str, dict[str, Term]] = {
     "syndromes": SYNDROMES, "age_groups": AGE_GROUPS, "measures": MEASURES, "levels": LEVELS,
     "severities": SEVERITIES, "data_states": DATA_STATES, "findings": FINDINGS, "kinds": KINDS, "states": STATES,
     "outcomes": OUTCOMES, "events": EVENTS, "audit_actions": AUDIT_ACTIONS,
+    "outbreak_start_errors": OUTBREAK_START_ERRORS, "trends": TRENDS, "season_levels": SEASON_LEVELS,
+    "season_phases": SEASON_PHASES, "season_events": SEASON_EVENTS,
 }
 
 
@@ -308,6 +358,12 @@ def outcome_label(code: str, lang: str | None) -> str:
 
 def event_label(code: str, lang: str | None) -> str:
     return label(EVENTS, code, lang)
+
+
+def tone_colours(table: dict[str, Tone], code) -> tuple[str, str]:
+    """``(colour, ink)`` of a trend or season level (grey for a code the table does not know)."""
+    tone = table.get(code) or Tone("", "")
+    return tone.colour, tone.ink
 
 
 def suppressed_label(min_cell: int, lang: str | None) -> str:

@@ -128,3 +128,14 @@ def test_an_alert_email_and_the_dashboard_say_the_same_words(store, lang):
     words = {r["syndrome"] for r in shown.values()}
     assert words == {vocabulary.topic_label(s, lang) for s in [*vocabulary.SYNDROMES, "unit_silent"]}
     assert {r["state"] for r in shown.values()} == {vocabulary.state_label(s, lang) for s in ("new", "verifying")}
+
+
+def test_the_situations_codes_are_the_vocabulary_s():
+    from surveillance.situation import season, trends
+
+    assert tuple(vocabulary.TRENDS) == trends.LABELS
+    assert tuple(vocabulary.SEASON_LEVELS) == season.LEVELS and tuple(vocabulary.SEASON_PHASES) == season.PHASES
+    assert set(vocabulary.SEASON_EVENTS) == {"started", "intensity_rose"}
+    colours = {vocabulary.tone_colours(vocabulary.TRENDS, code)[0] for code in trends.LABELS}
+    assert len(colours) == len(trends.LABELS)
+    assert vocabulary.label(vocabulary.SEASON_LEVELS, "very_high", "zh") == "极高"

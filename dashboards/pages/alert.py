@@ -26,9 +26,9 @@ from dash.exceptions import PreventUpdate
 
 from surveillance.alerts.episode_types import flag
 from surveillance.alerts.sentence import sentence
-from surveillance.alerts.workflow import OUTCOMES, WorkflowError, add_note, allowed, transition
+from surveillance.alerts.workflow import OUTCOMES, OutbreakStartError, WorkflowError, add_note, allowed, transition
 from surveillance.store.alerts import episode_state
-from surveillance.vocabulary import (AGE_GROUPS, age_label, data_state_label, event_label, kind_label, measure_label,
+from surveillance.vocabulary import (AGE_GROUPS, OUTBREAK_START, age_label, data_state_label, event_label, kind_label, measure_label,
                                      outcome_label, severity_colour, severity_label, severity_rank, state_label,
                                      topic_label)
 
@@ -329,6 +329,9 @@ def _workflow(ctx, scope, detail, lang):
     if detail.get("outcome"):
         line += [" · ", html.Span(t("alert.outcome_now", lang, outcome=outcome_label(detail["outcome"], lang)),
                                   id="alert-outcome-now")]
+    if detail.get("outbreak_start"):
+        line += [" · ", html.Span(f"{OUTBREAK_START.say(lang)}{'：' if lang == 'zh' else ': '}"
+                                  f"{date_label(detail['outbreak_start'], lang)}", id="alert-outbreak-start-now")]
     children = [html.P(line)]
     if scope.user.can("epidemiologist"):
         outcomes = [o for o in OUTCOMES if not (state == "new" and o == "confirmed_outbreak")]
@@ -343,7 +346,11 @@ def _workflow(ctx, scope, detail, lang):
             html.Label([t("alert.note", lang), dcc.Textarea(id="alert-note", value="", maxLength=2000)]),
             html.Fieldset([html.Legend(t("alert.outcome", lang)), dcc.RadioItems(
                 id="alert-outcome", value=None,
-                options=[{"label": outcome_label(o, lang), "value": o} for o in outcomes])],
+                options=[{"label": outcome_label(o, lang), "value": o} for o in outcomes]),
+                html.Label([t("alert.outbreak_start", lang),
+                            dcc.Input(id="alert-outbreak-start", type="date", value=None,
+                                      max=pd.Timestamp(detail["opened_on"]).strftime("%Y-%m-%d"))],
+                           hidden="confirmed_outbreak" not in outcomes)],
                 hidden=state == "closed"),
         ]))
         children.append(html.Div(buttons, className="alert-actions", id="alert-actions"))
@@ -380,10 +387,11 @@ def register(ctx):
         Output("alert-workflow", "children"), Output("alert-message", "children"),
         Input({"type": "alert-action", "to": ALL}, "n_clicks"),
         State("alert-id", "data"), State("alert-note", "value"), State("alert-outcome", "value"),
+        State("alert-outbreak-start", "value"),
         role="epidemiologist", prevent_initial_call=True,
         empty=lambda lang: (no_update, html.Span(t("alert.refused", lang), className="error", id="alert-refused")),
     )
-    def act(scope, clicks, episode_id, note, outcome):
+    def act(scope, clicks, episode_id, note, outcome, outbreak_start):
         triggered = callback_context.triggered_id
         value = callback_context.triggered[0].get("value") if callback_context.triggered else None
         if not isinstance(triggered, dict) or not value:
@@ -403,13 +411,17 @@ def register(ctx):
                 record_audit(ctx.store, user, "alert_note", f"alert {episode_id}", note)
                 message = t("alert.note_added", lang)
             else:
+                closing = to == "closed"
                 event = transition(ctx.store, episode_id, to, user=user, note=note,
-                                   outcome=(outcome or None) if to == "closed" else None)
+                                   outcome=(outcome or None) if closing else None,
+                                   outbreak_start=(outbreak_start or None) if closing and outcome == "confirmed_outbreak"
+                                   else None)
                 record_audit(ctx.store, user, "alert_" + event["action"], f"alert {episode_id}",
                              f"{event['from_state']} -> {event['to_state']}" + (f"; {event['note']}" if event["note"] else ""))
                 message = t("alert.done", lang, state=state_label(to, lang))
         except WorkflowError as exc:
             record_audit(ctx.store, user, "alert_refused", f"alert {episode_id}", str(exc))
-            return no_update, html.Span(str(exc), className="error", id="alert-error")
+            said = exc.say(lang) if isinstance(exc, OutbreakStartError) else str(exc)
+            return no_update, html.Span(said, className="error", id="alert-error")
         fresh = data.alert(ctx.cursor(), scope, episode_id)
         return _workflow(ctx, scope, fresh, lang), html.Span(message, id="alert-done")

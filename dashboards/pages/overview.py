@@ -2,7 +2,9 @@
 
 Visits of a syndrome on the data day against the usual (the same weekday over the four weeks
 before), the syndrome's share of all visits, reporting completeness, a map of counties coloured
-by observed / expected, the counties furthest above usual, and the last eight weeks. Clicking a
+by observed / expected, the counties furthest above usual, the last eight weeks, and the epidemic
+situation of the user's region and its children (trend labels, the influenza-like illness and hand,
+foot and mouth disease seasons: ``situation_parts``). Clicking a
 county (on the map or in the list) opens its trends. A data day whose reports are still arriving is
 marked provisional. For a user without exact counts a hidden count reads ``<5`` and what is computed
 from one (a usual, a ratio, a percentage) ``*``; such a county is grey on the map and not ranked.
@@ -25,8 +27,10 @@ from .. import data
 from ..disclosure import hidden_points, lagged_hidden, legend, mark, shown_ratios, written
 from ..geo import county_shapes_url
 from ..i18n import date_label, number, percent, t
+from ..situation import situation_regions
 from ..theme import (ACCENT, FONT, GRAPH_CONFIG, INK, MUTED, RATIO_MAX, RATIO_SCALE,
                      base_layout, empty_figure, severity_badge)
+from .situation_parts import situation_section
 
 NAME = "overview"
 PATH = "/"
@@ -77,6 +81,7 @@ def layout(ctx, scope, lang, query, multi):
             dcc.Graph(id="overview-recent", config=GRAPH_CONFIG, className="line-graph"),
         ]),
         legend(scope, lang, "overview-suppressed"),
+        html.Section(className="card", id="overview-situation", children=html.P(t("loading", lang), className="muted")),
         _alerts_card(ctx, scope, lang),
         dcc.Location(id="overview-go", refresh="callback-nav"),
     ])
@@ -208,6 +213,15 @@ def register(ctx):
 
         return (label, kpis, _map(ctx, scope, counties, lang), _ranking(ctx, counties, syndrome, lang),
                 t("overview.recent", lang, syndrome=name), _recent(scope, daily, day, lang))
+
+    @ctx.callback(Output("overview-situation", "children"), Input("overview-day", "date"),
+                  empty=lambda lang: html.P(t("no_data", lang), className="muted"))
+    def situation(scope, day):
+        day = day or data.latest_day(ctx.cursor(), scope)
+        if not day:
+            return html.P(t("no_data", scope.user.language), className="muted")
+        return situation_section(ctx, scope, situation_regions(ctx, scope), day, ctx.config.syndromes,
+                                 scope.user.language, "overview")
 
     @ctx.callback(
         Output("overview-go", "href"),

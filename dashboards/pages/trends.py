@@ -3,7 +3,10 @@
 Syndromes and age groups, visits or percent of all visits, daily or ISO week, a time span,
 a trailing moving average, and a year-over-year overlay of the seasons. The region and the
 choices live in the address (``/app/trends?region=320102&syndrome=fever&freq=weekly``), so a
-view can be bookmarked or sent. For a user without exact counts a hidden day is a gap marked on the axis
+view can be bookmarked or sent. Under the series, the region's epidemic situation (``situation_parts``):
+the trend label of each syndrome in it and its children, the influenza-like illness and hand, foot and
+mouth disease seasons, and the first syndrome's forecast 1-4 weeks ahead where the model beat the naive
+baseline. For a user without exact counts a hidden day is a gap marked on the axis
 (``<5``), and a week, a percentage or a moving average over one is too (``*``).
 """
 
@@ -23,7 +26,9 @@ from .. import data
 from ..access import OutOfScope, drill_level
 from ..disclosure import hidden_points, legend, mark
 from ..i18n import date_label, t, week_span
+from ..situation import situation_regions
 from ..theme import ACCENT, GRAPH_CONFIG, SERIES, base_layout, empty_figure
+from .situation_parts import forecast_figure, situation_section
 
 NAME = "trends"
 PATH = "/trends"
@@ -123,6 +128,12 @@ def layout(ctx, scope, lang, query, multi):
             html.H2(id="trends-children-title"),
             dcc.Graph(id="trends-children", config=GRAPH_CONFIG),
         ]),
+        html.Section(className="card", children=[
+            html.H2(id="trends-forecast-title"),
+            dcc.Graph(id="trends-forecast", config=GRAPH_CONFIG),
+            html.P(id="trends-forecast-note", className="hint"),
+        ]),
+        html.Section(className="card", id="trends-situation"),
         dcc.Location(id="trends-go", refresh="callback-nav"),
     ])
 
@@ -242,6 +253,25 @@ def register(ctx):
         fig.update_yaxes(automargin=True)
         subtitle = f"{syndrome_label(syndromes[0], lang)}, {date_label(last - timedelta(days=6), lang, weekday=False)} – {date_label(last, lang, weekday=False)}"
         return f"{title} · {subtitle}", fig
+
+    @ctx.callback(
+        Output("trends-situation", "children"), Output("trends-forecast-title", "children"),
+        Output("trends-forecast", "figure"), Output("trends-forecast-note", "children"),
+        Input("trends-region", "data"), Input("trends-syndromes", "value"),
+        empty=lambda lang: ([], "", empty_figure(lang), ""),
+    )
+    def situation(scope, region, syndromes):
+        lang = scope.user.language
+        syndromes = [s for s in (syndromes or []) if s in ctx.config.syndromes]
+        _, last = data.all_dates(ctx.cursor(), scope)
+        code = scope.region(region)
+        regions = situation_regions(ctx, scope, code)
+        if not syndromes or last is None or not regions:
+            return [], "", empty_figure(lang), ""
+        place = code or regions[0]
+        figure, note = forecast_figure(ctx, scope, place, syndromes[0], last, lang)
+        title = t("situation.forecast", lang, syndrome=syndrome_label(syndromes[0], lang)) + f", {ctx.regions.name(place)}"
+        return situation_section(ctx, scope, regions, last, syndromes, lang, "trends"), title, figure, note
 
     @ctx.callback(
         Output("trends-go", "href"),

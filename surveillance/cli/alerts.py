@@ -103,6 +103,8 @@ def alert(
     user: str = typer.Option(..., help="Who makes the change."),
     note: Optional[str] = typer.Option(None, help="A note for the audit trail."),
     outcome: Optional[str] = typer.Option(None, help="When closing: confirmed_outbreak, not_an_outbreak or data_artefact."),
+    outbreak_start: Optional[str] = typer.Option(None, help="When closing as confirmed_outbreak: the day it began "
+                                                            "(YYYY-MM-DD, not after the alert opened)."),
 ):
     """Move an alert through the workflow (the change is recorded with user, time and note)."""
     from ..alerts.workflow import transition
@@ -110,7 +112,8 @@ def alert(
 
     cfg = load_config(config)
     with open_store(cfg.database.path, memory_limit=cfg.database.memory_limit) as store:
-        event = transition(store, episode_id, to, user=user, note=note, outcome=outcome)
+        event = transition(store, episode_id, to, user=user, note=note, outcome=outcome,
+                           outbreak_start=outbreak_start)
     typer.echo(f"alert {episode_id}: {event['from_state']} -> {event['to_state']} by {user}")
 
 

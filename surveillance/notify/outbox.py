@@ -199,6 +199,11 @@ class Queued(NamedTuple):
     message: EmailMessage
 
 
+def enqueue_messages(cur, messages: list[Queued], now: datetime) -> int:
+    """Store composed messages whose key is not in the outbox yet (a key is sent once, ever); returns how many."""
+    return _enqueue(cur, messages, now)
+
+
 def _enqueue(cur, messages: list[Queued], now: datetime) -> int:
     """Store the messages whose key is not in the outbox yet, in one statement; returns how many."""
     if not messages:

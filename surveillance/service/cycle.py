@@ -59,18 +59,28 @@ def detect_job(store: Store, config: Config, today: date, *, since: date | None 
 
 def notify_job(store: Store, config: Config, today: date, *, digest: bool = False,
                now: datetime | None = None) -> dict:
-    """Queue the emails of new and escalated episodes (and the digest), then deliver what is due. A run
-    that left due messages undelivered is recorded as failed and raises the administrators' alert."""
+    """Queue the emails of new and escalated episodes, of seasons that started or rose (and the digest),
+    then deliver what is due. A run that left due messages undelivered is recorded as failed and raises
+    the administrators' alert."""
     from ..notify import deliver, queue_alert_messages, queue_digests
+    from .season_emails import queue_season_messages
 
     with job_run(store, "notify") as details:
         details["queue"] = queue_alert_messages(store, config, today, now=now)
+        season_failure = None
+        try:
+            details["season"] = queue_season_messages(store, config, today, now=now)
+        except Exception as exc:  # the alerts' emails go out all the same; the run is then recorded as failed
+            season_failure, details["season"] = exc, {"queued": 0, "error": _error_line(exc)}
         if digest:
             details["digest"] = queue_digests(store, config, today, now=now)
         details["delivery"] = deliver(store, config, now=now)
-        message = f"{details['queue']['queued']} queued; " + _delivery_line(details["delivery"])
+        queued = details["queue"]["queued"] + details["season"]["queued"]
+        message = f"{queued} queued; " + _delivery_line(details["delivery"])
         _undelivered(store, config, today, details["delivery"], details, now)
         details["message"] = message
+        if season_failure is not None:
+            raise season_failure
     return {**details, "message": message}
 
 

@@ -271,11 +271,12 @@ def evidence_of(con, episode_ids) -> pd.DataFrame:
 
 def episode_detail(con, episode_id: int) -> dict | None:
     """One episode with its evidence and events, or None."""
-    rows = con.execute(f"SELECT {', '.join(EPISODE_COLUMNS)} FROM alert_episodes WHERE episode_id = ?",
+    rows = con.execute(f"SELECT {', '.join(EPISODE_COLUMNS)}, outbreak_start FROM alert_episodes WHERE episode_id = ?",
                        [episode_id]).df()
     if not len(rows):
         return None
     out = _records(rows)[0]
+    out["outbreak_start"] = None if out["outbreak_start"] is None else pd.Timestamp(out["outbreak_start"]).date()
     out["evidence"] = _records(evidence_of(con, [episode_id]))
     out["events"] = _records(con.execute("SELECT * FROM alert_events WHERE episode_id = ? ORDER BY event_id",
                                          [episode_id]).df())
@@ -299,9 +300,17 @@ def episode_state(cur, episode_id: int) -> str | None:
     return row[0] if row else None
 
 
-def set_state(cur, episode_id: int, state: str, outcome: str | None, at: datetime) -> None:
-    cur.execute("UPDATE alert_episodes SET state = ?, outcome = ?, updated_at = ? WHERE episode_id = ?",
-                [state, outcome, at, episode_id])
+def episode_opened_on(cur, episode_id: int) -> date | None:
+    """The day the episode opened, or None when there is no such episode."""
+    row = first_row(cur, "SELECT opened_on FROM alert_episodes WHERE episode_id = ?", [episode_id])
+    return row[0] if row else None
+
+
+def set_state(cur, episode_id: int, state: str, outcome: str | None, at: datetime,
+              outbreak_start: date | None = None) -> None:
+    """The episode's new state and outcome; the outbreak's start goes with them (cleared by any other change)."""
+    cur.execute("UPDATE alert_episodes SET state = ?, outcome = ?, outbreak_start = ?, updated_at = ?"
+                " WHERE episode_id = ?", [state, outcome, outbreak_start, at, episode_id])
 
 
 def record_event(cur, episode_id: int, *, at: datetime, user: str, action: str, from_state: str | None = None,

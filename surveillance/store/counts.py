@@ -176,6 +176,26 @@ def units_daily(con, *, units, syndrome: str, age_group: str = ALL_AGES, start=N
     return pd.Series(frame["count"].to_numpy(), index=pd.to_datetime(frame["date"]), name="count")
 
 
+def region_daily(con, *, regions: list[str], syndromes=None, start=None, end=None, as_of=None) -> pd.DataFrame:
+    """``date, region, syndrome, count, total``: per requested region code and day with data, the newest
+    counts of all units in its subtree, all ages summed (``total``: all visits of those units)."""
+    columns = ["date", "region", "syndrome", "count", "total"]
+    codes = [str(r) for r in regions]
+    if not codes:
+        return pd.DataFrame(columns=columns)
+    params: list = []
+    filters = _filters(params, start=start, end=end, syndromes=syndromes, within=codes, as_of=as_of)
+    frame = con.execute(f"""
+        SELECT k.date, r.code AS region, k.syndrome, sum(k.count)::DOUBLE AS count, sum(k.total)::DOUBLE AS total
+        FROM ({_known(filters)}) k
+        JOIN unit_regions ur ON ur.unit = k.unit
+        JOIN (SELECT unnest(?::VARCHAR[]) AS code) r
+             ON r.code IN (ur.facility, ur.county, ur.city, ur.province)
+        GROUP BY ALL ORDER BY region, k.syndrome, k.date""", [*params, codes]).df()
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame[columns]
+
+
 def date_range(con, *, within: Within = None, as_of=None) -> tuple[date | None, date | None]:
     """The first and last day with data (below ``within``; received by the end of ``as_of``)."""
     params: list = []

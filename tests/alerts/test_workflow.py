@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from surveillance.alerts import WorkflowError, check_transition, transition
 from surveillance.alerts.apply import apply_signals
 from surveillance.store.alerts import episode_detail
-from surveillance.alerts.workflow import add_note
+from surveillance.alerts.workflow import OutbreakStartError, add_note
 
 from .test_episodes import frame, sig
 
@@ -82,3 +82,46 @@ def test_the_cycle_keeps_the_workflow_state(store):
                      "episodes_ended": 0}
     row = store.cursor().execute("SELECT state, severity FROM alert_episodes").fetchall()
     assert row == [("verifying", "red")]
+
+
+def test_closing_as_a_confirmed_outbreak_records_its_start(store):
+    with store.transaction() as cur:
+        apply_signals(cur, frame(sig(date(2026, 3, 1))), today=date(2026, 3, 1), gap_days=2, quiet_days=7,
+                      notify_since=None)
+    at = datetime(2026, 3, 10, 9, 0)
+    transition(store, 1, "verifying", user="li", at=at)
+    event = transition(store, 1, "closed", user="li", outcome="confirmed_outbreak", outbreak_start="2026-02-25",
+                       note="school cluster", at=at)
+    assert event["outbreak_start"] == date(2026, 2, 25)
+    assert event["note"] == "outcome: confirmed_outbreak; outbreak began 2026-02-25; school cluster"
+    detail = episode_detail(store.cursor(), 1)
+    assert detail["outbreak_start"] == date(2026, 2, 25) and detail["outcome"] == "confirmed_outbreak"
+    transition(store, 1, "investigating", user="li", at=at)  # reopened: neither outcome nor start any more
+    assert episode_detail(store.cursor(), 1)["outbreak_start"] is None
+    transition(store, 1, "closed", user="li", outcome="confirmed_outbreak", at=at)  # a start is not required
+    assert episode_detail(store.cursor(), 1)["outbreak_start"] is None
+
+
+@pytest.mark.parametrize("outcome, start, code, english, chinese", [
+    ("confirmed_outbreak", "2026-03-02", "after_opening",
+     "The outbreak cannot have begun on 2026-03-02, after the alert opened on 2026-03-01.",
+     "暴发开始日期（2026-03-02）不能晚于预警开启日期（2026-03-01）。"),
+    ("confirmed_outbreak", date(2026, 3, 11), "in_future",
+     "The outbreak's start, 2026-03-11, is in the future (today is 2026-03-10).", "不能晚于今天（2026-03-10）"),
+    ("confirmed_outbreak", "1 March", "not_a_date", "for example 2026-03-01", "请按日期格式填写"),
+    ("not_an_outbreak", "2026-02-25", "not_confirmed", "only when closing an alert as a confirmed outbreak",
+     "仅在以“确认暴发”关闭预警时"),
+])
+def test_a_wrong_outbreak_start_is_refused_in_the_users_language(store, outcome, start, code, english, chinese):
+    with store.transaction() as cur:
+        apply_signals(cur, frame(sig(date(2026, 3, 1))), today=date(2026, 3, 1), gap_days=2, quiet_days=7,
+                      notify_since=None)
+    at = datetime(2026, 3, 10, 9, 0)
+    transition(store, 1, "verifying", user="li", at=at)
+    with pytest.raises(OutbreakStartError) as refused:
+        transition(store, 1, "closed", user="li", outcome=outcome, outbreak_start=start, at=at)
+    assert refused.value.code == code
+    assert english in str(refused.value) and english in refused.value.say("en")
+    assert chinese in refused.value.say("zh")
+    detail = episode_detail(store.cursor(), 1)
+    assert detail["state"] == "verifying" and detail["outbreak_start"] is None  # nothing changed

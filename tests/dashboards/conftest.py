@@ -125,7 +125,8 @@ def alert_in(store, root: str, *, kind: str = "outbreak", skip: int = 0) -> int:
     return rows[skip][0]
 
 
-def workflow_payload(episode_id: int, to: str, *, note: str | None = None, outcome: str | None = None) -> dict:
+def workflow_payload(episode_id: int, to: str, *, note: str | None = None, outcome: str | None = None,
+                     outbreak_start: str | None = None) -> dict:
     """The body Dash's front end sends when a workflow button (``to``) of an alert's page is pressed."""
     button = {"to": to, "type": "alert-action"}
     return {
@@ -134,7 +135,8 @@ def workflow_payload(episode_id: int, to: str, *, note: str | None = None, outco
         "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
         "state": [{"id": "alert-id", "property": "data", "value": episode_id},
                   {"id": "alert-note", "property": "value", "value": note},
-                  {"id": "alert-outcome", "property": "value", "value": outcome}],
+                  {"id": "alert-outcome", "property": "value", "value": outcome},
+                  {"id": "alert-outbreak-start", "property": "value", "value": outbreak_start}],
         "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -313,3 +314,31 @@ def test_an_epidemiologist_moves_an_alert_by_callback(server, demo_store):
     audit = audit_log(store, user="eve", action="alert_transition")
     assert f"alert {episode_id}" in audit["target"].tolist()
     assert "called the county CDC" in audit["detail"].iloc[0]
+
+
+def test_closing_as_a_confirmed_outbreak_records_the_start_shown_on_the_page(server, demo_store):
+    store, _ = demo_store
+    episode_id = alert_in(store, "320100", skip=4)
+    opened = store.cursor().execute("SELECT opened_on FROM alert_episodes WHERE episode_id = ?",
+                                    [episode_id]).fetchone()[0]
+    client = _client(server, "eve")
+    token = client.get_cookie("_csrf_token").value
+
+    def press(to, **kw):
+        response = client.post("/app/_dash-update-component", headers={"X-CSRFToken": token},
+                               json=workflow_payload(episode_id, to, **kw))
+        return callback_response(response.data)
+
+    page = _route(client, f"/app/alerts/{episode_id}")
+    assert "alert-outbreak-start" in page and "Outbreak began on (when closing as a confirmed outbreak)" in page
+    press("verifying", note="called the county CDC")
+    late = (opened + timedelta(days=1)).isoformat()
+    refused = json.dumps(press("closed", outcome="confirmed_outbreak", outbreak_start=late), ensure_ascii=False)
+    assert f"The outbreak cannot have begun on {late}, after the alert opened on {opened}." in refused
+    assert _state(store, episode_id) == ("verifying", None)
+    start = opened - timedelta(days=4)
+    answer = json.dumps(press("closed", outcome="confirmed_outbreak", outbreak_start=start.isoformat()))
+    assert "alert-outbreak-start-now" in answer and "Outbreak began on" in answer
+    assert store.cursor().execute("SELECT state, outcome, outbreak_start FROM alert_episodes WHERE episode_id = ?",
+                                  [episode_id]).fetchone() == ("closed", "confirmed_outbreak", start)
+    assert "alert-outbreak-start-now" in _route(client, f"/app/alerts/{episode_id}")

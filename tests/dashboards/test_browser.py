@@ -44,6 +44,7 @@ PAGES = {
     "trends": ("/app/trends", "#trends-series .main-svg"),
     "alerts": ("/app/alerts?all=1", "#alerts-count"),
     "clusters": ("/app/clusters", "#clusters-map .main-svg"),
+    "indicators": ("/app/indicators", "#indicators-kpi-alerts"),
     "quality": ("/app/quality", "#quality-heatmap .main-svg"),
     "jobs": ("/app/jobs", "#jobs-durations .main-svg"),
 }
