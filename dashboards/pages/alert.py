@@ -72,7 +72,7 @@ def layout(ctx, scope, lang, query, multi):
     signals = data.alert_signals(cur, detail)
     kind = detail["kind"]
     name = topic_label(detail["syndrome"], lang)
-    region = ctx.regions.label(detail["region"])
+    region = ctx.regions.label(detail["region"], lang)
     summary = t("alert.summary", lang, kind=kind_label(kind, lang), age=age_label(detail["age_group"], lang),
                 opened=date_label(detail["opened_on"], lang), last=date_label(detail["last_signal_on"], lang))
     ended = (f" · {t('alerts.ended', lang)} {date_label(detail['ended_on'], lang)}" if detail["ended_on"] is not None
@@ -87,14 +87,14 @@ def layout(ctx, scope, lang, query, multi):
                      t("alert.title", lang, id=detail["episode_id"], syndrome=name, region=region)], id="alert-title"),
         ]),
         html.P(sentence(data.alert_headline(cur, scope, detail, silent_days=ctx.config.quality.silent_days), lang,
-                        ctx.regions.names()), className="alert-why", id="alert-why"),
+                        ctx.regions.names(lang)), className="alert-why", id="alert-why"),
         legend(scope, lang, "alert-suppressed"),
         html.P([summary, ended] + ([" · ", html.Span(t("alerts.incomplete", lang), className="tone-yellow")]
                                    if detail["incomplete"] else [])
                + ([" · ", html.Span(data_state_label("provisional", lang), className="tone-yellow",
                                     id="alert-provisional")] if flag(detail.get("provisional")) else []),
                className="day-label", id="alert-summary"),
-        html.P([t("col.regions", lang), ": ", ", ".join(ctx.regions.label(r) for r in [detail["region"], *others])],
+        html.P([t("col.regions", lang), ": ", ", ".join(ctx.regions.label(r, lang) for r in [detail["region"], *others])],
                className="muted", id="alert-regions") if others else None,
         html.Section(className="card", children=[
             html.H2(t("alert.series", lang)),
@@ -214,7 +214,7 @@ def _evidence(ctx, scope, detail, signals, lang):
     table = pd.DataFrame({
         "date": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in frame["date"]],
         "detector": frame["detector"],
-        "region": [ctx.regions.label(r) for r in frame["region"]],
+        "region": [ctx.regions.label(r, lang) for r in frame["region"]],
         "observed": [mark(scope, lang, withheld=cluster or m == "percent") if g else number(v, digits=digits(m, v))
                      for v, m, g in zip(frame["observed"], frame["measure"], gone)],
         "expected": [number(v, digits=digits(m, 0.5)) for v, m in zip(frame["expected"], frame["measure"])],
@@ -308,7 +308,7 @@ def _neighbours(ctx, cur, scope, detail, days, lang):
                    + [html.Th(t("col.total_7", lang), className="num"), html.Th(t("col.in_alert", lang))])
     body = []
     for code in regions:
-        link = dcc.Link(ctx.regions.label(code), href=ctx.url("/trends", region=code, syndrome=detail["syndrome"]))
+        link = dcc.Link(ctx.regions.label(code, lang), href=ctx.url("/trends", region=code, syndrome=detail["syndrome"]))
         body.append(html.Tr([html.Td(html.B(link) if code == centre else link)]
                             + [html.Td(written(table.loc[code, d], hidden.loc[code, d], scope, lang), className="num")
                                for d in days]

@@ -98,7 +98,7 @@ def _alerts_card(ctx, scope, lang):
         items.append(html.Li([
             severity_badge(r.severity, lang),
             dcc.Link(f"#{r.episode_id} {topic_label(r.syndrome, lang)}, "
-                     f"{ctx.regions.name(r.region)}", href=ctx.url(f"/alerts/{r.episode_id}")),
+                     f"{ctx.regions.name(r.region, lang)}", href=ctx.url(f"/alerts/{r.episode_id}")),
             html.Span(f"{state_label(r.state, lang)} · {date_label(r.last_signal_on, lang, weekday=False)}",
                       className="muted"),
             html.Span(r.sentence, className="alert-why"),
@@ -231,7 +231,7 @@ def _map(ctx, scope, counties: pd.DataFrame, lang) -> dict:
         return empty_figure(lang)
     geojson = county_shapes_url(ctx, scope)
     counties = counties[counties["region"].isin(shown)].copy()
-    counties["name"] = [ctx.regions.name(c) for c in counties["region"]]
+    counties["name"] = [ctx.regions.name(c, lang) for c in counties["region"]]
     withheld = mark(scope, lang, withheld=True)
     ratio_hidden = counties["observed_hidden"] | counties["expected_hidden"]
     custom = np.column_stack([
@@ -265,7 +265,7 @@ def _map(ctx, scope, counties: pd.DataFrame, lang) -> dict:
         regions = ctx.regions.regions().set_index("code")
         at = regions.reindex(counties["region"])
         data.append({"type": "scattergeo", "lon": at["lon"].tolist(), "lat": at["lat"].tolist(),
-                     "text": counties["name"].str.replace(r" (County|District)$", "", regex=True).tolist(),
+                     "text": counties["name"].str.replace(r"( County| District|县|区)$", "", regex=True).tolist(),
                      "mode": "text", "textfont": {"size": 11, "color": "#1f2933"}, "hoverinfo": "skip",
                      "showlegend": False})
     layout = {"geo": {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"},
@@ -284,7 +284,7 @@ def _ranking(ctx, counties: pd.DataFrame, syndrome: str, lang):
     for row in ranked.itertuples():
         tone = _tone(row.ratio)
         rows.append(html.Tr([
-            html.Td(dcc.Link(ctx.regions.name(row.region), href=ctx.url("/trends", region=row.region, syndrome=syndrome))),
+            html.Td(dcc.Link(ctx.regions.name(row.region, lang), href=ctx.url("/trends", region=row.region, syndrome=syndrome))),
             html.Td(number(row.observed), className="num"),
             html.Td(number(row.expected, digits=1), className="num"),
             html.Td(f"{row.ratio:.2f}", className=f"num ratio {tone}"),

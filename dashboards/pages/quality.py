@@ -45,7 +45,7 @@ def layout(ctx, scope, lang, query, multi):
             html.Div(className="controls", children=[
                 html.Label(className="wide", children=[t("quality.county", lang), dcc.Dropdown(
                     id="quality-county", value=county, clearable=False,
-                    options=[{"label": ctx.regions.label(c), "value": c} for c in counties])]),
+                    options=[{"label": ctx.regions.label(c, lang), "value": c} for c in counties])]),
                 html.Fieldset([html.Legend(t("quality.days", lang)), dcc.RadioItems(
                     id="quality-days", value=days, inline=True, options=[{"label": d, "value": d} for d in DAYS])]),
             ]),
@@ -120,7 +120,7 @@ def register(ctx):
         status = data.unit_day_status(cur, scope, county, start, last)
         heat = _heatmap(ctx, county, status, start, last, lang, hidden_mark=mark(scope, lang))
         changed = data.revisions(cur, scope, county, start, last)
-        changed["unit"] = [ctx.regions.label(u) for u in changed["unit"]]
+        changed["unit"] = [ctx.regions.label(u, lang) for u in changed["unit"]]
         table = _table("quality-revisions-table", changed,
                        [("date", "col.date"), ("unit", "col.unit"), ("revision", "col.revision"),
                         ("received_at", "col.received_at"), ("total_before", "col.total_before"),
@@ -170,7 +170,7 @@ def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang, *, hidden_mark
     words = np.array([t("quality." + s, lang) for s in STATUSES], dtype=object)
     day_text = [date_label(d, lang) for d in dates]
     custom = np.dstack([words[z.astype(int)], np.tile(day_text, (len(codes), 1)), fever])
-    labels = [f"{n} ({c})" for c, n in zip(units["code"], units["name"])]
+    labels = [ctx.regions.label(c, lang) for c in units["code"]]
     n = len(STATUSES)
     scale = []
     for i, s in enumerate(STATUSES):

@@ -70,7 +70,7 @@ def _table_and_choices(ctx, scope, lang):
     tokens = _tokens(ctx, scope)
     frame = pd.DataFrame([{
         "token": token.token_id, "user": token.user_name,
-        "region": ctx.regions.label(token.region) if token.region else "", "label": token.label or "",
+        "region": ctx.regions.label(token.region, lang) if token.region else "", "label": token.label or "",
         "created": token.created_at, "created_by": token.created_by, "expires": token.expires_at,
         "state": _state(token, lang)} for token in reversed(tokens)],
         columns=["token", "user", "region", "label", "created", "created_by", "expires", "state"])

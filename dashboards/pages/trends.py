@@ -70,9 +70,9 @@ def layout(ctx, scope, lang, query, multi):
         crumbs.append(dcc.Link(t("scope.all", lang), href=ctx.url("/trends", **_query(state)))
                       if region is not None else html.Span(t("scope.all", lang)))
     for code in scope.visible_ancestors(region) if region else []:
-        crumbs.append(dcc.Link(index.name(code), href=ctx.url("/trends", region=code, **_query(state))))
+        crumbs.append(dcc.Link(index.name(code, lang), href=ctx.url("/trends", region=code, **_query(state))))
     if region is not None:
-        crumbs.append(html.Span(index.name(region)))
+        crumbs.append(html.Span(index.name(region, lang)))
     breadcrumb = []
     for i, crumb in enumerate(crumbs):
         if i:
@@ -80,7 +80,7 @@ def layout(ctx, scope, lang, query, multi):
         breadcrumb.append(crumb)
     children = [c for c in index.children(region) if scope.allows(c)]
     level = index.level(region) if region else None
-    title = index.label(region) if region else t("scope.all", lang)
+    title = index.label(region, lang) if region else t("scope.all", lang)
     subtitle = level_label(level, lang) if level else ""
     return html.Div(className="page page-trends", children=[
         html.Nav(breadcrumb, className="breadcrumb", id="trends-breadcrumb"),
@@ -88,7 +88,7 @@ def layout(ctx, scope, lang, query, multi):
             html.H1([title, html.Small(subtitle, className="level-tag")] if subtitle else title, id="trends-title"),
             html.Label(className="drill", children=[t("trends.down", lang), dcc.Dropdown(
                 id="trends-child", placeholder="…", clearable=True,
-                options=[{"label": index.label(c), "value": c} for c in children], disabled=not children)]),
+                options=[{"label": index.label(c, lang), "value": c} for c in children], disabled=not children)]),
         ]),
         dcc.Store(id="trends-region", data=region),
         html.Div(className="controls controls-wrap", children=[
@@ -196,7 +196,7 @@ def register(ctx):
         window = {"0": 0, "7": 2 if weekly else 7, "28": 4 if weekly else 28}.get(smooth, 0)
         measure_word = measure_label(measure, lang)
         freq_word = t("word.week" if weekly else "word.date", lang) if lang == "zh" else ("week" if weekly else "day")
-        name = ctx.regions.label(region) if region else t("scope.all", lang)
+        name = ctx.regions.label(region, lang) if region else t("scope.all", lang)
         what = ", ".join(syndrome_label(s, lang) for s in syndromes)
         title = t("trends.series_title", lang, what=what, measure=measure_word, freq=freq_word, region=name)
         if yoy:
@@ -225,11 +225,11 @@ def register(ctx):
             return "", empty_figure(lang)
         table = data.children_totals(cur, scope, code, syndromes[0], last).head(MAX_CHILD_BARS)
         title = t("trends.children", lang, level=level_label(level, lang, plural=True),
-                  region=ctx.regions.name(code) if code else t("scope.all", lang))
+                  region=ctx.regions.name(code, lang) if code else t("scope.all", lang))
         if table.empty:
             return title, empty_figure(lang)
         table = table.iloc[::-1]
-        labels = [ctx.regions.label(c) for c in table["region"]]
+        labels = [ctx.regions.label(c, lang) for c in table["region"]]
         hidden = table["hidden"].astype(bool).to_numpy()  # a week of a child with a hidden day: no bar, its mark
         withheld = mark(scope, lang, withheld=True)
         fig = go.Figure(go.Bar(
