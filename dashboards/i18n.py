@@ -61,6 +61,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.usual_line": ("usual (4-week same-weekday average)", "平常（前4周同一星期几平均）"),
     # common words
     "word.observed": ("observed", "观察值"),
+    "word.seconds": ("s", "秒"),
+    "freq.daily": ("daily", "按日"),
+    "freq.weekly": ("weekly", "按周"),
     "word.expected": ("expected", "期望值"),
     "word.ratio": ("obs/exp", "观察/期望"),
     "word.region": ("region", "地区"),
@@ -336,6 +339,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "仅导出了最新的 {n} 条；请缩小筛选范围导出其余记录。"),
     # exports
     "export.csv": ("Download CSV", "下载CSV"),
+    # tables
+    "table.filter": ("filter data...", "筛选数据…"),
 }
 
 WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],

@@ -20,7 +20,7 @@ from .. import data
 from ..disclosure import legend, mark
 from ..geo import county_shapes_url
 from ..i18n import date_label, number, t
-from ..theme import FONT, GRAPH_CONFIG, INK, empty_figure, severity_badge
+from ..theme import FONT, INK, empty_figure, graph_config, severity_badge
 
 NAME = "clusters"
 PATH = "/clusters"
@@ -45,7 +45,7 @@ def layout(ctx, scope, lang, query, multi):
         html.Section(className="card", children=[
             html.H2(t("clusters.map", lang)),
             dcc.Graph(id="clusters-map", className="map-graph",
-                      config={**GRAPH_CONFIG, "scrollZoom": False, "topojsonURL": ctx.url("/assets/topojson/")}),
+                      config={**graph_config(lang), "scrollZoom": False, "topojsonURL": ctx.url("/assets/topojson/")}),
         ]),
         html.Section(className="card", children=[html.H2(t("clusters.list", lang)), html.Div(id="clusters-list"),
                                                  legend(scope, lang, "clusters-suppressed")]),

@@ -13,7 +13,7 @@ from surveillance.vocabulary import severity_colour
 
 from .. import data
 from ..i18n import t
-from ..theme import GRAPH_CONFIG, SERIES, base_layout, empty_figure
+from ..theme import SERIES, base_layout, date_axis, empty_figure, graph_config
 from .quality import _table
 
 NAME = "jobs"
@@ -32,7 +32,7 @@ def layout(ctx, scope, lang, query, multi):
         html.Section(className="card", children=[
             html.H2(t("jobs.next", lang)), html.Div(id="jobs-next")]),
         html.Section(className="card", children=[
-            html.H2(t("jobs.durations", lang)), dcc.Graph(id="jobs-durations", config=GRAPH_CONFIG)]),
+            html.H2(t("jobs.durations", lang)), dcc.Graph(id="jobs-durations", config=graph_config(lang))]),
         html.Section(className="card", children=[
             html.H2(t("jobs.runs", lang)), html.Div(id="jobs-runs")]),
         dcc.Interval(id="jobs-refresh", interval=REFRESH_MS),
@@ -90,7 +90,9 @@ def _durations(runs: pd.DataFrame, lang) -> go.Figure:
             marker=dict(size=[11 if f else 7 for f in failed], symbol=["x" if f else "circle" for f in failed],
                         color=[severity_colour("red") if f else SERIES[i % len(SERIES)] for f in failed]),
             customdata=part[["status", "message"]].fillna("").to_numpy(),
-            hovertemplate="%{x|%Y-%m-%d %H:%M}: %{y:.1f} s, %{customdata[0]} %{customdata[1]}<extra>" + job + "</extra>"))
+            hovertemplate="%{x|%Y-%m-%d %H:%M}: %{y:.1f} " + t("word.seconds", lang)
+                          + ", %{customdata[0]} %{customdata[1]}<extra>" + job + "</extra>"))
     fig.update_layout(**base_layout(height=300, hovermode="closest"))
+    fig.update_xaxes(**date_axis(lang))
     fig.update_yaxes(title_text=t("col.duration", lang))
     return fig

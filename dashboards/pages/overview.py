@@ -25,8 +25,8 @@ from .. import data
 from ..disclosure import hidden_points, lagged_hidden, legend, mark, shown_ratios, written
 from ..geo import county_shapes_url
 from ..i18n import date_label, number, percent, t
-from ..theme import (ACCENT, FONT, GRAPH_CONFIG, INK, MUTED, RATIO_MAX, RATIO_SCALE,
-                     base_layout, empty_figure, severity_badge)
+from ..theme import (ACCENT, FONT, INK, MUTED, RATIO_MAX, RATIO_SCALE, base_layout, date_axis, empty_figure,
+                     graph_config, severity_badge)
 
 NAME = "overview"
 PATH = "/"
@@ -62,7 +62,7 @@ def layout(ctx, scope, lang, query, multi):
             html.Section(className="card", children=[
                 html.H2(t("overview.map", lang)),
                 dcc.Graph(id="overview-map", className="map-graph", config={
-                    **GRAPH_CONFIG, "scrollZoom": False,
+                    **graph_config(lang), "scrollZoom": False,
                     # The county shapes come with the figure; no base map is fetched from the internet.
                     "topojsonURL": ctx.url("/assets/topojson/")}),
                 html.P(t("overview.map_hint", lang), className="hint"),
@@ -74,7 +74,7 @@ def layout(ctx, scope, lang, query, multi):
         ]),
         html.Section(className="card", children=[
             html.H2(id="overview-recent-title"),
-            dcc.Graph(id="overview-recent", config=GRAPH_CONFIG, className="line-graph"),
+            dcc.Graph(id="overview-recent", config=graph_config(lang), className="line-graph"),
         ]),
         legend(scope, lang, "overview-suppressed"),
         _alerts_card(ctx, scope, lang),
@@ -304,7 +304,6 @@ def _recent(scope, daily: pd.DataFrame, day, lang) -> go.Figure:
     daily.loc[daily["hidden"].to_numpy(), "count"] = np.nan
     daily.loc[usual_hidden, "usual"] = np.nan
     shown = daily[daily["date"] > pd.Timestamp(day) - pd.Timedelta(days=56)]
-    date_format = "%Y-%m-%d %a" if lang == "zh" else "%a %d %b %Y"
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=shown["date"], y=shown["usual"], name=t("overview.usual_line", lang),
                              line=dict(color=MUTED, dash="dash", width=1.5), hovertemplate="%{y:,.0f}"))
@@ -314,5 +313,5 @@ def _recent(scope, daily: pd.DataFrame, day, lang) -> go.Figure:
         fig.add_trace(hidden_points(shown.loc[shown["hidden"], "date"], scope, lang, withheld=False, colour=ACCENT))
     fig.add_vline(x=pd.Timestamp(day), line_color=severity_colour("yellow"), line_width=2, opacity=0.7)
     fig.update_layout(**base_layout(height=280))
-    fig.update_xaxes(hoverformat=date_format, tickformat="%m-%d" if lang == "zh" else None)
+    fig.update_xaxes(**(date_axis(lang) or {"hoverformat": "%a %d %b %Y"}))
     return fig

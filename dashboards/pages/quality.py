@@ -18,7 +18,7 @@ from .. import data
 from ..access import OutOfScope
 from ..disclosure import legend, mark
 from ..i18n import date_label, t, week_span
-from ..theme import FONT, GRAPH_CONFIG, QUALITY_COLOURS, base_layout, empty_figure
+from ..theme import FONT, QUALITY_COLOURS, base_layout, date_axis, empty_figure, graph_config
 
 NAME = "quality"
 PATH = "/quality"
@@ -55,7 +55,7 @@ def layout(ctx, scope, lang, query, multi):
             html.Div(className="legend", children=[
                 html.Span([html.I(style={"background": QUALITY_COLOURS[s]}), t("quality." + s, lang)])
                 for s in reversed(STATUSES)]),
-            dcc.Graph(id="quality-heatmap", config=GRAPH_CONFIG),
+            dcc.Graph(id="quality-heatmap", config=graph_config(lang)),
             legend(scope, lang, "quality-suppressed"),
         ]),
         html.Section(className="card", children=[
@@ -87,6 +87,7 @@ def _table(table_id: str, frame: pd.DataFrame, columns: list[tuple[str, str]], l
         id=table_id, data=records.to_dict("records"),
         columns=[{"name": t(label, lang), "id": c} for c, label in columns],
         page_size=page_size, sort_action="native", filter_action="native",
+        filter_options={"placeholder_text": t("table.filter", lang)},
         style_table={"overflowX": "auto"}, style_cell={"textAlign": "left", "whiteSpace": "normal", "height": "auto",
                                                        "fontFamily": FONT, "fontSize": "0.9rem", "padding": "4px 8px"},
         style_header={"fontWeight": "600", "backgroundColor": "#f3f5f7"},
@@ -183,10 +184,14 @@ def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang, *, hidden_mark
     fig.update_layout(**base_layout(height=max(220, 22 * len(codes) + 90), hovermode="closest",
                                     margin=dict(l=8, r=16, t=8, b=48)))
     fig.update_yaxes(autorange="reversed", automargin=True, gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(tickformat="%m-%d" if lang == "zh" else "%d %b", gridcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(tickformat=date_axis(lang).get("tickformat", "%d %b"), gridcolor="rgba(0,0,0,0)")
     week_starts = [d for d in dates if d.dayofweek == 0]
     for monday in week_starts:
         fig.add_vline(x=monday - pd.Timedelta(hours=12), line_color="#ffffff", line_width=3)
     fig.update_xaxes(tickvals=week_starts, ticktext=[week_span(d, lang) if len(week_starts) <= 6 else
-                                                       f"{d.strftime('%m-%d')}" for d in week_starts])
+                                                       _short_day(d, lang) for d in week_starts])
     return fig
+
+
+def _short_day(day, lang) -> str:
+    return f"{day.month}月{day.day}日" if lang == "zh" else day.strftime("%m-%d")

@@ -23,7 +23,7 @@ from .. import data
 from ..access import OutOfScope, drill_level
 from ..disclosure import hidden_points, legend, mark
 from ..i18n import date_label, t, week_span
-from ..theme import ACCENT, GRAPH_CONFIG, SERIES, base_layout, empty_figure
+from ..theme import ACCENT, SERIES, base_layout, date_axis, empty_figure, graph_config
 
 NAME = "trends"
 PATH = "/trends"
@@ -116,12 +116,12 @@ def layout(ctx, scope, lang, query, multi):
                 options=[{"label": t("trends.overlay.on", lang), "value": "1"}])]),
         ]),
         html.Section(className="card", children=[
-            dcc.Graph(id="trends-series", config=GRAPH_CONFIG, className="series-graph"),
+            dcc.Graph(id="trends-series", config=graph_config(lang), className="series-graph"),
             legend(scope, lang, "trends-suppressed"),
         ]),
         html.Section(className="card", hidden=not children, children=[
             html.H2(id="trends-children-title"),
-            dcc.Graph(id="trends-children", config=GRAPH_CONFIG),
+            dcc.Graph(id="trends-children", config=graph_config(lang)),
         ]),
         dcc.Location(id="trends-go", refresh="callback-nav"),
     ])
@@ -301,7 +301,7 @@ def _lines(frame, syndromes, ages, weekly, window, title, measure, lang) -> go.F
                 hovertemplate=f"%{{customdata}}: %{{y:{digits}}}<extra>{label}</extra>"))
     fig.update_layout(**base_layout(height=440, title=dict(text=title, x=0, font=dict(size=15)),
                                     hovermode="closest", margin=dict(l=56, r=16, t=70, b=40)))
-    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "zh" else None)
+    fig.update_xaxes(**date_axis(lang))
     fig.update_yaxes(title_text=measure_label(measure, lang))
     return fig
 
