@@ -31,6 +31,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "not_found": ("There is no page at this address.", "此地址没有页面。"),
     "forbidden": ("This page is for administrators.", "此页面仅供管理员使用。"),
     "no_data": ("No data", "无数据"),
+    "select": ("Select...", "请选择…"),
     "loading": ("Loading…", "加载中…"),
     # login
     "login.title": ("Sign in", "登录"),
@@ -82,7 +83,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trends.measure": ("Measure", "指标"),
     "trends.freq": ("Period", "时间单位"),
     "trends.daily": ("daily", "每日"),
-    "trends.weekly": ("ISO week", "周（ISO）"),
+    "trends.weekly": ("ISO week", "周（周一至周日）"),
     "trends.range": ("Time span", "时间范围"),
     "trends.range.90": ("90 days", "90天"),
     "trends.range.365": ("1 year", "1年"),
@@ -96,7 +97,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trends.overlay.on": ("overlay the seasons", "按季节叠加各年"),
     "trends.children": ("{level} in {region}, last 7 days (click to go down)", "{region}下属{level}，近7天（点击下钻）"),
     "trends.series_title": ("{what}: {measure} per {freq}, {region}", "{region}，{what}：每{freq}{measure}"),
-    "trends.season_axis": ("week of the year (ISO)", "年内周次（ISO）"),
+    "trends.season_axis": ("week of the year (ISO)", "年内周次（周一至周日）"),
     "trends.season_axis_day": ("day of the year", "年内天数"),
     # data quality
     "quality.title": ("Data quality", "数据质量"),

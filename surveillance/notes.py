@@ -53,6 +53,16 @@ NOTES: dict[str, Term] = {
                         "应发送的{due}封邮件中有{missing}封未送达（{parts}）"),
     "undelivered_error": Term("{missing} of {due} emails due were not delivered ({parts}): {error}",
                               "应发送的{due}封邮件中有{missing}封未送达（{parts}）：{error}"),
+    # the jobs' messages (surveillance.service.cycle)
+    "judged": Term("judged {days} day(s), {signals} signals", "判断{days}天，信号{signals}个"),
+    "episodes": Term("{opened} opened, {escalated} escalated, {ended} ended",
+                     "新开预警{opened}个，升级{escalated}个，结束{ended}个"),
+    "failed_feeds": Term("feed(s) with failed batches: {feeds}", "有失败批次的数据源：{feeds}"),
+    "interrupted": Term("interrupted: the process ended during the run", "已中断：运行期间进程结束"),
+    "queued": Term("{n} queued", "{n}封进入发送队列"),
+    "delivered": Term("{sent} sent, {retry} to retry, {failed} failed", "已发送{sent}封，待重试{retry}封，失败{failed}封"),
+    "delivered_unconfirmed": Term("{sent} sent, {retry} to retry, {failed} failed, {unconfirmed} unconfirmed",
+                                  "已发送{sent}封，待重试{retry}封，失败{failed}封，未确认{unconfirmed}封"),
 }
 
 # How the email parts of "undelivered" are counted.

@@ -183,6 +183,33 @@ DETECTORS: dict[str, Term] = {
     "spacetime_poisson": Term("spacetime_poisson", "时空泊松扫描"),
     "quality": Term("quality", "数据质量检查"),
 }
+# The service's jobs (surveillance.service.cycle; "daily" is the scheduler's whole cycle) and how a run ended.
+JOBS: dict[str, Term] = {
+    "ingest": Term("ingest", "数据采集"),
+    "detect": Term("detect", "预警检测"),
+    "notify": Term("notify", "邮件通知"),
+    "deliver": Term("deliver", "邮件投递"),
+    "snapshot": Term("snapshot", "数据快照"),
+    "daily": Term("daily", "每日全流程"),
+}
+JOB_STATUSES: dict[str, Term] = {
+    "ok": Term("ok", "成功"),
+    "failed": Term("failed", "失败"),
+    "running": Term("running", "运行中"),
+}
+# How a feed delivers (config: feeds[].kind).
+FEED_KINDS: dict[str, Term] = {
+    "folder": Term("folder", "文件夹"),
+    "http": Term("http", "网络接口"),
+    "sql": Term("sql", "数据库"),
+    "fhir": Term("fhir", "快速医疗互操作性资源文件"),
+}
+# The roles of users (surveillance.users), as the audit trail and the pages name them.
+ROLES: dict[str, Term] = {
+    "viewer": Term("viewer", "查看者"),
+    "epidemiologist": Term("epidemiologist", "流行病学专业人员"),
+    "admin": Term("administrator", "管理员"),
+}
 PERCENT_SUFFIX = "_percent"  # a detector judging percentages of all visits (config: `percent = true`)
 PERCENT_DETECTOR = Term("{name}", "{name}（百分比）")
 
@@ -258,6 +285,7 @@ TABLES: dict[str, dict[str, Term]] = {
     "syndromes": SYNDROMES, "age_groups": AGE_GROUPS, "measures": MEASURES, "levels": LEVELS,
     "severities": SEVERITIES, "data_states": DATA_STATES, "findings": FINDINGS, "kinds": KINDS, "states": STATES,
     "outcomes": OUTCOMES, "events": EVENTS, "audit_actions": AUDIT_ACTIONS, "detectors": DETECTORS,
+    "jobs": JOBS, "job_statuses": JOB_STATUSES, "feed_kinds": FEED_KINDS, "roles": ROLES,
 }
 
 
@@ -355,6 +383,22 @@ def detector_label(code: str, lang: str | None) -> str:
     if code not in DETECTORS and code.endswith(PERCENT_SUFFIX) and code[:-len(PERCENT_SUFFIX)] in DETECTORS:
         return PERCENT_DETECTOR.say(lang).format(name=label(DETECTORS, code[:-len(PERCENT_SUFFIX)], lang))
     return label(DETECTORS, code, lang)
+
+
+def job_label(code: str, lang: str | None) -> str:
+    return label(JOBS, code, lang)
+
+
+def job_status_label(code: str, lang: str | None) -> str:
+    return label(JOB_STATUSES, code, lang)
+
+
+def feed_kind_label(code: str, lang: str | None) -> str:
+    return label(FEED_KINDS, code, lang)
+
+
+def role_label(code: str, lang: str | None) -> str:
+    return label(ROLES, code, lang)
 
 
 def user_label(name: str | None, lang: str | None) -> str:

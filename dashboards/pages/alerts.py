@@ -33,16 +33,16 @@ def layout(ctx, scope, lang, query, multi):
     return html.Div(className="page page-alerts", children=[
         html.Div(className="page-head", children=[html.H1(t("alerts.title", lang))]),
         html.Div(className="controls controls-wrap", children=[
-            html.Label([t("alerts.severity", lang), dcc.Dropdown(
+            html.Label([t("alerts.severity", lang), dcc.Dropdown(placeholder=t("select", lang),
                 id="alerts-severity", multi=True, value=[s for s in multi.get("severity", []) if s in SEVERITIES],
                 options=[{"label": severity_label(s, lang), "value": s} for s in SEVERITIES])]),
-            html.Label([t("alerts.state", lang), dcc.Dropdown(
+            html.Label([t("alerts.state", lang), dcc.Dropdown(placeholder=t("select", lang),
                 id="alerts-state", multi=True, value=states,
                 options=[{"label": state_label(s, lang), "value": s} for s in STATES])]),
-            html.Label([t("alerts.syndrome", lang), dcc.Dropdown(
+            html.Label([t("alerts.syndrome", lang), dcc.Dropdown(placeholder=t("select", lang),
                 id="alerts-syndrome", multi=True, value=[s for s in multi.get("syndrome", []) if s in ctx.config.syndromes],
                 options=[{"label": syndrome_label(s, lang), "value": s} for s in ctx.config.syndromes])]),
-            html.Label([t("alerts.kind", lang), dcc.Dropdown(
+            html.Label([t("alerts.kind", lang), dcc.Dropdown(placeholder=t("select", lang),
                 id="alerts-kind", multi=True, value=[k for k in multi.get("kind", []) if k in KINDS],
                 options=[{"label": kind_label(k, lang), "value": k} for k in KINDS])]),
             dcc.Checklist(id="alerts-ended", value=["1"] if query.get("all") == "1" else [], inline=True,

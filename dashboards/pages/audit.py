@@ -41,9 +41,10 @@ def layout(ctx, scope, lang, query, multi):
     return html.Div(className="page page-audit", children=[
         html.Div(className="page-head", children=[html.H1(t("audit.title", lang))]),
         html.Div(className="controls controls-wrap", children=[
-            html.Label([t("audit.user", lang), dcc.Dropdown(id="audit-user", options=seen,
+            html.Label([t("audit.user", lang), dcc.Dropdown(placeholder=t("select", lang),
+                id="audit-user", options=seen,
                                                             value=query.get("user") if query.get("user") in seen else None)]),
-            html.Label([t("audit.action", lang), dcc.Dropdown(
+            html.Label([t("audit.action", lang), dcc.Dropdown(placeholder=t("select", lang),
                 id="audit-action", multi=True, value=[a for a in multi.get("action", []) if a in actions],
                 options=[{"label": audit_action_label(a, lang), "value": a} for a in actions])], className="wide"),
             html.Label([t("audit.dates", lang), dcc.DatePickerRange(

@@ -12,7 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dash_table, dcc, html
 
-from surveillance.vocabulary import syndrome_label
+from surveillance.notes import render as render_note
+from surveillance.vocabulary import feed_kind_label, syndrome_label
 
 from .. import data
 from ..access import OutOfScope
@@ -44,7 +45,7 @@ def layout(ctx, scope, lang, query, multi):
             html.H1(t("quality.title", lang)),
             html.Div(className="controls", children=[
                 html.Label(className="wide", children=[t("quality.county", lang), dcc.Dropdown(
-                    id="quality-county", value=county, clearable=False,
+                    placeholder=t("select", lang), id="quality-county", value=county, clearable=False,
                     options=[{"label": ctx.regions.label(c, lang), "value": c} for c in counties])]),
                 html.Fieldset([html.Legend(t("quality.days", lang)), dcc.RadioItems(
                     id="quality-days", value=days, inline=True, options=[{"label": d, "value": d} for d in DAYS])]),
@@ -122,6 +123,7 @@ def register(ctx):
         heat = _heatmap(ctx, county, status, start, last, lang, hidden_mark=mark(scope, lang))
         changed = data.revisions(cur, scope, county, start, last)
         changed["unit"] = [ctx.regions.label(u, lang) for u in changed["unit"]]
+        changed["changes"] = [_changes(c, lang) for c in changed["changes"]]
         table = _table("quality-revisions-table", changed,
                        [("date", "col.date"), ("unit", "col.unit"), ("revision", "col.revision"),
                         ("received_at", "col.received_at"), ("total_before", "col.total_before"),
@@ -143,6 +145,8 @@ def register(ctx):
                              ("row_number", "col.row"), ("field", "col.field"), ("value", "col.value"),
                              ("reason", "col.reason")], lang, empty_text=t("quality.none_quarantined", lang))
         feeds = data.feed_status(cur, ctx.config)
+        feeds["kind"] = [feed_kind_label(k, lang) for k in feeds["kind"]]
+        feeds["last_message"] = [render_note(m, lang) if isinstance(m, str) else m for m in feeds["last_message"]]
         feed_table = _table("quality-feeds-table", feeds,
                             [("feed", "col.feed"), ("kind", "col.source"), ("batches", "col.batches"),
                              ("failed", "col.failed"), ("rows", "col.rows"), ("last_batch", "col.last_batch"),
@@ -195,3 +199,11 @@ def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang, *, hidden_mark
 
 def _short_day(day, lang) -> str:
     return f"{day.month}月{day.day}日" if lang == "zh" else day.strftime("%m-%d")
+
+
+def _changes(text, lang) -> str:
+    """``fever 7→10, ili 0→1`` with the syndromes in their words."""
+    if not isinstance(text, str) or lang != "zh":
+        return text
+    return "，".join(" ".join([syndrome_label(part.split(" ", 1)[0], lang), *part.split(" ", 1)[1:]])
+                    for part in text.split(", "))

@@ -34,9 +34,11 @@ def layout(ctx, scope, lang, query, multi):
         html.Section(className="card", children=[
             html.H2(t("tokens.create", lang)),
             html.Div(className="admin-form", children=[
-                html.Label([t("tokens.user", lang), dcc.Dropdown(id="tokens-user", options=user_options(ctx, scope),
+                html.Label([t("tokens.user", lang), dcc.Dropdown(placeholder=t("select", lang),
+                    id="tokens-user", options=user_options(ctx, scope),
                                                                  clearable=False)]),
-                html.Label([t("tokens.region", lang), dcc.Dropdown(id="tokens-region", options=regions)],
+                html.Label([t("tokens.region", lang), dcc.Dropdown(placeholder=t("select", lang),
+                                                                        id="tokens-region", options=regions)],
                            className="wide"),
                 html.Label([t("tokens.label", lang), dcc.Input(id="tokens-label", type="text", maxLength=200)]),
                 html.Label([t("tokens.days", lang), dcc.Input(id="tokens-days", type="number", min=1, step=1)]),
@@ -47,7 +49,9 @@ def layout(ctx, scope, lang, query, multi):
         html.Section(className="card", children=[
             html.H2(t("tokens.revoke", lang)),
             html.Div(className="admin-form", children=[
-                html.Label([t("col.token", lang), dcc.Dropdown(id="tokens-pick", clearable=False)], className="wide")]),
+                html.Label([t("col.token", lang), dcc.Dropdown(placeholder=t("select", lang),
+                                                                   id="tokens-pick", clearable=False)],
+                           className="wide")]),
             html.Div(className="admin-actions", children=[
                 html.Button(t("tokens.revoke_button", lang), id="tokens-revoke", n_clicks=0, className="danger")]),
         ]),

@@ -93,7 +93,7 @@ def layout(ctx, scope, lang, query, multi):
         dcc.Store(id="trends-region", data=region),
         html.Div(className="controls controls-wrap", children=[
             html.Label(className="wide", children=[t("trends.syndromes", lang), dcc.Dropdown(
-                id="trends-syndromes", multi=True, value=state["syndromes"], clearable=False,
+                placeholder=t("select", lang), id="trends-syndromes", multi=True, value=state["syndromes"], clearable=False,
                 options=[{"label": syndrome_label(s, lang), "value": s} for s in ctx.config.syndromes])]),
             html.Fieldset([html.Legend(t("trends.ages", lang)), dcc.Checklist(
                 id="trends-ages", value=state["ages"], inline=True,
