@@ -100,7 +100,7 @@ PATTERNS = [(key, _pattern(term.en)) for key, term in NOTES.items()]
 def render(text: str | None, lang: str | None, names: Mapping[str, str] | None = None) -> str:
     """A stored note said in ``lang`` (``names``: the places' names in ``lang`` by code). English returns
     the note as stored."""
-    if not text:
+    if not isinstance(text, str) or not text:
         return ""
     if lang != "zh":
         return str(text)

@@ -73,7 +73,7 @@ def _shown(runs: pd.DataFrame, lang) -> pd.DataFrame:
     of a failed run as the failing part said it)."""
     runs = runs.copy()
     runs["job"] = [job_label(j, lang) for j in runs["job"]]
-    runs["message"] = [render_note(m, lang) for m in runs["message"]]
+    runs["message"] = [render_note(m, lang) if isinstance(m, str) else m for m in runs["message"]]
     runs["status"] = [job_status_label(s, lang) for s in runs["status"]]
     return runs
 

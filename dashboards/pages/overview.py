@@ -50,7 +50,8 @@ def layout(ctx, scope, lang, query, multi):
             html.Div(className="controls", children=[
                 html.Label([t("overview.day", lang), dcc.DatePickerSingle(
                     id="overview-day", date=day, min_date_allowed=first, max_date_allowed=latest,
-                    display_format="YYYY-MM-DD", first_day_of_week=1, clearable=False)]),
+                    display_format="YYYY-MM-DD", first_day_of_week=1, clearable=False,
+                    placeholder=t("word.date", lang))]),
                 html.Label([t("overview.syndrome", lang), dcc.Dropdown(placeholder=t("select", lang),
                     id="overview-syndrome", value=syndrome, clearable=False, searchable=False,
                     options=[{"label": syndrome_label(s, lang), "value": s} for s in syndromes])]),

@@ -4,7 +4,8 @@ navigation, an alert's page (a data-quality alert's too) and the API tokens, and
 A word here is a run of two or more ASCII letters in what the reader sees: the page's text, the charts' text
 (axes, legends, annotations), the placeholders of inputs and tables and the charts' button titles. Codes,
 numbers and dates have no such run (``320102``, ``F320102001``, ``2026年11月20日``); what may still have one
-is the short list below, and text the page marks as code (``<code>``: a detector's configured parameters).
+is the short list below, text the page marks as code (``<code>``: a detector's configured parameters) and
+the error of a failed job run (quoted as the failing part, a feed or the database, said it).
 Screenshots land in ``var/screenshots/zh-*.png``.
 """
 
@@ -22,10 +23,10 @@ from .test_browser import _login, _screenshot, _wait_drawn, browser, site  # noq
 
 pytestmark = pytest.mark.slow
 
-# Words a Chinese page may show: the user names of the accounts (typed by whoever made them), the file
-# format of the exports, the API (the service's interface for programs, named so in Chinese too) and the
-# language switch's "English" (each language is offered in its own words).
-ALLOWED = {*USERS, "CSV", "API", "English"}
+# Words a Chinese page may show: the user names of the accounts and the feed's name (typed by whoever made
+# them), the file format of the exports, the API (the service's interface for programs, named so in Chinese
+# too) and the language switch's "English" (each language is offered in its own words).
+ALLOWED = {*USERS, "clinics", "CSV", "API", "English"}
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 # path -> an element that shows when the page has drawn (the navigation's pages come from the page itself)
@@ -44,7 +45,11 @@ DRAWN = {
 # What the reader sees: the text of the page without what it marks as code, the charts' own texts, the
 # placeholders (inputs, table filters, dropdowns) and the titles of the charts' buttons.
 VISIBLE_TEXT = """
-const code = Array.from(document.querySelectorAll('#app-page code')).map(e => e.innerText);
+// text shown as it came: code, and the error of a failed job run (what the failing part said)
+const failed = Array.from(document.querySelectorAll('#jobs-runs-table tr'))
+    .filter(r => (r.querySelector("td[data-dash-column='status']") || {}).innerText === '失败')
+    .map(r => r.querySelector("td[data-dash-column='message']").innerText);
+const code = Array.from(document.querySelectorAll('#app-page code')).map(e => e.innerText).concat(failed);
 let text = document.body.innerText;
 for (const c of code) { text = text.split(c).join(' '); }
 const svg = Array.from(document.querySelectorAll('svg text')).map(e => e.textContent);
