@@ -8,12 +8,11 @@ shown as it was written: a person's note on an alert, an error of another system
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from .notes import SEPARATOR
+from .notes import SEPARATOR, patterns
 from .notes import render as render_note
-from .vocabulary import LANGUAGES, Term, role_label, state_label
+from .vocabulary import LANGUAGES, Term, kind_label, role_label, severity_label, state_label, topic_label
 
 DETAILS: dict[str, Term] = {
     # sign-in and passwords (dashboards.auth, dashboards.password)
@@ -42,7 +41,6 @@ DETAILS: dict[str, Term] = {
     "alert_list_with": Term("alert list CSV: {n} alert(s), with ended ones", "预警列表CSV：{n}条（含已结束）"),
     "alert_list": Term("alert list CSV: {n} alert(s), without ended ones", "预警列表CSV：{n}条（不含已结束）"),
     "audit_export": Term("audit trail CSV: {n} of {total} line(s)", "审计记录CSV：共{total}条中的{n}条"),
-    "asked": Term("{what} {values}", "{what}：{values}"),
     # refusals (dashboards.access, dashboards.api, dashboards.guard)
     "outside": Term("region {region} is outside {user}'s scope", "地区{region}超出{user}的范围"),
     "role_needed": Term("{user} is a {role}, not a {to_role}", "{user}的角色是{role}，不是{to_role}"),
@@ -64,18 +62,13 @@ PLACES: dict[str, Term] = {
     "audit_log": Term("audit_log", "审计记录"), "alert": Term("alert", "预警"), "severity": Term("severity", "级别"),
     "state": Term("state", "处理状态"), "syndrome": Term("syndrome", "症候群"), "kind": Term("kind", "类型"),
 }
+FILTERS = {"severity": severity_label, "state": state_label, "syndrome": topic_label, "kind": kind_label}
 VIA: dict[str, Term] = {"session": Term("session", "登录会话"), "token": Term("token", "令牌")}
 ALL_REGIONS = Term("all", "全部地区")
 
 
-def _pattern(template: str) -> re.Pattern:
-    pieces = re.split(r"\{(\w+)\}", template)
-    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(pieces))
-    return re.compile(f"^{regex}$", re.DOTALL)
-
-
-_DETAILS = [(key, _pattern(term.en)) for key, term in DETAILS.items()]
-_TARGETS = [(key, _pattern(term.en)) for key, term in TARGETS.items()]
+_DETAILS = patterns(DETAILS)
+_TARGETS = patterns(TARGETS)
 
 
 def detail_words(text: str | None, action: str, lang: str | None, names: Mapping[str, str] | None = None) -> str:
@@ -108,6 +101,9 @@ def _part(part: str, lang: str, names: Mapping[str, str]) -> str:
         if match:
             fields = {name: _field(name, value, lang, names) for name, value in match.groupdict().items()}
             return DETAILS[key].say(lang).format(**fields)
+    what, _, values = part.partition(" ")
+    if what in FILTERS and values:  # an export's filters: "severity red,yellow"
+        return f"{PLACES[what].say(lang)}：" + "、".join(FILTERS[what](v, lang) for v in values.split(","))
     return render_note(part, lang, names)  # a workflow change's note: the outcome, the service's own words
 
 

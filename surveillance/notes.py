@@ -88,13 +88,21 @@ def delivery_parts(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{n} {DELIVERY_STATES[state].en}" for state, n in counts.items() if n)
 
 
-def _pattern(template: str) -> re.Pattern:
-    pieces = re.split(r"\{(\w+)\}", template)
-    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(pieces))
-    return re.compile(f"^{regex}$", re.DOTALL)
+def patterns(templates: Mapping[str, Term]) -> list[tuple[str, re.Pattern]]:
+    """Each English template as a pattern whose groups are its fields; those with the most fixed text first
+    ("from {address}: wrong current password" is tried before "from {address}")."""
+    def fixed(term: Term) -> int:
+        return len(re.sub(r"\{\w+\}", "", term.en))
+
+    found = []
+    for key, term in sorted(templates.items(), key=lambda item: -fixed(item[1])):
+        pieces = re.split(r"\{(\w+)\}", term.en)
+        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(pieces))
+        found.append((key, re.compile(f"^{regex}$", re.DOTALL)))
+    return found
 
 
-PATTERNS = [(key, _pattern(term.en)) for key, term in NOTES.items()]
+PATTERNS = patterns(NOTES)
 
 
 def render(text: str | None, lang: str | None, names: Mapping[str, str] | None = None) -> str:
