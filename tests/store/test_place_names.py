@@ -3,10 +3,15 @@ store made before there were two names, and the one rule that picks a name in a 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from datetime import date
+
 import duckdb
 import pandas as pd
 import pytest
 
+from surveillance.alerts.apply import apply_signals
 from surveillance.errors import SurveillanceError
 from surveillance.regions import Hierarchy, with_names
 from surveillance.store import open_store
@@ -14,6 +19,9 @@ from surveillance.store.migrate import available_migrations
 from surveillance.store.reference import hierarchy, load_reference, read_regions_file, read_units_file
 from surveillance.synthetic.geography import build_geography
 from surveillance.vocabulary import place_name
+
+from ..alerts.test_episodes import frame, sig
+from ..conftest import small_regions, small_units
 
 REGIONS = """code,name_en,name_zh,level,parent
 320000,Jiangnan Province,江南省,province,
@@ -100,3 +108,24 @@ def test_the_demo_names_every_place_in_chinese_the_same_for_the_same_seed():
     assert any(n.endswith(("镇卫生院", "社区卫生服务中心")) for n in kinds)
     national = build_geography("national", seed=0, n_counties=120, n_cities=12)
     assert national.units["name_zh"].notna().all() and national.regions["name_zh"].str.endswith("省").any()
+
+
+def test_the_alerts_command_names_the_region_in_the_language_asked(tmp_path):
+    regions = small_regions().assign(name_zh=["江南省", "临城市", "东城区", "西城区"])
+    with open_store(tmp_path / "surveillance.duckdb") as store:
+        load_reference(store, regions, small_units())
+        with store.transaction() as cur:
+            apply_signals(cur, frame(sig(date(2026, 3, 1))), today=date(2026, 3, 1), gap_days=2, quiet_days=7,
+                          notify_since=None)
+    config = tmp_path / "surveillance.toml"
+    config.write_text("[database]\npath = \"surveillance.duckdb\"\nsnapshot_path = \"snap.duckdb\"\n", encoding="utf-8")
+
+    def listed(*extra):
+        done = subprocess.run([sys.executable, "-m", "jobs.cli", "alerts", "--config", str(config), *extra],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "320102" in listed() and "Dongcheng District" in listed()
+    chinese = listed("--language", "zh")
+    assert "东城区" in chinese and "Dongcheng" not in chinese
