@@ -355,6 +355,16 @@ def t(key: str, lang: str | None, **values) -> str:
     return text.format(**values) if values else text
 
 
+def listing(items, lang: str | None) -> str:
+    """Items of a list in a line: ``A, B`` / ``A、B``."""
+    return ("、" if language(lang) == "zh" else ", ").join(items)
+
+
+def aside(text: str, lang: str | None) -> str:
+    """Words in brackets after others: `` (daily)`` / ``（按日）``."""
+    return f"（{text}）" if language(lang) == "zh" else f" ({text})"
+
+
 def iso_week(day) -> tuple[int, int]:
     year, week, _ = pd.Timestamp(day).isocalendar()
     return int(year), int(week)

@@ -73,8 +73,10 @@ _TARGETS = patterns(TARGETS)
 
 def detail_words(text: str | None, action: str, lang: str | None, names: Mapping[str, str] | None = None) -> str:
     """An audit line's detail in ``lang`` (as stored for English; a language change names the language)."""
-    if not text or lang != "zh":
-        return text or ""
+    if not isinstance(text, str) or not text:
+        return ""  # a line without a detail (a sign-out)
+    if lang != "zh":
+        return text
     if action == "language_set":
         return LANGUAGES.get(text, text)
     if action in ("alert_note",):
@@ -84,8 +86,10 @@ def detail_words(text: str | None, action: str, lang: str | None, names: Mapping
 
 def target_words(text: str | None, lang: str | None) -> str:
     """An audit line's target in ``lang``: ``alert 12`` -> ``预警12``; a user name as it is."""
-    if not text or lang != "zh":
-        return text or ""
+    if not isinstance(text, str) or not text:
+        return ""
+    if lang != "zh":
+        return text
     if text in PLACES:
         return PLACES[text].say(lang)
     for key, pattern in _TARGETS:

@@ -69,6 +69,8 @@ def test_notes_are_stored_as_before():
 
 def test_audit_targets_and_languages_read_in_chinese():
     assert target_words("alert 12", "zh") == "预警12" and target_words("vic", "zh") == "vic"
+    assert detail_words(None, "logout", "zh") == "" and detail_words(float("nan"), "logout", "en") == ""
+    assert detail_words("vic is a viewer, not a epidemiologist", "refused", "zh") == "vic的角色是查看者，不是流行病学专业人员"
     assert detail_words("zh", "language_set", "zh") == "中文"
     assert detail_words("role viewer, region 320102, one-time password", "user_added", "zh", NAMES) == \
         "角色：查看者，地区：东城区，一次性密码"

@@ -37,7 +37,7 @@ from .. import data
 from ..access import OutOfScope
 from ..disclosure import hidden_points, legend, mark, written
 from ..auditing import record as record_audit
-from ..i18n import date_label, number, percent, t
+from ..i18n import aside, date_label, listing, number, percent, t
 from ..theme import (ACCENT, MUTED, base_layout, date_axis, empty_figure, graph_config, hover_day, severity_badge,
                     severity_rules, tint)
 from .quality import _table
@@ -96,7 +96,8 @@ def layout(ctx, scope, lang, query, multi):
                + ([" · ", html.Span(data_state_label("provisional", lang), className="tone-yellow",
                                     id="alert-provisional")] if flag(detail.get("provisional")) else []),
                className="day-label", id="alert-summary"),
-        html.P([t("col.regions", lang), ": ", ", ".join(ctx.regions.label(r, lang) for r in [detail["region"], *others])],
+        html.P([t("col.regions", lang), "：" if lang == "zh" else ": ",
+                listing([ctx.regions.label(r, lang) for r in [detail["region"], *others]], lang)],
                className="muted", id="alert-regions") if others else None,
         html.Section(className="card", children=[
             html.H2(t("alert.series", lang)),
@@ -249,11 +250,10 @@ def _parameters(ctx, detail, lang):
             items.append(html.Li([html.B(detector_label(label, lang))]))
             continue
         extra = [detector_label(spec.name, lang), t(f"freq.{spec.freq}", lang)] + (["%"] if spec.percent else [])
-        parts = [html.B(detector_label(label, lang)), f" ({', '.join(extra)})"]
-        if spec.params:  # parameter names are the detector's own (as the configuration writes them)
-            parts += [": ", html.Code(json.dumps(spec.params, sort_keys=True))]
-        else:
-            parts.append(f": {t('alert.default_params', lang)}")
+        colon = "：" if lang == "zh" else ": "
+        parts = [html.B(detector_label(label, lang)), aside(("，" if lang == "zh" else ", ").join(extra), lang), colon]
+        # parameter names are the detector's own (as the configuration writes them)
+        parts.append(html.Code(json.dumps(spec.params, sort_keys=True)) if spec.params else t("alert.default_params", lang))
         items.append(html.Li(parts))
     return html.Ul(items, id="alert-parameters")
 

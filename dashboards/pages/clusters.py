@@ -19,7 +19,7 @@ from surveillance.privacy import judgements_hidden
 from .. import data
 from ..disclosure import legend, mark
 from ..geo import county_shapes_url
-from ..i18n import date_label, number, t
+from ..i18n import date_label, listing, number, t
 from ..theme import FONT, INK, empty_figure, graph_config, severity_badge
 
 NAME = "clusters"
@@ -128,7 +128,7 @@ def _list(ctx, scope, table: pd.DataFrame, lang):
             html.Td(severity_badge(r.severity, lang)),
             html.Td(syndrome_label(r.syndrome, lang)),
             html.Td(ctx.regions.name(r.region, lang)),
-            html.Td(", ".join(ctx.regions.name(c, lang) for c in r.regions)),
+            html.Td(listing([ctx.regions.name(c, lang) for c in r.regions], lang)),
             html.Td([t("clusters.window1" if r.days == 1 else "clusters.window", lang, n=r.days, window=window), html.Br(),
                      html.Small(signal_days, className="muted")]),
             html.Td(withheld if r.hidden else number(r.observed), className="num"),

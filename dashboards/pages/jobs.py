@@ -105,6 +105,6 @@ def _durations(runs: pd.DataFrame, lang) -> go.Figure:
             hovertemplate="%{x|%Y-%m-%d %H:%M}: %{y:.1f} " + t("word.seconds", lang)
                           + ", %{customdata[0]} %{customdata[1]}<extra>" + job_label(job, lang) + "</extra>"))
     fig.update_layout(**base_layout(height=300, hovermode="closest"))
-    fig.update_xaxes(**date_axis(lang))
+    fig.update_xaxes(**date_axis(lang, times=True))
     fig.update_yaxes(title_text=t("col.duration", lang))
     return fig

@@ -98,7 +98,7 @@ def _alerts_card(ctx, scope, lang):
     for r in active.head(TOP_ALERTS).itertuples():
         items.append(html.Li([
             severity_badge(r.severity, lang),
-            dcc.Link(f"#{r.episode_id} {topic_label(r.syndrome, lang)}, "
+            dcc.Link(f"#{r.episode_id} {topic_label(r.syndrome, lang)}{'，' if lang == 'zh' else ', '}"
                      f"{ctx.regions.name(r.region, lang)}", href=ctx.url(f"/alerts/{r.episode_id}")),
             html.Span(f"{state_label(r.state, lang)} · {date_label(r.last_signal_on, lang, weekday=False)}",
                       className="muted"),

@@ -22,7 +22,7 @@ from surveillance.vocabulary import age_label, level_label, measure_label, syndr
 from .. import data
 from ..access import OutOfScope, drill_level
 from ..disclosure import hidden_points, legend, mark
-from ..i18n import date_label, t, week_span
+from ..i18n import date_label, listing, t, week_span
 from ..theme import ACCENT, SERIES, base_layout, date_axis, empty_figure, graph_config
 
 NAME = "trends"
@@ -197,7 +197,7 @@ def register(ctx):
         measure_word = measure_label(measure, lang)
         freq_word = t("word.week" if weekly else "word.date", lang) if lang == "zh" else ("week" if weekly else "day")
         name = ctx.regions.label(region, lang) if region else t("scope.all", lang)
-        what = ", ".join(syndrome_label(s, lang) for s in syndromes)
+        what = listing([syndrome_label(s, lang) for s in syndromes], lang)
         title = t("trends.series_title", lang, what=what, measure=measure_word, freq=freq_word, region=name)
         if yoy:
             return _overlay(frame, syndromes[0], (ages or ["all"])[0], weekly, window, title, measure, lang)

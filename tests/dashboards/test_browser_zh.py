@@ -72,7 +72,7 @@ def test_english_words_are_found_and_codes_pass():
 
 def _visit(driver, base: str, path: str, name: str) -> list[str]:
     driver.get(base + path)
-    _wait_drawn(driver, DRAWN.get(path, "#app-page > div"))
+    _wait_drawn(driver, DRAWN.get(path.split("?")[0], "#app-page > div"))
     # a chart's first drawing comes a moment after its callback: wait until its axes have their ticks
     WebDriverWait(driver, 10).until(lambda d: all(
         g.find_elements(By.CSS_SELECTOR, ".xtick, .geo, .annotation")
@@ -98,7 +98,9 @@ def test_every_page_in_chinese_has_no_english_word(site, browser, demo_store):  
         cluster = cur.execute("SELECT min(episode_id) FROM alert_episodes WHERE kind = 'cluster'").fetchone()[0]
         quality = cur.execute("SELECT min(episode_id) FROM alert_episodes WHERE kind = 'data_quality'").fetchone()[0]
         pages = {path.removeprefix("/app").strip("/").replace("/", "-") or "overview": path for path in nav}
-        pages.update({"alerts-all": "/app/alerts?all=1", "tokens": "/app/tokens", "alert": f"/app/alerts/{outbreak}"})
+        pages.update({"alerts-all": "/app/alerts?all=1", "tokens": "/app/tokens", "alert": f"/app/alerts/{outbreak}",
+                      "trends-county": "/app/trends?region=320102",
+                      "trends-facility-weekly": "/app/trends?region=F320102001&freq=weekly&overlay=1"})
         if cluster is not None:
             pages["alert-cluster"] = f"/app/alerts/{cluster}"
         if quality is not None:
