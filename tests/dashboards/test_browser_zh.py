@@ -4,8 +4,10 @@ navigation, an alert's page (a data-quality alert's too) and the API tokens, and
 A word here is a run of two or more ASCII letters in what the reader sees: the page's text, the charts' text
 (axes, legends, annotations), the placeholders of inputs and tables and the charts' button titles. Codes,
 numbers and dates have no such run (``320102``, ``F320102001``, ``2026年11月20日``); what may still have one
-is the short list below, text the page marks as code (``<code>``: a detector's configured parameters) and
-the error of a failed job run (quoted as the failing part, a feed or the database, said it).
+is the short list below, what people typed (user names, token labels, their notes: the store says which;
+the other tests of the package share the store and type English), text the page marks as code (``<code>``:
+a detector's configured parameters) and the error of a failed job run (quoted as the failing part, a feed
+or the database, said it).
 Screenshots land in ``var/screenshots/zh-*.png``.
 """
 
@@ -18,15 +20,16 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from .conftest import USERS
+from surveillance.notes import SEPARATOR, render
+
 from .test_browser import _login, _screenshot, _wait_drawn, browser, site  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
-# Words a Chinese page may show: the user names of the accounts and the feed's name (typed by whoever made
-# them), the file format of the exports, the API (the service's interface for programs, named so in Chinese
-# too) and the language switch's "English" (each language is offered in its own words).
-ALLOWED = {*USERS, "clinics", "CSV", "API", "English"}
+# Words a Chinese page may show besides what people typed (typed_words): the feed's name (the configuration's),
+# the file format of the exports, the API (the service's interface for programs, named so in Chinese too)
+# and the language switch's "English" (each language is offered in its own words).
+ALLOWED = {"clinics", "CSV", "API", "English"}
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 # path -> an element that shows when the page has drawn (the navigation's pages come from the page itself)
@@ -61,16 +64,27 @@ return [text, ...svg, ...held, ...shown, ...titles].join('\\n');
 """
 
 
-def english_words(text: str) -> list[str]:
-    return sorted({w for w in WORD.findall(text) if w not in ALLOWED})
+def english_words(text: str, typed: set[str] = frozenset()) -> list[str]:
+    return sorted({w for w in WORD.findall(text) if w not in ALLOWED and w not in typed})
+
+
+def typed_words(store) -> set[str]:
+    """The words people typed, in whatever language they wrote: user names, API token labels and their own
+    notes on alerts (the parts of a note the service wrote, such as a closing's outcome, are not theirs)."""
+    cur = store.cursor()
+    texts = [name for (name,) in cur.execute("SELECT name FROM users").fetchall()]
+    texts += [label for (label,) in cur.execute("SELECT label FROM api_tokens").fetchall() if label]
+    notes = cur.execute("SELECT note FROM alert_events WHERE user_name <> 'system' AND note IS NOT NULL").fetchall()
+    texts += [part for (note,) in notes for part in note.split(SEPARATOR) if render(part, "zh") == part]
+    return {word for text in texts for word in WORD.findall(text)}
 
 
 def test_english_words_are_found_and_codes_pass():
-    assert english_words("江潭区 320102 F320102001 2026年11月20日 导出CSV ada") == []
-    assert english_words("filter data... 报告单位停报 unit_silent") == ["data", "filter", "silent", "unit"]
+    assert english_words("江潭区 320102 F320102001 2026年11月20日 导出CSV ada", {"ada"}) == []
+    assert english_words("filter data... 报告单位停报 unit_silent ada") == ["ada", "data", "filter", "silent", "unit"]
 
 
-def _visit(driver, base: str, path: str, name: str) -> list[str]:
+def _visit(driver, base: str, path: str, name: str, typed: set[str]) -> list[str]:
     driver.get(base + path)
     _wait_drawn(driver, DRAWN.get(path.split("?")[0], "#app-page > div"))
     # a chart's first drawing comes a moment after its callback: wait until its axes have their ticks
@@ -78,7 +92,7 @@ def _visit(driver, base: str, path: str, name: str) -> list[str]:
         g.find_elements(By.CSS_SELECTOR, ".xtick, .geo, .annotation")
         for g in d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")))
     _screenshot(driver, f"zh-{name}")
-    return english_words(driver.execute_script(VISIBLE_TEXT))
+    return english_words(driver.execute_script(VISIBLE_TEXT), typed)
 
 
 def test_every_page_in_chinese_has_no_english_word(site, browser, demo_store):  # noqa: F811
@@ -107,7 +121,7 @@ def test_every_page_in_chinese_has_no_english_word(site, browser, demo_store):  
             pages["alert-data-quality"] = f"/app/alerts/{quality}"
         found = {}
         for name, path in pages.items():
-            words = _visit(browser, base, path, name)
+            words = _visit(browser, base, path, name, typed_words(store))
             if words:
                 found[name] = words
         assert found == {}, "\n".join(f"{page}: {' '.join(words)}" for page, words in found.items())
