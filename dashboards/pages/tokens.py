@@ -9,6 +9,7 @@ from dash import ctx as callback_context
 
 from surveillance import credentials, users
 from surveillance.errors import SurveillanceError
+from surveillance.vocabulary import user_label
 
 from ..auditing import client_address
 from ..i18n import t
@@ -75,7 +76,7 @@ def _table_and_choices(ctx, scope, lang):
     frame = pd.DataFrame([{
         "token": token.token_id, "user": token.user_name,
         "region": ctx.regions.label(token.region, lang) if token.region else "", "label": token.label or "",
-        "created": token.created_at, "created_by": token.created_by, "expires": token.expires_at,
+        "created": token.created_at, "created_by": user_label(token.created_by, lang), "expires": token.expires_at,
         "state": _state(token, lang)} for token in reversed(tokens)],
         columns=["token", "user", "region", "label", "created", "created_by", "expires", "state"])
     table = _table("tokens-list", frame, [("token", "col.token"), ("user", "col.user"), ("region", "col.region"),
