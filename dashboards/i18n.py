@@ -355,6 +355,11 @@ def t(key: str, lang: str | None, **values) -> str:
     return text.format(**values) if values else text
 
 
+def calendar(lang: str | None) -> dict:
+    """A date picker's month heading in ``lang`` (``2026年11月``; English keeps the picker's own)."""
+    return {"month_format": "YYYY年M月"} if language(lang) == "zh" else {}
+
+
 def listing(items, lang: str | None) -> str:
     """Items of a list in a line: ``A, B`` / ``A、B``."""
     return ("、" if language(lang) == "zh" else ", ").join(items)

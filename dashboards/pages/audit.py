@@ -15,7 +15,7 @@ from surveillance.audit_words import detail_words, target_words
 from surveillance.vocabulary import AUDIT_ACTIONS, audit_action_label, user_label
 
 from ..auditing import record
-from ..i18n import t
+from ..i18n import calendar, t
 from .admin_forms import manageable
 from .quality import _table
 
@@ -47,10 +47,11 @@ def layout(ctx, scope, lang, query, multi):
                 options=[{"label": user_label(name, lang), "value": name} for name in seen],
                 value=query.get("user") if query.get("user") in seen else None)]),
             html.Label([t("audit.action", lang), dcc.Dropdown(
-                placeholder=t("select", lang), id="audit-action", multi=True, value=[a for a in multi.get("action", []) if a in actions],
+                placeholder=t("select", lang), id="audit-action", multi=True,
+                value=[a for a in multi.get("action", []) if a in actions],
                 options=[{"label": audit_action_label(a, lang), "value": a} for a in actions])], className="wide"),
             html.Label([t("audit.dates", lang), dcc.DatePickerRange(
-                id="audit-dates", display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True,
+                id="audit-dates", display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True, **calendar(lang),
                 start_date=query.get("since"), end_date=query.get("until"),
                 start_date_placeholder_text=t("audit.from", lang), end_date_placeholder_text=t("audit.to", lang))]),
             html.Div(className="admin-actions", children=[

@@ -24,7 +24,7 @@ from surveillance.vocabulary import data_state_label, severity_colour, state_lab
 from .. import data
 from ..disclosure import hidden_points, lagged_hidden, legend, mark, shown_ratios, written
 from ..geo import county_shapes_url
-from ..i18n import date_label, number, percent, t
+from ..i18n import calendar, date_label, number, percent, t
 from ..theme import (ACCENT, FONT, INK, MUTED, RATIO_MAX, RATIO_SCALE, base_layout, date_axis, empty_figure,
                      graph_config, severity_badge)
 
@@ -51,7 +51,7 @@ def layout(ctx, scope, lang, query, multi):
                 html.Label([t("overview.day", lang), dcc.DatePickerSingle(
                     id="overview-day", date=day, min_date_allowed=first, max_date_allowed=latest,
                     display_format="YYYY-MM-DD", first_day_of_week=1, clearable=False,
-                    placeholder=t("word.date", lang))]),
+                    placeholder=t("word.date", lang), **calendar(lang))]),
                 html.Label([t("overview.syndrome", lang), dcc.Dropdown(placeholder=t("select", lang),
                     id="overview-syndrome", value=syndrome, clearable=False, searchable=False,
                     options=[{"label": syndrome_label(s, lang), "value": s} for s in syndromes])]),
