@@ -105,7 +105,8 @@ def _rows(table: pd.DataFrame, lang) -> pd.DataFrame:
     hours = {c: [number(v, digits=1) for v in table[c]]
              for c in ("median_hours_to_action", "median_hours_to_verification", "median_hours_to_closure")}
     shares = {c: [percent(v, 0) for v in table[c]] for c in ("share_action_24h", "ppv", "share_717")}
-    return pd.DataFrame({"detector": [detector_label(d, lang) for d in table["detector"]], "syndrome": [topic_label(s, lang) for s in table["syndrome"]],
+    return pd.DataFrame({"detector": [detector_label(d, lang) for d in table["detector"]],
+                         "syndrome": [topic_label(s, lang) for s in table["syndrome"]],
                          "alerts": table["alerts"], "closed_with_outcome": table["closed_with_outcome"],
                          "confirmed_outbreak": table["confirmed_outbreak"], **hours, **shares})
 
