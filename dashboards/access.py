@@ -19,10 +19,16 @@ import pandas as pd
 import shapely
 
 from surveillance.privacy import SmallCells
-from surveillance.vocabulary import PANEL_LEVELS
+from surveillance.vocabulary import LANGUAGES, PANEL_LEVELS, place_name
 from surveillance.regions import Hierarchy
 from surveillance.store.reference import county_boundaries, reference_version, regions_table, units_table
 from surveillance.users import ROLES, User
+
+
+def _place_names(frame: pd.DataFrame, lang: str | None) -> dict[str, str]:
+    if lang is None or "name_en" not in frame.columns:
+        return dict(zip(frame["code"], frame["name"]))
+    return {c: place_name(c, en, zh, lang) for c, en, zh in zip(frame["code"], frame["name_en"], frame["name_zh"])}
 
 
 class OutOfScope(Exception):
@@ -62,8 +68,8 @@ class RegionIndex:
     def _load(cur) -> dict:
         regions, units = regions_table(cur), units_table(cur)
         hierarchy = Hierarchy(regions, units) if len(regions) else None
-        names = dict(zip(regions["code"], regions["name"]))
-        names.update({u: n for u, n in zip(units["code"], units["name"]) if u not in names})
+        # Each place's name in each language (a region's name wins over a county reporting as one unit).
+        names = {lang: {**_place_names(units, lang), **_place_names(regions, lang)} for lang in (None, *LANGUAGES)}
         levels = dict(zip(regions["code"], regions["level"]))
         for u in units["code"]:
             levels.setdefault(u, "facility")
@@ -80,19 +86,23 @@ class RegionIndex:
     def __contains__(self, code) -> bool:
         return isinstance(code, str) and code in self._current()["levels"]
 
-    def name(self, code: str | None) -> str:
+    def name(self, code: str | None, lang: str | None = None) -> str:
+        """The name of a region or unit in ``lang`` (the other language's name where it has none in ``lang``)."""
         if code is None:
             return ""
-        return self._current()["names"].get(code, code)
+        return self.names(lang).get(code, code)
 
-    def names(self) -> dict[str, str]:
-        """The name of every region and unit by code."""
-        return self._current()["names"]
+    def names(self, lang: str | None = None) -> dict[str, str]:
+        """The name of every region and unit by code, in ``lang``."""
+        names = self._current()["names"]
+        return names.get(lang, names[None])
 
-    def label(self, code: str) -> str:
-        """``Jiangtan District (320102)``."""
-        name = self.name(code)
-        return f"{name} ({code})" if name != code else code
+    def label(self, code: str, lang: str | None = None) -> str:
+        """``Jiangtan District (320102)`` / ``江潭区（320102）``."""
+        name = self.name(code, lang)
+        if name == code:
+            return code
+        return f"{name}（{code}）" if lang == "zh" else f"{name} ({code})"
 
     def level(self, code: str) -> str | None:
         return self._current()["levels"].get(code)

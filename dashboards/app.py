@@ -194,7 +194,7 @@ def _register_router(ctx: DashboardContext, pages) -> None:
             for p in pages if p.NAV and user.can(p.ROLE)
         ]
         here = (pathname or ctx.prefix) + (search or "")
-        region = ctx.regions.label(user.region) if user.region else t("scope.all", lang)
+        region = ctx.regions.label(user.region, lang) if user.region else t("scope.all", lang)
         who = [
             html.Span(user.name, className="user-name", id="app-user-name"),
             html.Span(f"{t('role.' + user.role, lang)} · {region}", className="user-scope"),

@@ -338,7 +338,7 @@ def explained(con, scope: Scope, frame: pd.DataFrame, lang: str, *, silent_days:
     ordered = rank_order(frame, {i: entry["headline"] for i, entry in known.items()})
     if not scope.exact:  # ranked on the exact figures, said without the hidden ones
         known = shown_headlines(con, scope, frame, {i: entry["headline"] for i, entry in known.items()}, version)
-    names = scope.index.names()
+    names = scope.index.names(lang)
     for entry in known.values():
         if lang not in entry:
             entry[lang] = sentence(entry["headline"], lang, names)

@@ -32,6 +32,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "not_found": ("There is no page at this address.", "此地址没有页面。"),
     "forbidden": ("This page is for administrators.", "此页面仅供管理员使用。"),
     "no_data": ("No data", "无数据"),
+    "select": ("Select...", "请选择…"),
     "loading": ("Loading…", "加载中…"),
     # login
     "login.title": ("Sign in", "登录"),
@@ -62,6 +63,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.usual_line": ("usual (4-week same-weekday average)", "平常（前4周同一星期几平均）"),
     # common words
     "word.observed": ("observed", "观察值"),
+    "word.seconds": ("s", "秒"),
+    "freq.daily": ("daily", "按日"),
+    "freq.weekly": ("weekly", "按周"),
     "word.expected": ("expected", "期望值"),
     "word.ratio": ("obs/exp", "观察/期望"),
     "word.region": ("region", "地区"),
@@ -80,7 +84,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trends.measure": ("Measure", "指标"),
     "trends.freq": ("Period", "时间单位"),
     "trends.daily": ("daily", "每日"),
-    "trends.weekly": ("ISO week", "周（ISO）"),
+    "trends.weekly": ("ISO week", "周（周一至周日）"),
     "trends.range": ("Time span", "时间范围"),
     "trends.range.90": ("90 days", "90天"),
     "trends.range.365": ("1 year", "1年"),
@@ -94,7 +98,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trends.overlay.on": ("overlay the seasons", "按季节叠加各年"),
     "trends.children": ("{level} in {region}, last 7 days (click to go down)", "{region}下属{level}，近7天（点击下钻）"),
     "trends.series_title": ("{what}: {measure} per {freq}, {region}", "{region}，{what}：每{freq}{measure}"),
-    "trends.season_axis": ("week of the year (ISO)", "年内周次（ISO）"),
+    "trends.season_axis": ("week of the year (ISO)", "年内周次（周一至周日）"),
     "trends.season_axis_day": ("day of the year", "年内天数"),
     # data quality
     "quality.title": ("Data quality", "数据质量"),
@@ -401,6 +405,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.confirmed": ("confirmed", "确认暴发"),
     "col.ppv": ("PPV", "阳性预测值"),
     "col.share_717": ("7-1-7 met", "达到7-1-7"),
+    # tables
+    "table.filter": ("filter data...", "筛选数据…"),
 }
 
 WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
@@ -412,6 +418,21 @@ def t(key: str, lang: str | None, **values) -> str:
     pair = STRINGS.get(key)
     text = key if pair is None else pair[1 if language(lang) == "zh" else 0]
     return text.format(**values) if values else text
+
+
+def calendar(lang: str | None) -> dict:
+    """A date picker's month heading in ``lang`` (``2026年11月``; English keeps the picker's own)."""
+    return {"month_format": "YYYY年M月"} if language(lang) == "zh" else {}
+
+
+def listing(items, lang: str | None) -> str:
+    """Items of a list in a line: ``A, B`` / ``A、B``."""
+    return ("、" if language(lang) == "zh" else ", ").join(items)
+
+
+def aside(text: str, lang: str | None) -> str:
+    """Words in brackets after others: `` (daily)`` / ``（按日）``."""
+    return f"（{text}）" if language(lang) == "zh" else f" ({text})"
 
 
 def iso_week(day) -> tuple[int, int]:

@@ -63,6 +63,33 @@ def empty_figure(lang: str | None, message: str | None = None) -> go.Figure:
 
 GRAPH_CONFIG = {"displaylogo": False,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+PLOTLY_LOCALES = {"zh": "zh-CN"}  # assets/plotly-locale-zh-cn.js: weekdays, months and the mode bar's words
+
+
+def graph_config(lang: str | None, **extra) -> dict:
+    """A chart's config in ``lang``: plotly's locale (its words, weekday and month names) for Chinese."""
+    locale = {"locale": PLOTLY_LOCALES[lang]} if lang in PLOTLY_LOCALES else {}
+    return {**GRAPH_CONFIG, **locale, **extra}
+
+
+DAY_MS = 86_400_000
+
+
+def date_axis(lang: str | None, *, times: bool = False) -> dict:
+    """A date axis's tick and hover formats: ``11月20日`` / plotly's own English; with ``times`` (an axis of
+    moments) ``15:42`` under its day when the ticks are less than a day apart."""
+    if lang != "zh":
+        return {}
+    if times:
+        return {"tickformatstops": [{"dtickrange": [None, DAY_MS], "value": "%H:%M\n%-m月%-d日"},
+                                    {"dtickrange": [DAY_MS, None], "value": "%-m月%-d日"}],
+                "hoverformat": "%Y年%-m月%-d日 %H:%M"}
+    return {"tickformat": "%-m月%-d日", "hoverformat": "%Y年%-m月%-d日 %a"}
+
+
+def hover_day(lang: str | None) -> str:
+    """A day in a hover text: ``2026年11月20日 周五`` / ``Fri 20 Nov 2026``."""
+    return "%{x|%Y年%-m月%-d日 %a}" if lang == "zh" else "%{x|%a %d %b %Y}"
 
 
 def tint(colour: str, opacity: float) -> str:

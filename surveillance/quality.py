@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .detectors.inputs import holiday_mask
+from .notes import joined, note
 from .store import counts, operations
 
 FINDING_COLUMNS = ["kind", "level", "region", "date", "severity", "detail", "value", "usual"]
@@ -119,8 +120,7 @@ def silent_units(
     hit = (share >= daily_share) & ~recent.any(axis=1)
     rows = [{
         "kind": "unit_silent", "level": "facility", "region": units[i], "date": day, "severity": "yellow",
-        "detail": f"no data for {silent_days} days from a unit that reported on {share[i]:.0%} of the "
-                  f"previous {window_days} days",
+        "detail": note("unit_silent", n=silent_days, share=f"{share[i]:.0%}", window=window_days),
         "value": 0.0, "usual": float(share[i]),
     } for i in np.flatnonzero(hit)]
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
@@ -142,8 +142,8 @@ def silent_feeds(feed_days: pd.DataFrame, feeds: list[str], today, *, window_day
         if share >= daily_share and not any(d in days for d in recent):
             rows.append({"kind": "feed_silent", "level": "feed", "region": feed, "date": today - pd.Timedelta(days=1),
                          "severity": "red",
-                         "detail": f"feed {feed} delivered nothing for {silent_days} days; it delivered on "
-                                   f"{share:.0%} of the {window_days} days before",
+                         "detail": joined([note("feed_silent", feed=feed, n=silent_days),
+                                           note("feed_usual", share=f"{share:.0%}", window=window_days)]),
                          "value": 0.0, "usual": share})
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
@@ -169,8 +169,8 @@ def visits_drops(visits: pd.DataFrame, day, *, level: str, drop: float = 0.5, we
         now = 0.0 if not np.isfinite(now) else float(now)
         if now < drop * usual:
             rows.append({"kind": "visits_drop", "level": level, "region": str(region), "date": day, "severity": "red",
-                         "detail": f"{now:,.0f} visits against a usual {usual:,.0f} on this weekday "
-                                   f"({now / usual:.0%})",
+                         "detail": note("visits_drop", now=f"{now:,.0f}", usual=f"{usual:,.0f}",
+                                        share=f"{now / usual:.0%}"),
                          "value": now, "usual": usual})
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
@@ -195,7 +195,7 @@ def material_silences(findings: pd.DataFrame, unit_days: pd.DataFrame, unit_regi
     part["unit_usual"] = usual.reindex(part["region"].astype(str)).fillna(0.0).to_numpy()
     share = part.groupby("county")["unit_usual"].transform("sum") / \
         county_usual.reindex(part["county"]).replace(0, np.nan).to_numpy()
-    part["detail"] = [f"{d}; the county's silent units usually bring {s:.0%} of its visits"
+    part["detail"] = [joined([d, note("county_share", share=f"{s:.0%}")])
                       for d, s in zip(part["detail"], share.fillna(0.0))]
     kept = part[share.fillna(0.0).to_numpy() >= min_share]
     return pd.concat([findings[~silent], kept[FINDING_COLUMNS]], ignore_index=True)

@@ -16,10 +16,12 @@ import pandas as pd
 import shapely
 
 from .errors import SurveillanceError, UnknownName
-from .vocabulary import PANEL_LEVELS, REGION_LEVELS
+from .vocabulary import PANEL_LEVELS, REGION_LEVELS, place_name
 
-REGION_COLUMNS = ["code", "name", "level", "parent", "population", "lat", "lon", "boundary_geojson"]
-UNIT_COLUMNS = ["code", "name", "county", "kind", "lat", "lon"]
+REGION_COLUMNS = ["code", "name", "name_en", "name_zh", "level", "parent", "population", "lat", "lon",
+                  "boundary_geojson"]
+UNIT_COLUMNS = ["code", "name", "name_en", "name_zh", "county", "kind", "lat", "lon"]
+NAME_COLUMNS = ("name_en", "name_zh")  # a place's name in each language (see with_names)
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
 # The level each level's parent must have; provinces have no parent.
@@ -119,10 +121,11 @@ class Hierarchy:
         """``code`` and every region above it; just ``code`` when it is not in the hierarchy (a feed)."""
         return {code, *self.ancestors(code)} if code in self else {code}
 
-    def names(self) -> dict[str, str]:
-        """The name of every region and unit by code."""
-        names = dict(zip(self.units["code"], self.units["name"])) if "name" in self.units else {}
-        names.update(zip(self.regions["code"], self.regions["name"]))
+    def names(self, lang: str | None = None) -> dict[str, str]:
+        """The name of every region and unit by code, in ``lang`` (the other language's name where a place
+        has none in it; without ``lang`` the ``name`` column, English first)."""
+        names = _names_in(self.units, lang) if len(self.units) else {}
+        names.update(_names_in(self.regions, lang))
         return names
 
     def children(self, code: str) -> list[str]:
@@ -164,11 +167,38 @@ def _as_code(values: pd.Series) -> pd.Series:
     return text.astype(object).where(text.notna(), None)
 
 
+def with_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``name_en``, ``name_zh`` and ``name`` (the English name, else the Chinese one, else the
+    code). A ``name`` column alone is the English name, as in files written before places had two names."""
+    out = frame.copy()
+    if "name_en" not in out.columns:
+        out["name_en"] = out["name"] if "name" in out.columns else None
+    if "name_zh" not in out.columns:
+        out["name_zh"] = None
+    for column in NAME_COLUMNS:
+        out[column] = _as_code(out[column])
+    fallback = out["name_en"].where(out["name_en"].notna(), out["name_zh"])
+    if "name" in out.columns:
+        given = _as_code(out["name"])
+        fallback = fallback.where(fallback.notna(), given)
+    out["name"] = fallback.where(fallback.notna(), out["code"] if "code" in out.columns else None)
+    return out
+
+
+def _names_in(frame: pd.DataFrame, lang: str | None) -> dict[str, str]:
+    codes = frame["code"].tolist()
+    if lang is None or "name_en" not in frame.columns:
+        column = frame["name"] if "name" in frame.columns else frame["code"]
+        return {c: (n if isinstance(n, str) and n else c) for c, n in zip(codes, column)}
+    return {c: place_name(c, en, zh, lang) for c, en, zh in zip(codes, frame["name_en"], frame["name_zh"])}
+
+
 def _clean_regions(regions: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in ("code", "name", "level") if c not in regions.columns]
+    named = any(c in regions.columns for c in ("name", *NAME_COLUMNS))
+    missing = [c for c in ("code", "name", "level") if c not in regions.columns and not (c == "name" and named)]
     if missing:
         raise SurveillanceError(f"regions table lacks column(s) {', '.join(missing)}")
-    out = regions.reset_index(drop=True).copy()
+    out = with_names(regions.reset_index(drop=True))
     if "parent" not in out.columns:
         out["parent"] = None
     for column in ("code", "parent", "level"):
@@ -182,7 +212,7 @@ def _clean_units(units: pd.DataFrame | None) -> pd.DataFrame:
     missing = [c for c in ("code", "county") if c not in units.columns]
     if missing:
         raise SurveillanceError(f"units table lacks column(s) {', '.join(missing)}")
-    out = units.reset_index(drop=True).copy()
+    out = with_names(units.reset_index(drop=True))
     for column in ("code", "county"):
         out[column] = _as_code(out[column])
     return out

@@ -156,8 +156,62 @@ KINDS: dict[str, Term] = {
     "data_quality": Term("data quality", "数据质量"),
 }
 
-# The user name the service signs its own events with (episodes opened, escalated, ended by the detect job).
+# The user name the service signs its own events with (episodes opened, escalated, ended by the detect job),
+# and how a page says it.
 SYSTEM_USER = "system"
+SYSTEM_USER_TERM = Term("system", "系统")
+
+# The detectors (surveillance.detectors, surveillance.spatial) and the data-quality checks, by the code that
+# signals carry. English keeps the code, as the configuration and the evaluation write it.
+DETECTORS: dict[str, Term] = {
+    "ears_c1": Term("ears_c1", "早期异常报告系统C1法"),
+    "ears_c2": Term("ears_c2", "早期异常报告系统C2法"),
+    "ears_c3": Term("ears_c3", "早期异常报告系统C3法"),
+    "farrington": Term("farrington", "法林顿回归法"),
+    "farrington_flexible": Term("farrington_flexible", "改进法林顿回归法"),
+    "cusum": Term("cusum", "累积和控制图法"),
+    "glrnb": Term("glrnb", "负二项广义似然比法"),
+    "bayes": Term("bayes", "贝叶斯预测法"),
+    "mpm": Term("mpm", "移动百分位数法"),
+    "ewma": Term("ewma", "指数加权移动平均法"),
+    "regression": Term("regression", "自适应回归法"),
+    "switch": Term("switch", "回归与指数加权移动平均切换法"),
+    "serfling": Term("serfling", "塞尔夫林周期回归法"),
+    "gbm": Term("gbm", "梯度提升树模型"),
+    "regional_excess": Term("regional_excess", "区域超额检测"),
+    "spacetime_permutation": Term("spacetime_permutation", "时空重排扫描"),
+    "spacetime_poisson": Term("spacetime_poisson", "时空泊松扫描"),
+    "quality": Term("quality", "数据质量检查"),
+}
+# The service's jobs (surveillance.service.cycle; "daily" is the scheduler's whole cycle) and how a run ended.
+JOBS: dict[str, Term] = {
+    "ingest": Term("ingest", "数据采集"),
+    "detect": Term("detect", "预警检测"),
+    "notify": Term("notify", "邮件通知"),
+    "deliver": Term("deliver", "邮件投递"),
+    "snapshot": Term("snapshot", "数据快照"),
+    "daily": Term("daily", "每日全流程"),
+}
+JOB_STATUSES: dict[str, Term] = {
+    "ok": Term("ok", "成功"),
+    "failed": Term("failed", "失败"),
+    "running": Term("running", "运行中"),
+}
+# How a feed delivers (config: feeds[].kind).
+FEED_KINDS: dict[str, Term] = {
+    "folder": Term("folder", "文件夹"),
+    "http": Term("http", "网络接口"),
+    "sql": Term("sql", "数据库"),
+    "fhir": Term("fhir", "快速医疗互操作性资源文件"),
+}
+# The roles of users (surveillance.users), as the audit trail and the pages name them.
+ROLES: dict[str, Term] = {
+    "viewer": Term("viewer", "查看者"),
+    "epidemiologist": Term("epidemiologist", "流行病学专业人员"),
+    "admin": Term("administrator", "管理员"),
+}
+PERCENT_SUFFIX = "_percent"  # a detector judging percentages of all visits (config: `percent = true`)
+PERCENT_DETECTOR = Term("{name}", "{name}（百分比）")
 
 # The workflow (after WHO EWARS; transitions in alerts.workflow): states in their usual order,
 # the outcomes a closed alert records, and the actions of an alert's events.
@@ -280,7 +334,8 @@ TABLES: dict[str, dict[str, Term]] = {
     "severities": SEVERITIES, "data_states": DATA_STATES, "findings": FINDINGS, "kinds": KINDS, "states": STATES,
     "outcomes": OUTCOMES, "events": EVENTS, "audit_actions": AUDIT_ACTIONS,
     "outbreak_start_errors": OUTBREAK_START_ERRORS, "trends": TRENDS, "season_levels": SEASON_LEVELS,
-    "season_phases": SEASON_PHASES, "season_events": SEASON_EVENTS,
+    "season_phases": SEASON_PHASES, "season_events": SEASON_EVENTS, "detectors": DETECTORS,
+    "jobs": JOBS, "job_statuses": JOB_STATUSES, "feed_kinds": FEED_KINDS, "roles": ROLES,
 }
 
 
@@ -290,8 +345,19 @@ def label(table: dict[str, Term], code, lang: str | None) -> str:
     return str(code) if term is None else term.say(lang)
 
 
+def place_name(code: str, name_en, name_zh, lang: str | None) -> str:
+    """A region's or unit's name in ``lang``: its name in that language, else in the other, else the code
+    (the one rule for every page, email, export and command that names a place)."""
+    first, second = (name_zh, name_en) if lang == "zh" else (name_en, name_zh)
+    for name in (first, second):
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return str(code)
+
+
 def place_label(code: str, names: dict, lang: str | None) -> str:
-    """A region's or unit's name from ``names``, a service place's words, else the code."""
+    """A region's or unit's name from ``names`` (already in ``lang``: ``Hierarchy.names(lang)``), a service
+    place's words, else the code."""
     name = names.get(code)
     return name if isinstance(name, str) and name else label(SERVICE_PLACES, code, lang)
 
@@ -364,6 +430,38 @@ def tone_colours(table: dict[str, Tone], code) -> tuple[str, str]:
     """``(colour, ink)`` of a trend or season level (grey for a code the table does not know)."""
     tone = table.get(code) or Tone("", "")
     return tone.colour, tone.ink
+
+
+def detector_label(code: str, lang: str | None) -> str:
+    """A detector's words; ``farrington_percent`` is Farrington on percentages; a configured label of its own
+    (``label = "..."``) is shown as it was written."""
+    code = str(code)
+    if code not in DETECTORS and code.endswith(PERCENT_SUFFIX) and code[:-len(PERCENT_SUFFIX)] in DETECTORS:
+        return PERCENT_DETECTOR.say(lang).format(name=label(DETECTORS, code[:-len(PERCENT_SUFFIX)], lang))
+    return label(DETECTORS, code, lang)
+
+
+def job_label(code: str, lang: str | None) -> str:
+    return label(JOBS, code, lang)
+
+
+def job_status_label(code: str, lang: str | None) -> str:
+    return label(JOB_STATUSES, code, lang)
+
+
+def feed_kind_label(code: str, lang: str | None) -> str:
+    return label(FEED_KINDS, code, lang)
+
+
+def role_label(code: str, lang: str | None) -> str:
+    return label(ROLES, code, lang)
+
+
+def user_label(name: str | None, lang: str | None) -> str:
+    """A user name as pages show it: the service's own (``system``) in the reader's language."""
+    if name == SYSTEM_USER:
+        return SYSTEM_USER_TERM.say(lang)
+    return "" if name is None else str(name)
 
 
 def suppressed_label(min_cell: int, lang: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,3 +75,11 @@ def test_pooled_figures_count_over_all_runs_not_the_mean_of_shares():
     assert pooled["delays_days"] == [1, 2] and pooled["median_delay_days"] == pytest.approx(1.5)
     assert pooled["matched"] == pytest.approx(3 / 6)  # not the mean of 3/5 and 0/1
     assert pooled["emails_per_week"] == pytest.approx(6 / 8)  # 6 emailed alerts over 8 province-weeks
+
+
+def test_pooled_oracle_delays_are_over_all_outbreaks():
+    one = workload_figures(EPISODES, OUTBREAKS, counties=10, start="2026-11-01", end="2026-11-28",
+                           county_of=lambda c: COUNTY.get(c, c))
+    pooled = pooled_figures([{**one, "oracle_delays_days": [0, 2]}, {**one, "oracle_delays_days": [5]}])
+    assert pooled["oracle_delays_days"] == [0, 2, 5] and pooled["oracle_median_delay_days"] == 2
+    assert np.isnan(pooled_figures([one])["oracle_median_delay_days"])  # a store's run has no oracle

@@ -71,6 +71,9 @@ def test_the_pooled_row_adds_the_seeds_up(evaluated):
     runs, pooled = result["runs"], result["pooled"]
     assert pooled["alerts"] == sum(r["alerts"] for r in runs)
     assert pooled["county_weeks"] == pytest.approx(sum(r["county_weeks"] for r in runs))
+    # the oracle bound for every outbreak of the period it could have alerted
+    assert all(len(r["oracle_delays_days"]) <= r["outbreaks"] for r in runs)
+    assert pooled["oracle_delays_days"] == sorted(d for r in runs for d in r["oracle_delays_days"])
     table = figures_table(result)
     assert table["run"].tolist() == ["seed 1", "seed 2", "all"]
     assert table.iloc[-1]["alerts_per_county_week"] == pytest.approx(pooled["alerts"] / pooled["county_weeks"])

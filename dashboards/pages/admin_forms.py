@@ -28,7 +28,7 @@ def region_options(ctx, scope, lang) -> list[dict]:
     options = [{"label": t("scope.all", lang), "value": ALL}] if scope.root is None else []
     for level in REGION_LEVELS:
         for code in ctx.regions.codes_at(level, scope.root):
-            options.append({"label": f"{ctx.regions.label(code)} · {level_label(level, lang)}", "value": code})
+            options.append({"label": f"{ctx.regions.label(code, lang)} · {level_label(level, lang)}", "value": code})
     return options
 
 
@@ -38,7 +38,7 @@ def region_value(value):
 
 
 def region_text(ctx, region, lang) -> str:
-    return ctx.regions.label(region) if region else t("scope.all", lang)
+    return ctx.regions.label(region, lang) if region else t("scope.all", lang)
 
 
 def manageable(ctx, scope) -> list[users.User]:

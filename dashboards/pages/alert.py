@@ -26,18 +26,20 @@ from dash.exceptions import PreventUpdate
 
 from surveillance.alerts.episode_types import flag
 from surveillance.alerts.sentence import sentence
-from surveillance.alerts.workflow import OUTCOMES, OutbreakStartError, WorkflowError, add_note, allowed, transition
+from surveillance.alerts.workflow import OUTCOMES, WorkflowError, add_note, allowed, transition
+from surveillance.notes import render as render_note
 from surveillance.store.alerts import episode_state
-from surveillance.vocabulary import (AGE_GROUPS, OUTBREAK_START, age_label, data_state_label, event_label, kind_label, measure_label,
-                                     outcome_label, severity_colour, severity_label, severity_rank, state_label,
-                                     topic_label)
+from surveillance.vocabulary import (AGE_GROUPS, OUTBREAK_START, age_label, data_state_label, detector_label, event_label,
+                                     kind_label, measure_label, outcome_label, severity_colour, severity_label,
+                                     severity_rank, state_label, topic_label, user_label)
 
 from .. import data
 from ..access import OutOfScope
 from ..disclosure import hidden_points, legend, mark, written
 from ..auditing import record as record_audit
-from ..i18n import date_label, number, percent, t
-from ..theme import ACCENT, GRAPH_CONFIG, MUTED, base_layout, empty_figure, severity_badge, severity_rules, tint
+from ..i18n import aside, date_label, listing, number, percent, t
+from ..theme import (ACCENT, MUTED, base_layout, date_axis, empty_figure, graph_config, hover_day, severity_badge,
+                    severity_rules, tint)
 from .quality import _table
 
 NAME = "alert"
@@ -72,7 +74,7 @@ def layout(ctx, scope, lang, query, multi):
     signals = data.alert_signals(cur, detail)
     kind = detail["kind"]
     name = topic_label(detail["syndrome"], lang)
-    region = ctx.regions.label(detail["region"])
+    region = ctx.regions.label(detail["region"], lang)
     summary = t("alert.summary", lang, kind=kind_label(kind, lang), age=age_label(detail["age_group"], lang),
                 opened=date_label(detail["opened_on"], lang), last=date_label(detail["last_signal_on"], lang))
     ended = (f" · {t('alerts.ended', lang)} {date_label(detail['ended_on'], lang)}" if detail["ended_on"] is not None
@@ -87,18 +89,19 @@ def layout(ctx, scope, lang, query, multi):
                      t("alert.title", lang, id=detail["episode_id"], syndrome=name, region=region)], id="alert-title"),
         ]),
         html.P(sentence(data.alert_headline(cur, scope, detail, silent_days=ctx.config.quality.silent_days), lang,
-                        ctx.regions.names()), className="alert-why", id="alert-why"),
+                        ctx.regions.names(lang)), className="alert-why", id="alert-why"),
         legend(scope, lang, "alert-suppressed"),
         html.P([summary, ended] + ([" · ", html.Span(t("alerts.incomplete", lang), className="tone-yellow")]
                                    if detail["incomplete"] else [])
                + ([" · ", html.Span(data_state_label("provisional", lang), className="tone-yellow",
                                     id="alert-provisional")] if flag(detail.get("provisional")) else []),
                className="day-label", id="alert-summary"),
-        html.P([t("col.regions", lang), ": ", ", ".join(ctx.regions.label(r) for r in [detail["region"], *others])],
+        html.P([t("col.regions", lang), "：" if lang == "zh" else ": ",
+                listing([ctx.regions.label(r, lang) for r in [detail["region"], *others]], lang)],
                className="muted", id="alert-regions") if others else None,
         html.Section(className="card", children=[
             html.H2(t("alert.series", lang)),
-            dcc.Graph(id="alert-series", config=GRAPH_CONFIG, figure=_series(ctx, scope, detail, signals, lang)),
+            dcc.Graph(id="alert-series", config=graph_config(lang), figure=_series(ctx, scope, detail, signals, lang)),
             html.P(t("alert.series_hint", lang), className="hint"),
         ]),
         html.Div(className="grid-2-1", children=[
@@ -147,7 +150,7 @@ def _series(ctx, scope, detail, signals, lang):
     hidden = daily["hidden"].astype(bool)
     values = values.where(~hidden)  # a hidden day is a gap, marked on the axis
     axis = measure_label(measure, lang)
-    hover_day = "%{x|%Y-%m-%d %a}" if lang == "zh" else "%{x|%a %d %b %Y}"
+    day = hover_day(lang)
     digits = ".2f" if measure == "percent" else ",.0f"
     fig = go.Figure()
     judged = signals[(signals["measure"] == measure) & signals["expected"].notna()] if len(signals) else signals
@@ -155,17 +158,17 @@ def _series(ctx, scope, detail, signals, lang):
         for detector, part in judged.groupby("detector"):
             part = part.sort_values("date")
             fig.add_trace(go.Scatter(x=part["date"], y=part["expected"], mode="lines+markers",
-                                     name=f"{t('word.expected', lang)} ({detector})",
+                                     name=f"{t('word.expected', lang)} ({detector_label(detector, lang)})",
                                      line=dict(color=MUTED, dash="dash", width=1.5), marker=dict(size=4),
-                                     hovertemplate=f"{hover_day}: %{{y:{digits}}}<extra></extra>"))
+                                     hovertemplate=f"{day}: %{{y:{digits}}}<extra></extra>"))
             if part["upperbound"].notna().any():
                 fig.add_trace(go.Scatter(x=part["date"], y=part["upperbound"], mode="lines", fill="tonexty",
                                          fillcolor=tint(severity_colour("yellow"), 0.18), line=dict(color=severity_colour("yellow"), width=1),
-                                         name=f"{t('alert.threshold', lang)} ({detector})",
-                                         hovertemplate=f"{hover_day}: %{{y:{digits}}}<extra></extra>"))
+                                         name=f"{t('alert.threshold', lang)} ({detector_label(detector, lang)})",
+                                         hovertemplate=f"{day}: %{{y:{digits}}}<extra></extra>"))
     fig.add_trace(go.Scatter(x=values.index, y=values.to_numpy(), mode="lines+markers", name=t("word.observed", lang),
                              line=dict(color=ACCENT, width=2), marker=dict(size=4),
-                             hovertemplate=f"{hover_day}: %{{y:{digits}}}<extra></extra>"))
+                             hovertemplate=f"{day}: %{{y:{digits}}}<extra></extra>"))
     evidence = pd.DataFrame(detail["evidence"])
     if len(evidence):
         evidence["date"] = pd.to_datetime(evidence["date"])
@@ -181,7 +184,7 @@ def _series(ctx, scope, detail, signals, lang):
                 name=f"{t('alert.signal', lang)}: {severity_label(severity, lang)}",
                 marker=dict(size=13, color=severity_colour(severity), symbol="diamond",
                             line=dict(color="#1f2933", width=1)),
-                hovertemplate=f"{hover_day}: %{{y:{digits}}} ({severity_label(severity, lang)})<extra></extra>"))
+                hovertemplate=f"{day}: %{{y:{digits}}} ({severity_label(severity, lang)})<extra></extra>"))
     if detail["kind"] == "cluster" and len(signals):
         newest = signals.sort_values("date").iloc[-1]
         days = int(newest["period_days"] or 1)
@@ -194,7 +197,7 @@ def _series(ctx, scope, detail, signals, lang):
                   fillcolor=severity_colour("red"), opacity=0.06, line_width=0)
     fig.update_layout(**base_layout(height=380, hovermode="closest"))
     fig.update_yaxes(title_text=axis)
-    fig.update_xaxes(tickformat="%m-%d" if lang == "zh" else None)
+    fig.update_xaxes(**date_axis(lang))
     return fig
 
 
@@ -211,10 +214,11 @@ def _evidence(ctx, scope, detail, signals, lang):
     gone = frame["suppressed"].astype(bool) if "suppressed" in frame else pd.Series(False, index=frame.index)
     withheld = mark(scope, lang, withheld=True)
     cluster = detail["kind"] == "cluster"  # its count is a sum over its regions and days
+    names = ctx.regions.names(lang)
     table = pd.DataFrame({
         "date": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in frame["date"]],
-        "detector": frame["detector"],
-        "region": [ctx.regions.label(r) for r in frame["region"]],
+        "detector": [detector_label(d, lang) for d in frame["detector"]],
+        "region": [ctx.regions.label(r, lang) for r in frame["region"]],
         "observed": [mark(scope, lang, withheld=cluster or m == "percent") if g else number(v, digits=digits(m, v))
                      for v, m, g in zip(frame["observed"], frame["measure"], gone)],
         "expected": [number(v, digits=digits(m, 0.5)) for v, m in zip(frame["expected"], frame["measure"])],
@@ -226,7 +230,7 @@ def _evidence(ctx, scope, detail, signals, lang):
         "as_of": [pd.Timestamp(d).strftime("%Y-%m-%d") + (f" ({data_state_label('provisional', lang)})" if flag(p)
                                                           else "")
                   for d, p in zip(frame["as_of"], frame.get("provisional", pd.Series(False, index=frame.index)))],
-        "detail": [("" if d is None else str(d)) + ("" if m == "count" else f" [{measure_label(m, lang)}]")
+        "detail": [render_note(d, lang, names) + ("" if m == "count" else f" [{measure_label(m, lang)}]")
                    for d, m in zip(frame["detail"], frame["measure"])],
     })
     return _table("alert-evidence", table,
@@ -243,11 +247,14 @@ def _parameters(ctx, detail, lang):
     for label in detail["detectors"]:
         spec = specs.get(label)
         if spec is None:  # a detector no longer configured, or the data-quality checks
-            items.append(html.Li([html.B(label)]))
+            items.append(html.Li([html.B(detector_label(label, lang))]))
             continue
-        params = json.dumps(spec.params, sort_keys=True) if spec.params else t("alert.default_params", lang)
-        extra = [f"{spec.name}", f"{spec.freq}"] + (["%"] if spec.percent else [])
-        items.append(html.Li([html.B(label), f" ({', '.join(extra)}): ", html.Code(params)]))
+        extra = [detector_label(spec.name, lang), t(f"freq.{spec.freq}", lang)] + (["%"] if spec.percent else [])
+        colon = "：" if lang == "zh" else ": "
+        parts = [html.B(detector_label(label, lang)), aside(("，" if lang == "zh" else ", ").join(extra), lang), colon]
+        # parameter names are the detector's own (as the configuration writes them)
+        parts.append(html.Code(json.dumps(spec.params, sort_keys=True)) if spec.params else t("alert.default_params", lang))
+        items.append(html.Li(parts))
     return html.Ul(items, id="alert-parameters")
 
 
@@ -308,7 +315,7 @@ def _neighbours(ctx, cur, scope, detail, days, lang):
                    + [html.Th(t("col.total_7", lang), className="num"), html.Th(t("col.in_alert", lang))])
     body = []
     for code in regions:
-        link = dcc.Link(ctx.regions.label(code), href=ctx.url("/trends", region=code, syndrome=detail["syndrome"]))
+        link = dcc.Link(ctx.regions.label(code, lang), href=ctx.url("/trends", region=code, syndrome=detail["syndrome"]))
         body.append(html.Tr([html.Td(html.B(link) if code == centre else link)]
                             + [html.Td(written(table.loc[code, d], hidden.loc[code, d], scope, lang), className="num")
                                for d in days]
@@ -357,11 +364,11 @@ def _workflow(ctx, scope, detail, lang):
     else:
         children.append(html.P(t("alert.read_only", lang), className="muted", id="alert-read-only"))
     children.append(html.H3(t("alert.history", lang)))
-    children.append(_history(detail, lang))
+    children.append(_history(detail, lang, ctx.regions.names(lang)))
     return children
 
 
-def _history(detail, lang):
+def _history(detail, lang, names):
     rows = []
     for e in reversed(detail["events"]):
         change = ""
@@ -371,10 +378,10 @@ def _history(detail, lang):
         at = pd.Timestamp(e["at_time"]).strftime("%Y-%m-%d %H:%M")
         day = f" ({pd.Timestamp(e['day']).strftime('%Y-%m-%d')})" if e.get("day") is not None else ""
         rows.append(html.Tr(className=f"event event-{e['action']}", children=[
-            html.Td(at + day), html.Td(e["user_name"], className="event-user"),
+            html.Td(at + day), html.Td(user_label(e["user_name"], lang), className="event-user"),
             html.Td(event_label(e["action"], lang)), html.Td(change, className="event-change"),
             html.Td(severity_badge(e["severity"], lang) if e.get("severity") else ""),
-            html.Td(e.get("note") or "", className="event-note"),
+            html.Td(render_note(e.get("note"), lang, names), className="event-note"),
         ]))
     head = html.Tr([html.Th(t(k, lang)) for k in ("col.time", "col.user", "col.action", "col.change", "col.severity",
                                                   "col.note")])
@@ -421,7 +428,6 @@ def register(ctx):
                 message = t("alert.done", lang, state=state_label(to, lang))
         except WorkflowError as exc:
             record_audit(ctx.store, user, "alert_refused", f"alert {episode_id}", str(exc))
-            said = exc.say(lang) if isinstance(exc, OutbreakStartError) else str(exc)
-            return no_update, html.Span(said, className="error", id="alert-error")
+            return no_update, html.Span(exc.say(lang), className="error", id="alert-error")
         fresh = data.alert(ctx.cursor(), scope, episode_id)
         return _workflow(ctx, scope, fresh, lang), html.Span(message, id="alert-done")

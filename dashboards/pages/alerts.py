@@ -11,8 +11,8 @@ from dash import Input, Output, State, dash_table, dcc, html, no_update
 
 from surveillance.audit import classified_csv
 
-from surveillance.vocabulary import (KINDS, STATES, age_label, data_state_label, kind_label, outcome_label,
-                                     severity_label, state_label, syndrome_label, topic_label)
+from surveillance.vocabulary import (KINDS, STATES, age_label, data_state_label, detector_label, kind_label,
+                                     outcome_label, severity_label, state_label, syndrome_label, topic_label)
 
 from .. import data
 from ..auditing import record
@@ -33,16 +33,16 @@ def layout(ctx, scope, lang, query, multi):
     return html.Div(className="page page-alerts", children=[
         html.Div(className="page-head", children=[html.H1(t("alerts.title", lang))]),
         html.Div(className="controls controls-wrap", children=[
-            html.Label([t("alerts.severity", lang), dcc.Dropdown(
+            html.Label([t("alerts.severity", lang), dcc.Dropdown(placeholder=t("select", lang),
                 id="alerts-severity", multi=True, value=[s for s in multi.get("severity", []) if s in SEVERITIES],
                 options=[{"label": severity_label(s, lang), "value": s} for s in SEVERITIES])]),
-            html.Label([t("alerts.state", lang), dcc.Dropdown(
+            html.Label([t("alerts.state", lang), dcc.Dropdown(placeholder=t("select", lang),
                 id="alerts-state", multi=True, value=states,
                 options=[{"label": state_label(s, lang), "value": s} for s in STATES])]),
-            html.Label([t("alerts.syndrome", lang), dcc.Dropdown(
+            html.Label([t("alerts.syndrome", lang), dcc.Dropdown(placeholder=t("select", lang),
                 id="alerts-syndrome", multi=True, value=[s for s in multi.get("syndrome", []) if s in ctx.config.syndromes],
                 options=[{"label": syndrome_label(s, lang), "value": s} for s in ctx.config.syndromes])]),
-            html.Label([t("alerts.kind", lang), dcc.Dropdown(
+            html.Label([t("alerts.kind", lang), dcc.Dropdown(placeholder=t("select", lang),
                 id="alerts-kind", multi=True, value=[k for k in multi.get("kind", []) if k in KINDS],
                 options=[{"label": kind_label(k, lang), "value": k} for k in KINDS])]),
             dcc.Checklist(id="alerts-ended", value=["1"] if query.get("all") == "1" else [], inline=True,
@@ -70,13 +70,14 @@ def rows(ctx, frame, lang) -> list[dict]:
         "severity": each("severity", lambda s: severity_label(s, lang)),
         "state": each("state", lambda s: state_label(s, lang)) + outcome,
         "kind": each("kind", lambda k: kind_label(k, lang)),
-        "region": each("region", ctx.regions.label),
+        "region": each("region", lambda r: ctx.regions.label(r, lang)),
         "syndrome": each("syndrome", lambda s: topic_label(s, lang)),
         "age_group": each("age_group", lambda a: age_label(a, lang)),
         "opened": frame["opened_on"].dt.strftime("%Y-%m-%d"),
         "last_signal": frame["last_signal_on"].dt.strftime("%Y-%m-%d") + provisional,
         "ended": frame["ended_on"].dt.strftime("%Y-%m-%d").fillna(""),
-        "detectors": [", ".join(d) for d in frame["detectors"]],
+        "detectors": [("、" if lang == "zh" else ", ").join(detector_label(one, lang) for one in d)
+                      for d in frame["detectors"]],
     }
     if "sentence" in frame:  # ranked by data.explained: the order is the rank
         columns = {"rank": list(range(1, len(frame) + 1)), "why": frame["sentence"], **columns}
@@ -99,6 +100,11 @@ def _filtered(ctx, scope, severities, states, syndromes, kinds, ended):
     return frame
 
 
+# The export's columns and their headings (the table's, with the alert's number).
+EXPORT_COLUMNS = [("rank", "col.rank"), ("episode_id", "col.alert"), ("why", "col.why"), ("severity", "col.severity"),
+                  ("state", "col.state"), ("kind", "col.kind"), ("region", "col.region"), ("syndrome", "col.syndrome"),
+                  ("age_group", "col.age_group"), ("opened", "col.opened"), ("last_signal", "col.last_signal"),
+                  ("ended", "col.ended"), ("detectors", "col.detectors")]
 FILTERS = ("alerts-severity", "alerts-state", "alerts-syndrome", "alerts-kind")
 
 
@@ -117,6 +123,8 @@ def register(ctx):
             frame = data.explained(ctx.cursor(), scope, frame, lang, silent_days=ctx.config.quality.silent_days)
         table = pd.DataFrame(rows(ctx, frame, lang) if not frame.empty else [])
         table = table.drop(columns=[c for c in ("alert",) if c in table])
+        if lang == "zh":  # English keeps the column codes its exports have always had
+            table = table.rename(columns={c: t(label, lang) for c, label in EXPORT_COLUMNS})
         asked = "; ".join(f"{name} {','.join(v)}" for name, v in
                           (("severity", severities), ("state", states), ("syndrome", syndromes), ("kind", kinds)) if v)
         record(ctx.store, scope.user.name, "export", "alerts",
@@ -147,6 +155,7 @@ def register(ctx):
                      for c, label in columns],
             markdown_options={"link_target": "_self"},
             page_size=25, sort_action="native", filter_action="native",
+            filter_options={"placeholder_text": t("table.filter", lang)},
             style_table={"overflowX": "auto"},
             style_cell={"textAlign": "left", "whiteSpace": "normal", "height": "auto", "fontFamily": FONT,
                         "fontSize": "0.9rem", "padding": "4px 8px"},

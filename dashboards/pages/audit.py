@@ -11,10 +11,11 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
 from surveillance import audit
-from surveillance.vocabulary import AUDIT_ACTIONS, audit_action_label
+from surveillance.audit_words import detail_words, target_words
+from surveillance.vocabulary import AUDIT_ACTIONS, audit_action_label, user_label
 
 from ..auditing import record
-from ..i18n import t
+from ..i18n import calendar, t
 from .admin_forms import manageable
 from .quality import _table
 
@@ -41,13 +42,16 @@ def layout(ctx, scope, lang, query, multi):
     return html.Div(className="page page-audit", children=[
         html.Div(className="page-head", children=[html.H1(t("audit.title", lang))]),
         html.Div(className="controls controls-wrap", children=[
-            html.Label([t("audit.user", lang), dcc.Dropdown(id="audit-user", options=seen,
-                                                            value=query.get("user") if query.get("user") in seen else None)]),
+            html.Label([t("audit.user", lang), dcc.Dropdown(
+                placeholder=t("select", lang), id="audit-user",
+                options=[{"label": user_label(name, lang), "value": name} for name in seen],
+                value=query.get("user") if query.get("user") in seen else None)]),
             html.Label([t("audit.action", lang), dcc.Dropdown(
-                id="audit-action", multi=True, value=[a for a in multi.get("action", []) if a in actions],
+                placeholder=t("select", lang), id="audit-action", multi=True,
+                value=[a for a in multi.get("action", []) if a in actions],
                 options=[{"label": audit_action_label(a, lang), "value": a} for a in actions])], className="wide"),
             html.Label([t("audit.dates", lang), dcc.DatePickerRange(
-                id="audit-dates", display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True,
+                id="audit-dates", display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True, **calendar(lang),
                 start_date=query.get("since"), end_date=query.get("until"),
                 start_date_placeholder_text=t("audit.from", lang), end_date_placeholder_text=t("audit.to", lang))]),
             html.Div(className="admin-actions", children=[
@@ -79,10 +83,14 @@ def _filters(ctx, scope, user, actions, since, until) -> dict:
     return {"user": chosen, "actions": list(actions or []) or None, "since": _day(since), "until": _day(until)}
 
 
-def _shaped(frame, lang):
-    """The lines as the table shows them: the action's words, the time to the second."""
+def _shaped(frame, lang, names=None):
+    """The lines as the table shows them: the user, the action, its target and detail in ``lang``, the time to
+    the second."""
     frame = frame.copy()
     frame["action_words"] = [audit_action_label(a, lang) for a in frame["action"]]
+    frame["user_name"] = [user_label(u, lang) for u in frame["user_name"]]
+    frame["target"] = [target_words(v, lang) for v in frame["target"]]
+    frame["detail"] = [detail_words(d, a, lang, names) for d, a in zip(frame["detail"], frame["action"])]
     frame["at_time"] = pd.to_datetime(frame["at_time"]).dt.strftime("%Y-%m-%d %H:%M:%S")
     return frame
 
@@ -98,7 +106,7 @@ def register(ctx):
         lang = scope.user.language
         filters = _filters(ctx, scope, user, actions, since, until)
         total = audit.count(ctx.store, **filters)
-        frame = _shaped(audit.trail(ctx.store, limit=SHOWN, **filters), lang)
+        frame = _shaped(audit.trail(ctx.store, limit=SHOWN, **filters), lang, ctx.regions.names(lang))
         return (t("audit.count", lang, n=f"{total:,}", shown=f"{min(total, SHOWN):,}"),
                 _table("audit-table", frame, [("at_time", "col.time"), ("user_name", "col.user"),
                                               ("address", "col.address"), ("action_words", "col.action"),

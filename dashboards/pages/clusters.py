@@ -19,8 +19,8 @@ from surveillance.privacy import judgements_hidden
 from .. import data
 from ..disclosure import legend, mark
 from ..geo import county_shapes_url
-from ..i18n import date_label, number, t
-from ..theme import FONT, GRAPH_CONFIG, INK, empty_figure, severity_badge
+from ..i18n import date_label, listing, number, t
+from ..theme import FONT, INK, empty_figure, graph_config, severity_badge
 
 NAME = "clusters"
 PATH = "/clusters"
@@ -45,7 +45,7 @@ def layout(ctx, scope, lang, query, multi):
         html.Section(className="card", children=[
             html.H2(t("clusters.map", lang)),
             dcc.Graph(id="clusters-map", className="map-graph",
-                      config={**GRAPH_CONFIG, "scrollZoom": False, "topojsonURL": ctx.url("/assets/topojson/")}),
+                      config={**graph_config(lang), "scrollZoom": False, "topojsonURL": ctx.url("/assets/topojson/")}),
         ]),
         html.Section(className="card", children=[html.H2(t("clusters.list", lang)), html.Div(id="clusters-list"),
                                                  legend(scope, lang, "clusters-suppressed")]),
@@ -127,8 +127,8 @@ def _list(ctx, scope, table: pd.DataFrame, lang):
             html.Td(dcc.Link(f"#{r.episode_id}", href=ctx.url(f"/alerts/{r.episode_id}"))),
             html.Td(severity_badge(r.severity, lang)),
             html.Td(syndrome_label(r.syndrome, lang)),
-            html.Td(ctx.regions.name(r.region)),
-            html.Td(", ".join(ctx.regions.name(c) for c in r.regions)),
+            html.Td(ctx.regions.name(r.region, lang)),
+            html.Td(listing([ctx.regions.name(c, lang) for c in r.regions], lang)),
             html.Td([t("clusters.window1" if r.days == 1 else "clusters.window", lang, n=r.days, window=window), html.Br(),
                      html.Small(signal_days, className="muted")]),
             html.Td(withheld if r.hidden else number(r.observed), className="num"),
@@ -146,7 +146,7 @@ def _map(ctx, scope, table: pd.DataFrame, lang) -> dict:
     if not shown:
         return empty_figure(lang)
     geojson = county_shapes_url(ctx, scope)
-    names = [ctx.regions.name(c) for c in shown]
+    names = [ctx.regions.name(c, lang) for c in shown]
     traces = [{"type": "choropleth", "geojson": geojson, "locations": shown, "z": [0] * len(shown),
                "colorscale": [[0, "#eef1f4"], [1, "#eef1f4"]], "showscale": False, "text": names,
                "hovertemplate": "%{text}<extra></extra>", "marker": {"line": {"color": "#ffffff", "width": 1}},
@@ -162,7 +162,7 @@ def _map(ctx, scope, table: pd.DataFrame, lang) -> dict:
         label = f"#{r.episode_id} {syndrome_label(r.syndrome, lang)} ({severity_label(r.severity, lang)})"
         traces.append({"type": "choropleth", "geojson": geojson, "locations": inside, "z": [1] * len(inside),
                        "colorscale": [[0, colour], [1, colour]], "showscale": False, "name": label,
-                       "text": [f"{ctx.regions.name(c)}<br>{label}" for c in inside],
+                       "text": [f"{ctx.regions.name(c, lang)}<br>{label}" for c in inside],
                        "hovertemplate": "%{text}<extra></extra>", "marker": {"opacity": 0.75,
                                                                              "line": {"color": INK, "width": 1.5}},
                        "showlegend": True})

@@ -15,7 +15,7 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from surveillance.clock import today
-from surveillance.vocabulary import topic_label
+from surveillance.vocabulary import detector_label, topic_label
 
 from .. import situation
 from ..access import OutOfScope
@@ -50,7 +50,7 @@ def layout(ctx, scope, lang, query, multi):
     if region is not None and region not in choices:
         choices = [region, *choices]
     options = ([] if scope.root is not None else [{"label": t("scope.all", lang), "value": ""}]) + \
-        [{"label": ctx.regions.label(c), "value": c} for c in choices]
+        [{"label": ctx.regions.label(c, lang), "value": c} for c in choices]
     return html.Div(className="page page-indicators", children=[
         html.Div(className="page-head", children=[
             html.H1(t("indicators.title", lang)),
@@ -105,7 +105,8 @@ def _rows(table: pd.DataFrame, lang) -> pd.DataFrame:
     hours = {c: [number(v, digits=1) for v in table[c]]
              for c in ("median_hours_to_action", "median_hours_to_verification", "median_hours_to_closure")}
     shares = {c: [percent(v, 0) for v in table[c]] for c in ("share_action_24h", "ppv", "share_717")}
-    return pd.DataFrame({"detector": table["detector"], "syndrome": [topic_label(s, lang) for s in table["syndrome"]],
+    return pd.DataFrame({"detector": [detector_label(d, lang) for d in table["detector"]],
+                         "syndrome": [topic_label(s, lang) for s in table["syndrome"]],
                          "alerts": table["alerts"], "closed_with_outcome": table["closed_with_outcome"],
                          "confirmed_outbreak": table["confirmed_outbreak"], **hours, **shares})
 

@@ -26,10 +26,10 @@ from surveillance.vocabulary import data_state_label, severity_colour, state_lab
 from .. import data
 from ..disclosure import hidden_points, lagged_hidden, legend, mark, shown_ratios, written
 from ..geo import county_shapes_url
-from ..i18n import date_label, number, percent, t
+from ..i18n import calendar, date_label, number, percent, t
 from ..situation import situation_regions
-from ..theme import (ACCENT, FONT, GRAPH_CONFIG, INK, MUTED, RATIO_MAX, RATIO_SCALE,
-                     base_layout, empty_figure, severity_badge)
+from ..theme import (ACCENT, FONT, INK, MUTED, RATIO_MAX, RATIO_SCALE, base_layout, date_axis, empty_figure,
+                     graph_config, severity_badge)
 from .situation_parts import situation_section
 
 NAME = "overview"
@@ -54,8 +54,9 @@ def layout(ctx, scope, lang, query, multi):
             html.Div(className="controls", children=[
                 html.Label([t("overview.day", lang), dcc.DatePickerSingle(
                     id="overview-day", date=day, min_date_allowed=first, max_date_allowed=latest,
-                    display_format="YYYY-MM-DD", first_day_of_week=1, clearable=False)]),
-                html.Label([t("overview.syndrome", lang), dcc.Dropdown(
+                    display_format="YYYY-MM-DD", first_day_of_week=1, clearable=False,
+                    placeholder=t("word.date", lang), **calendar(lang))]),
+                html.Label([t("overview.syndrome", lang), dcc.Dropdown(placeholder=t("select", lang),
                     id="overview-syndrome", value=syndrome, clearable=False, searchable=False,
                     options=[{"label": syndrome_label(s, lang), "value": s} for s in syndromes])]),
             ]),
@@ -66,7 +67,7 @@ def layout(ctx, scope, lang, query, multi):
             html.Section(className="card", children=[
                 html.H2(t("overview.map", lang)),
                 dcc.Graph(id="overview-map", className="map-graph", config={
-                    **GRAPH_CONFIG, "scrollZoom": False,
+                    **graph_config(lang), "scrollZoom": False,
                     # The county shapes come with the figure; no base map is fetched from the internet.
                     "topojsonURL": ctx.url("/assets/topojson/")}),
                 html.P(t("overview.map_hint", lang), className="hint"),
@@ -78,7 +79,7 @@ def layout(ctx, scope, lang, query, multi):
         ]),
         html.Section(className="card", children=[
             html.H2(id="overview-recent-title"),
-            dcc.Graph(id="overview-recent", config=GRAPH_CONFIG, className="line-graph"),
+            dcc.Graph(id="overview-recent", config=graph_config(lang), className="line-graph"),
         ]),
         legend(scope, lang, "overview-suppressed"),
         html.Section(className="card", id="overview-situation", children=html.P(t("loading", lang), className="muted")),
@@ -102,8 +103,8 @@ def _alerts_card(ctx, scope, lang):
     for r in active.head(TOP_ALERTS).itertuples():
         items.append(html.Li([
             severity_badge(r.severity, lang),
-            dcc.Link(f"#{r.episode_id} {topic_label(r.syndrome, lang)}, "
-                     f"{ctx.regions.name(r.region)}", href=ctx.url(f"/alerts/{r.episode_id}")),
+            dcc.Link(f"#{r.episode_id} {topic_label(r.syndrome, lang)}{'，' if lang == 'zh' else ', '}"
+                     f"{ctx.regions.name(r.region, lang)}", href=ctx.url(f"/alerts/{r.episode_id}")),
             html.Span(f"{state_label(r.state, lang)} · {date_label(r.last_signal_on, lang, weekday=False)}",
                       className="muted"),
             html.Span(r.sentence, className="alert-why"),
@@ -245,7 +246,7 @@ def _map(ctx, scope, counties: pd.DataFrame, lang) -> dict:
         return empty_figure(lang)
     geojson = county_shapes_url(ctx, scope)
     counties = counties[counties["region"].isin(shown)].copy()
-    counties["name"] = [ctx.regions.name(c) for c in counties["region"]]
+    counties["name"] = [ctx.regions.name(c, lang) for c in counties["region"]]
     withheld = mark(scope, lang, withheld=True)
     ratio_hidden = counties["observed_hidden"] | counties["expected_hidden"]
     custom = np.column_stack([
@@ -279,7 +280,7 @@ def _map(ctx, scope, counties: pd.DataFrame, lang) -> dict:
         regions = ctx.regions.regions().set_index("code")
         at = regions.reindex(counties["region"])
         data.append({"type": "scattergeo", "lon": at["lon"].tolist(), "lat": at["lat"].tolist(),
-                     "text": counties["name"].str.replace(r" (County|District)$", "", regex=True).tolist(),
+                     "text": counties["name"].str.replace(r"( County| District|县|区)$", "", regex=True).tolist(),
                      "mode": "text", "textfont": {"size": 11, "color": "#1f2933"}, "hoverinfo": "skip",
                      "showlegend": False})
     layout = {"geo": {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"},
@@ -298,7 +299,7 @@ def _ranking(ctx, counties: pd.DataFrame, syndrome: str, lang):
     for row in ranked.itertuples():
         tone = _tone(row.ratio)
         rows.append(html.Tr([
-            html.Td(dcc.Link(ctx.regions.name(row.region), href=ctx.url("/trends", region=row.region, syndrome=syndrome))),
+            html.Td(dcc.Link(ctx.regions.name(row.region, lang), href=ctx.url("/trends", region=row.region, syndrome=syndrome))),
             html.Td(number(row.observed), className="num"),
             html.Td(number(row.expected, digits=1), className="num"),
             html.Td(f"{row.ratio:.2f}", className=f"num ratio {tone}"),
@@ -318,7 +319,6 @@ def _recent(scope, daily: pd.DataFrame, day, lang) -> go.Figure:
     daily.loc[daily["hidden"].to_numpy(), "count"] = np.nan
     daily.loc[usual_hidden, "usual"] = np.nan
     shown = daily[daily["date"] > pd.Timestamp(day) - pd.Timedelta(days=56)]
-    date_format = "%Y-%m-%d %a" if lang == "zh" else "%a %d %b %Y"
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=shown["date"], y=shown["usual"], name=t("overview.usual_line", lang),
                              line=dict(color=MUTED, dash="dash", width=1.5), hovertemplate="%{y:,.0f}"))
@@ -328,5 +328,5 @@ def _recent(scope, daily: pd.DataFrame, day, lang) -> go.Figure:
         fig.add_trace(hidden_points(shown.loc[shown["hidden"], "date"], scope, lang, withheld=False, colour=ACCENT))
     fig.add_vline(x=pd.Timestamp(day), line_color=severity_colour("yellow"), line_width=2, opacity=0.7)
     fig.update_layout(**base_layout(height=280))
-    fig.update_xaxes(hoverformat=date_format, tickformat="%m-%d" if lang == "zh" else None)
+    fig.update_xaxes(**(date_axis(lang) or {"hoverformat": "%a %d %b %Y"}))
     return fig

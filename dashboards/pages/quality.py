@@ -12,13 +12,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dash_table, dcc, html
 
-from surveillance.vocabulary import syndrome_label
+from surveillance.notes import render as render_note
+from surveillance.vocabulary import feed_kind_label, syndrome_label
 
 from .. import data
 from ..access import OutOfScope
 from ..disclosure import legend, mark
 from ..i18n import date_label, t, week_span
-from ..theme import FONT, GRAPH_CONFIG, QUALITY_COLOURS, base_layout, empty_figure
+from ..theme import FONT, QUALITY_COLOURS, base_layout, date_axis, empty_figure, graph_config
 
 NAME = "quality"
 PATH = "/quality"
@@ -44,8 +45,8 @@ def layout(ctx, scope, lang, query, multi):
             html.H1(t("quality.title", lang)),
             html.Div(className="controls", children=[
                 html.Label(className="wide", children=[t("quality.county", lang), dcc.Dropdown(
-                    id="quality-county", value=county, clearable=False,
-                    options=[{"label": ctx.regions.label(c), "value": c} for c in counties])]),
+                    placeholder=t("select", lang), id="quality-county", value=county, clearable=False,
+                    options=[{"label": ctx.regions.label(c, lang), "value": c} for c in counties])]),
                 html.Fieldset([html.Legend(t("quality.days", lang)), dcc.RadioItems(
                     id="quality-days", value=days, inline=True, options=[{"label": d, "value": d} for d in DAYS])]),
             ]),
@@ -55,7 +56,7 @@ def layout(ctx, scope, lang, query, multi):
             html.Div(className="legend", children=[
                 html.Span([html.I(style={"background": QUALITY_COLOURS[s]}), t("quality." + s, lang)])
                 for s in reversed(STATUSES)]),
-            dcc.Graph(id="quality-heatmap", config=GRAPH_CONFIG),
+            dcc.Graph(id="quality-heatmap", config=graph_config(lang)),
             legend(scope, lang, "quality-suppressed"),
         ]),
         html.Section(className="card", children=[
@@ -87,6 +88,7 @@ def _table(table_id: str, frame: pd.DataFrame, columns: list[tuple[str, str]], l
         id=table_id, data=records.to_dict("records"),
         columns=[{"name": t(label, lang), "id": c} for c, label in columns],
         page_size=page_size, sort_action="native", filter_action="native",
+        filter_options={"placeholder_text": t("table.filter", lang)},
         style_table={"overflowX": "auto"}, style_cell={"textAlign": "left", "whiteSpace": "normal", "height": "auto",
                                                        "fontFamily": FONT, "fontSize": "0.9rem", "padding": "4px 8px"},
         style_header={"fontWeight": "600", "backgroundColor": "#f3f5f7"},
@@ -120,7 +122,8 @@ def register(ctx):
         status = data.unit_day_status(cur, scope, county, start, last)
         heat = _heatmap(ctx, county, status, start, last, lang, hidden_mark=mark(scope, lang))
         changed = data.revisions(cur, scope, county, start, last)
-        changed["unit"] = [ctx.regions.label(u) for u in changed["unit"]]
+        changed["unit"] = [ctx.regions.label(u, lang) for u in changed["unit"]]
+        changed["changes"] = [_changes(c, lang) for c in changed["changes"]]
         table = _table("quality-revisions-table", changed,
                        [("date", "col.date"), ("unit", "col.unit"), ("revision", "col.revision"),
                         ("received_at", "col.received_at"), ("total_before", "col.total_before"),
@@ -142,6 +145,8 @@ def register(ctx):
                              ("row_number", "col.row"), ("field", "col.field"), ("value", "col.value"),
                              ("reason", "col.reason")], lang, empty_text=t("quality.none_quarantined", lang))
         feeds = data.feed_status(cur, ctx.config)
+        feeds["kind"] = [feed_kind_label(k, lang) for k in feeds["kind"]]
+        feeds["last_message"] = [render_note(m, lang) if isinstance(m, str) else m for m in feeds["last_message"]]
         feed_table = _table("quality-feeds-table", feeds,
                             [("feed", "col.feed"), ("kind", "col.source"), ("batches", "col.batches"),
                              ("failed", "col.failed"), ("rows", "col.rows"), ("last_batch", "col.last_batch"),
@@ -170,7 +175,7 @@ def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang, *, hidden_mark
     words = np.array([t("quality." + s, lang) for s in STATUSES], dtype=object)
     day_text = [date_label(d, lang) for d in dates]
     custom = np.dstack([words[z.astype(int)], np.tile(day_text, (len(codes), 1)), fever])
-    labels = [f"{n} ({c})" for c, n in zip(units["code"], units["name"])]
+    labels = [ctx.regions.label(c, lang) for c in units["code"]]
     n = len(STATUSES)
     scale = []
     for i, s in enumerate(STATUSES):
@@ -183,10 +188,22 @@ def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang, *, hidden_mark
     fig.update_layout(**base_layout(height=max(220, 22 * len(codes) + 90), hovermode="closest",
                                     margin=dict(l=8, r=16, t=8, b=48)))
     fig.update_yaxes(autorange="reversed", automargin=True, gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(tickformat="%m-%d" if lang == "zh" else "%d %b", gridcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(tickformat=date_axis(lang).get("tickformat", "%d %b"), gridcolor="rgba(0,0,0,0)")
     week_starts = [d for d in dates if d.dayofweek == 0]
     for monday in week_starts:
         fig.add_vline(x=monday - pd.Timedelta(hours=12), line_color="#ffffff", line_width=3)
     fig.update_xaxes(tickvals=week_starts, ticktext=[week_span(d, lang) if len(week_starts) <= 6 else
-                                                       f"{d.strftime('%m-%d')}" for d in week_starts])
+                                                       _short_day(d, lang) for d in week_starts])
     return fig
+
+
+def _short_day(day, lang) -> str:
+    return f"{day.month}月{day.day}日" if lang == "zh" else day.strftime("%m-%d")
+
+
+def _changes(text, lang) -> str:
+    """``fever 7→10, ili 0→1`` with the syndromes in their words."""
+    if not isinstance(text, str) or lang != "zh":
+        return text
+    return "，".join(" ".join([syndrome_label(part.split(" ", 1)[0], lang), *part.split(" ", 1)[1:]])
+                    for part in text.split(", "))

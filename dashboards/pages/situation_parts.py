@@ -16,7 +16,7 @@ from surveillance.vocabulary import (SEASON_LEVELS, SEASON_PHASES, TRENDS, label
 from .. import situation as read
 from ..disclosure import mark
 from ..i18n import percent, t, week_label
-from ..theme import ACCENT, MUTED, base_layout, empty_figure, tint
+from ..theme import ACCENT, MUTED, base_layout, date_axis, empty_figure, tint
 
 
 def badge(table, code, lang):
@@ -42,7 +42,7 @@ def trend_grid(ctx, table: pd.DataFrame, regions: list[str], syndromes: list[str
     head = html.Tr([html.Th(t("col.region", lang))] + [html.Th(syndrome_label(s, lang)) for s in syndromes])
     rows = []
     for region in regions:
-        tds = [html.Td(ctx.regions.label(region))]
+        tds = [html.Td(ctx.regions.label(region, lang))]
         for syndrome in syndromes:
             if (region, syndrome) not in cells.index:
                 tds.append(html.Td("–", className="muted"))
@@ -73,7 +73,7 @@ def season_grid(ctx, scope, table: pd.DataFrame, regions: list[str], lang, table
     syndromes = list(read.SEASON_SYNDROMES)
     cells = table.set_index(["region", "syndrome"])
     head = html.Tr([html.Th(t("col.region", lang))] + [html.Th(syndrome_label(s, lang)) for s in syndromes])
-    rows = [html.Tr([html.Td(ctx.regions.label(region))]
+    rows = [html.Tr([html.Td(ctx.regions.label(region, lang))]
                     + [_season_cell(cells.loc[(region, s)], scope, lang) for s in syndromes])
             for region in regions if all((region, s) in cells.index for s in syndromes)]
     return html.Div(className="table-scroll", children=html.Table(
@@ -118,6 +118,7 @@ def forecast_figure(ctx, scope, region: str, syndrome: str, day, lang):
                                  line=dict(color=ACCENT, dash="dot", width=2),
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f}<extra></extra>"))
     fig.update_layout(**base_layout(height=320, hovermode="closest"))
+    fig.update_xaxes(**date_axis(lang))
     fig.update_yaxes(title_text=t("word.visits", lang), rangemode="tozero", gridcolor=tint(MUTED, 0.2))
     return fig, _forecast_note(scope, table, shown, lang)
 

@@ -9,6 +9,7 @@ from dash import ctx as callback_context
 
 from surveillance import credentials, users
 from surveillance.errors import SurveillanceError
+from surveillance.vocabulary import user_label
 
 from ..auditing import client_address
 from ..i18n import t
@@ -34,9 +35,11 @@ def layout(ctx, scope, lang, query, multi):
         html.Section(className="card", children=[
             html.H2(t("tokens.create", lang)),
             html.Div(className="admin-form", children=[
-                html.Label([t("tokens.user", lang), dcc.Dropdown(id="tokens-user", options=user_options(ctx, scope),
+                html.Label([t("tokens.user", lang), dcc.Dropdown(placeholder=t("select", lang),
+                    id="tokens-user", options=user_options(ctx, scope),
                                                                  clearable=False)]),
-                html.Label([t("tokens.region", lang), dcc.Dropdown(id="tokens-region", options=regions)],
+                html.Label([t("tokens.region", lang), dcc.Dropdown(placeholder=t("select", lang),
+                                                                        id="tokens-region", options=regions)],
                            className="wide"),
                 html.Label([t("tokens.label", lang), dcc.Input(id="tokens-label", type="text", maxLength=200)]),
                 html.Label([t("tokens.days", lang), dcc.Input(id="tokens-days", type="number", min=1, step=1)]),
@@ -47,7 +50,9 @@ def layout(ctx, scope, lang, query, multi):
         html.Section(className="card", children=[
             html.H2(t("tokens.revoke", lang)),
             html.Div(className="admin-form", children=[
-                html.Label([t("col.token", lang), dcc.Dropdown(id="tokens-pick", clearable=False)], className="wide")]),
+                html.Label([t("col.token", lang), dcc.Dropdown(placeholder=t("select", lang),
+                                                                   id="tokens-pick", clearable=False)],
+                           className="wide")]),
             html.Div(className="admin-actions", children=[
                 html.Button(t("tokens.revoke_button", lang), id="tokens-revoke", n_clicks=0, className="danger")]),
         ]),
@@ -70,8 +75,8 @@ def _table_and_choices(ctx, scope, lang):
     tokens = _tokens(ctx, scope)
     frame = pd.DataFrame([{
         "token": token.token_id, "user": token.user_name,
-        "region": ctx.regions.label(token.region) if token.region else "", "label": token.label or "",
-        "created": token.created_at, "created_by": token.created_by, "expires": token.expires_at,
+        "region": ctx.regions.label(token.region, lang) if token.region else "", "label": token.label or "",
+        "created": token.created_at, "created_by": user_label(token.created_by, lang), "expires": token.expires_at,
         "state": _state(token, lang)} for token in reversed(tokens)],
         columns=["token", "user", "region", "label", "created", "created_by", "expires", "state"])
     table = _table("tokens-list", frame, [("token", "col.token"), ("user", "col.user"), ("region", "col.region"),

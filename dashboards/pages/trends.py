@@ -25,9 +25,9 @@ from surveillance.vocabulary import age_label, level_label, measure_label, syndr
 from .. import data
 from ..access import OutOfScope, drill_level
 from ..disclosure import hidden_points, legend, mark
-from ..i18n import date_label, t, week_span
+from ..i18n import date_label, listing, t, week_span
 from ..situation import situation_regions
-from ..theme import ACCENT, GRAPH_CONFIG, SERIES, base_layout, empty_figure
+from ..theme import ACCENT, SERIES, base_layout, date_axis, empty_figure, graph_config
 from .situation_parts import forecast_figure, situation_section
 
 NAME = "trends"
@@ -75,9 +75,9 @@ def layout(ctx, scope, lang, query, multi):
         crumbs.append(dcc.Link(t("scope.all", lang), href=ctx.url("/trends", **_query(state)))
                       if region is not None else html.Span(t("scope.all", lang)))
     for code in scope.visible_ancestors(region) if region else []:
-        crumbs.append(dcc.Link(index.name(code), href=ctx.url("/trends", region=code, **_query(state))))
+        crumbs.append(dcc.Link(index.name(code, lang), href=ctx.url("/trends", region=code, **_query(state))))
     if region is not None:
-        crumbs.append(html.Span(index.name(region)))
+        crumbs.append(html.Span(index.name(region, lang)))
     breadcrumb = []
     for i, crumb in enumerate(crumbs):
         if i:
@@ -85,7 +85,7 @@ def layout(ctx, scope, lang, query, multi):
         breadcrumb.append(crumb)
     children = [c for c in index.children(region) if scope.allows(c)]
     level = index.level(region) if region else None
-    title = index.label(region) if region else t("scope.all", lang)
+    title = index.label(region, lang) if region else t("scope.all", lang)
     subtitle = level_label(level, lang) if level else ""
     return html.Div(className="page page-trends", children=[
         html.Nav(breadcrumb, className="breadcrumb", id="trends-breadcrumb"),
@@ -93,12 +93,12 @@ def layout(ctx, scope, lang, query, multi):
             html.H1([title, html.Small(subtitle, className="level-tag")] if subtitle else title, id="trends-title"),
             html.Label(className="drill", children=[t("trends.down", lang), dcc.Dropdown(
                 id="trends-child", placeholder="…", clearable=True,
-                options=[{"label": index.label(c), "value": c} for c in children], disabled=not children)]),
+                options=[{"label": index.label(c, lang), "value": c} for c in children], disabled=not children)]),
         ]),
         dcc.Store(id="trends-region", data=region),
         html.Div(className="controls controls-wrap", children=[
             html.Label(className="wide", children=[t("trends.syndromes", lang), dcc.Dropdown(
-                id="trends-syndromes", multi=True, value=state["syndromes"], clearable=False,
+                placeholder=t("select", lang), id="trends-syndromes", multi=True, value=state["syndromes"], clearable=False,
                 options=[{"label": syndrome_label(s, lang), "value": s} for s in ctx.config.syndromes])]),
             html.Fieldset([html.Legend(t("trends.ages", lang)), dcc.Checklist(
                 id="trends-ages", value=state["ages"], inline=True,
@@ -121,16 +121,16 @@ def layout(ctx, scope, lang, query, multi):
                 options=[{"label": t("trends.overlay.on", lang), "value": "1"}])]),
         ]),
         html.Section(className="card", children=[
-            dcc.Graph(id="trends-series", config=GRAPH_CONFIG, className="series-graph"),
+            dcc.Graph(id="trends-series", config=graph_config(lang), className="series-graph"),
             legend(scope, lang, "trends-suppressed"),
         ]),
         html.Section(className="card", hidden=not children, children=[
             html.H2(id="trends-children-title"),
-            dcc.Graph(id="trends-children", config=GRAPH_CONFIG),
+            dcc.Graph(id="trends-children", config=graph_config(lang)),
         ]),
         html.Section(className="card", children=[
             html.H2(id="trends-forecast-title"),
-            dcc.Graph(id="trends-forecast", config=GRAPH_CONFIG),
+            dcc.Graph(id="trends-forecast", config=graph_config(lang)),
             html.P(id="trends-forecast-note", className="hint"),
         ]),
         html.Section(className="card", id="trends-situation"),
@@ -207,8 +207,8 @@ def register(ctx):
         window = {"0": 0, "7": 2 if weekly else 7, "28": 4 if weekly else 28}.get(smooth, 0)
         measure_word = measure_label(measure, lang)
         freq_word = t("word.week" if weekly else "word.date", lang) if lang == "zh" else ("week" if weekly else "day")
-        name = ctx.regions.label(region) if region else t("scope.all", lang)
-        what = ", ".join(syndrome_label(s, lang) for s in syndromes)
+        name = ctx.regions.label(region, lang) if region else t("scope.all", lang)
+        what = listing([syndrome_label(s, lang) for s in syndromes], lang)
         title = t("trends.series_title", lang, what=what, measure=measure_word, freq=freq_word, region=name)
         if yoy:
             return _overlay(frame, syndromes[0], (ages or ["all"])[0], weekly, window, title, measure, lang)
@@ -236,11 +236,11 @@ def register(ctx):
             return "", empty_figure(lang)
         table = data.children_totals(cur, scope, code, syndromes[0], last).head(MAX_CHILD_BARS)
         title = t("trends.children", lang, level=level_label(level, lang, plural=True),
-                  region=ctx.regions.name(code) if code else t("scope.all", lang))
+                  region=ctx.regions.name(code, lang) if code else t("scope.all", lang))
         if table.empty:
             return title, empty_figure(lang)
         table = table.iloc[::-1]
-        labels = [ctx.regions.label(c) for c in table["region"]]
+        labels = [ctx.regions.label(c, lang) for c in table["region"]]
         hidden = table["hidden"].astype(bool).to_numpy()  # a week of a child with a hidden day: no bar, its mark
         withheld = mark(scope, lang, withheld=True)
         fig = go.Figure(go.Bar(
@@ -265,9 +265,9 @@ def register(ctx):
         syndromes = [s for s in (syndromes or []) if s in ctx.config.syndromes]
         _, last = data.all_dates(ctx.cursor(), scope)
         code = scope.region(region)
-        if not syndromes or last is None or code is None and not situation_regions(ctx, scope):
-            return [], "", empty_figure(lang), ""
         regions = situation_regions(ctx, scope, code)
+        if not syndromes or last is None or not regions:
+            return [], "", empty_figure(lang), ""
         place = code or regions[0]
         figure, note = forecast_figure(ctx, scope, place, syndromes[0], last, lang)
         title = t("situation.forecast", lang, syndrome=syndrome_label(syndromes[0], lang)) + f", {ctx.regions.name(place)}"
@@ -331,7 +331,7 @@ def _lines(frame, syndromes, ages, weekly, window, title, measure, lang) -> go.F
                 hovertemplate=f"%{{customdata}}: %{{y:{digits}}}<extra>{label}</extra>"))
     fig.update_layout(**base_layout(height=440, title=dict(text=title, x=0, font=dict(size=15)),
                                     hovermode="closest", margin=dict(l=56, r=16, t=70, b=40)))
-    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "zh" else None)
+    fig.update_xaxes(**date_axis(lang))
     fig.update_yaxes(title_text=measure_label(measure, lang))
     return fig
 

@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from surveillance import credentials, users
 from surveillance.errors import SurveillanceError
+from surveillance.vocabulary import LANGUAGES
 
 from ..auditing import client_address
 from ..i18n import t
@@ -29,8 +30,9 @@ NAV = True
 BUTTONS = ("users-add", "users-save", "users-reset", "users-disable", "users-enable")
 
 
-def _dropdown(element_id, options, value=None, **extra):
-    return dcc.Dropdown(id=element_id, options=options, value=value, clearable=False, **extra)
+def _dropdown(element_id, options, value=None, *, lang, **extra):
+    return dcc.Dropdown(placeholder=t("select", lang), id=element_id, options=options, value=value, clearable=False,
+                        **extra)
 
 
 def layout(ctx, scope, lang, query, multi):
@@ -46,10 +48,12 @@ def layout(ctx, scope, lang, query, multi):
             html.Div(className="admin-form", children=[
                 html.Label([t("users.name", lang), dcc.Input(id="users-new-name", type="text", maxLength=64,
                                                              autoComplete="off")]),
-                html.Label([t("users.role", lang), _dropdown("users-new-role", role_options(lang), "viewer")]),
-                html.Label([t("users.region", lang), _dropdown("users-new-region", regions, default_region)],
+                html.Label([t("users.role", lang), _dropdown("users-new-role", role_options(lang), "viewer",
+                                                                 lang=lang)]),
+                html.Label([t("users.region", lang), _dropdown("users-new-region", regions, default_region, lang=lang)],
                            className="wide"),
-                html.Label([t("users.language", lang), _dropdown("users-new-language", language_options(), lang)]),
+                html.Label([t("users.language", lang), _dropdown("users-new-language", language_options(), lang,
+                                                                         lang=lang)]),
             ]),
             html.Div(className="admin-actions", children=[
                 html.Button(t("users.add_button", lang), id="users-add", n_clicks=0, className="primary")]),
@@ -57,9 +61,9 @@ def layout(ctx, scope, lang, query, multi):
         html.Section(className="card", children=[
             html.H2(t("users.change", lang)),
             html.Div(className="admin-form", children=[
-                html.Label([t("users.pick", lang), _dropdown("users-pick", user_options(ctx, scope))]),
-                html.Label([t("users.role", lang), _dropdown("users-role", role_options(lang))]),
-                html.Label([t("users.region", lang), _dropdown("users-region", regions)], className="wide"),
+                html.Label([t("users.pick", lang), _dropdown("users-pick", user_options(ctx, scope), lang=lang)]),
+                html.Label([t("users.role", lang), _dropdown("users-role", role_options(lang), lang=lang)]),
+                html.Label([t("users.region", lang), _dropdown("users-region", regions, lang=lang)], className="wide"),
             ]),
             html.Div(className="admin-actions", children=[
                 html.Button(t("users.save", lang), id="users-save", n_clicks=0, className="primary"),
@@ -86,7 +90,7 @@ def accounts_table(ctx, scope, lang):
         tokens[token.user_name] = tokens.get(token.user_name, 0) + int(token.live())
     frame = pd.DataFrame([{
         "name": u.name, "role": t(f"role.{u.role}", lang), "region": region_text(ctx, u.region, lang),
-        "language": u.language, "state": _state(u, lang), "sessions": sessions.get(u.name, 0),
+        "language": LANGUAGES.get(u.language, u.language), "state": _state(u, lang), "sessions": sessions.get(u.name, 0),
         "tokens": tokens.get(u.name, 0), "created": u.created_at} for u in shown],
         columns=["name", "role", "region", "language", "state", "sessions", "tokens", "created"])
     return _table("users-accounts", frame, [("name", "col.name"), ("role", "col.role"), ("region", "col.region"),

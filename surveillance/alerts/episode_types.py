@@ -18,6 +18,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from ..notes import joined, note
 from ..vocabulary import SYSTEM_USER, syndrome_group
 from ..vocabulary import severity_rank as rank
 from .signals import cap_incomplete
@@ -184,17 +185,18 @@ class SignalGroup:
     def describe(self) -> str:
         """The note of an ``opened`` event, from its most significant signal (smallest p-value)."""
         best = min(self.signals, key=lambda s: 1.0 if _missing(s["pvalue"]) else s["pvalue"])
-        parts = [f"{best['detector']}: observed {_fmt(best['observed'])} vs expected {_fmt(best['expected'])}"]
+        parts = [note("observed", detector=best["detector"], observed=_fmt(best["observed"]),
+                      expected=_fmt(best["expected"]))]
         if not _missing(best.get("pvalue")):
-            parts.append(f"p={best['pvalue']:.2g}")
+            parts.append(note("pvalue", pvalue=f"{best['pvalue']:.2g}"))
         if best.get("detail"):
             parts.append(str(best["detail"]))
         if self.severity != self.notify_severity:
             completeness = best.get("completeness")
-            known = "" if _missing(completeness) else f" (completeness {completeness:.0%})"
-            parts.append(f"{self.severity} on incomplete data{known}; said as {self.notify_severity} "
-                         "until the data fill in")
-        return "; ".join(parts)
+            parts.append(note("incomplete", severity=self.severity) if _missing(completeness) else
+                         note("incomplete_known", severity=self.severity, share=f"{completeness:.0%}"))
+            parts.append(note("said_as", severity=self.notify_severity))
+        return joined(parts)
 
     def evidence(self, episode_id: int) -> dict[tuple, dict]:
         """Its signals as ``alert_evidence`` rows of ``episode_id``, by (episode, detector, region, day, series)."""

@@ -39,6 +39,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from .. import notes
 from ..vocabulary import SEVERITIES, syndrome_group
 from ..vocabulary import severity_rank as rank
 from ..store.alerts import EPISODE_COLUMNS, EVENT_COLUMNS, EVIDENCE_COLUMNS
@@ -154,9 +155,8 @@ def end_quiet(episodes: Iterable[Episode], before: date, quiet_days: int) -> lis
         end = episode.quiet_until(quiet_days)
         if end < before:
             episode.ended_on = end
-            periods = "days" if episode.period_days == 1 else "periods"
-            events.append(episode.event(end, "ended", f"no signal for {quiet_days} {periods} since "
-                                                      f"{episode.last_signal_on}"))
+            key = "ended_days" if episode.period_days == 1 else "ended_periods"
+            events.append(episode.event(end, "ended", notes.note(key, n=quiet_days, day=episode.last_signal_on)))
     return events
 
 
@@ -191,18 +191,18 @@ def extend_episode(episode: Episode, group: SignalGroup) -> list[Event]:
     reasons = []
     if rank(group.severity) > rank(episode.severity):
         episode.severity = group.severity
-        reasons.append(f"severity rose to {group.severity}")
+        reasons.append(notes.note("rose", severity=group.severity))
     notify_rose = rank(group.notify_severity) > rank(episode.notify_severity)
     if notify_rose:
         if episode.severity == group.notify_severity and not reasons:
-            reasons.append(f"{group.notify_severity} confirmed on complete data")
+            reasons.append(notes.note("confirmed", severity=group.notify_severity))
         episode.notify_severity = group.notify_severity
     new_regions = [region for region in group.regions if region not in episode.regions]
     if group.kind == "data_quality" and new_regions:  # another unit of the place fell silent
         episode.regions = sorted(set(episode.regions) | set(new_regions))
     if group.kind == "cluster" and new_regions:
         episode.regions = sorted(set(episode.regions) | set(new_regions))
-        reasons.append(f"cluster grew by {', '.join(new_regions)}")
+        reasons.append(notes.note("grew", regions=", ".join(new_regions)))
     episode.opened_on = min(episode.opened_on, group.day)  # a late judgement of an earlier day
     if group.day >= episode.last_signal_on:
         episode.last_signal_on = group.day
@@ -212,7 +212,7 @@ def extend_episode(episode: Episode, group: SignalGroup) -> list[Event]:
     if not reasons:
         return []
     # A severity rise seen only on incomplete data is recorded but not emailed.
-    return [episode.event(group.day, "escalated", "; ".join(reasons), notify=notify_rose or bool(new_regions))]
+    return [episode.event(group.day, "escalated", notes.joined(reasons), notify=notify_rose or bool(new_regions))]
 
 
 def join_neighbours(fed: list[Episode], opened_ids: set[int], episodes: Iterable[Episode],
@@ -234,7 +234,7 @@ def join_neighbours(fed: list[Episode], opened_ids: set[int], episodes: Iterable
                     continue
                 joined.regions = sorted(set(joined.regions) | {joining.region})
                 if joined.episode_id not in opened_ids:
-                    events.append(joined.event(day, "escalated", f"neighbouring region {joining.region} joined",
+                    events.append(joined.event(day, "escalated", notes.note("joined", region=joining.region),
                                                notify=True))
     return events
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import SeverityConfig
+from ..notes import note
 from ..store.alerts import SIGNAL_COLUMNS
 
 
@@ -150,7 +151,7 @@ def signals_from_clusters(scan_result, *, detector: str, syndrome: str, age_grou
             "status": "ok", "severity": severity, "completeness": comp,
             "incomplete": bool(np.isfinite(comp) and comp < min_completeness),
             "regions": json.dumps(list(c.regions)),
-            "detail": f"{len(c.regions)} regions over {c.n_days} days, relative risk {c.relative_risk:.2f}",
+            "detail": note("cluster", k=len(c.regions), days=c.n_days, rr=f"{c.relative_risk:.2f}"),
             "provisional": bool(set(c.regions) & set(provisional_regions)),
         })
     return pd.DataFrame(rows, columns=SIGNAL_COLUMNS)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from .. import vocabulary
+from .. import notes, vocabulary
 from ..errors import SurveillanceError
 from ..store.alerts import episode_opened_on, episode_state, record_event, set_state
 
@@ -33,8 +33,50 @@ TRANSITIONS = {
 }
 
 
+# What a refused change says, in English (the CLI, the logs, the audit trail) and Chinese (the alert page).
+# Each {state} is a state's words; {states}, {allowed} and {outcomes} lists of words.
+REFUSALS: dict[str, vocabulary.Term] = {
+    "no_user": vocabulary.Term("a workflow change needs the user who makes it", "流程变更需要注明操作人"),
+    "unknown_state": vocabulary.Term("unknown state {to}; states: {states}", "未知状态：{to}；可用状态：{states}"),
+    "not_allowed": vocabulary.Term("an alert in state {state} cannot move to {to}; allowed from {state}: {allowed}",
+                                   "处于“{state}”状态的预警不能转为“{to}”；可转为：{allowed}"),
+    "no_outcome": vocabulary.Term("closing an alert needs an outcome: {outcomes}", "关闭预警需要选择结论：{outcomes}"),
+    "unknown_outcome": vocabulary.Term("closing an alert needs an outcome: {outcomes} (got {outcome})",
+                                       "关闭预警需要选择结论：{outcomes}（收到的是：{outcome}）"),
+    "unverified": vocabulary.Term("a new alert cannot be closed as a confirmed outbreak without verification; "
+                                  "move it to {verifying} first",
+                                  "新预警未经核实不能以“确认暴发”关闭；请先转为“{verifying}”"),
+    "outcome_too_early": vocabulary.Term("an outcome is given only when closing an alert, not when moving to {to}",
+                                         "只有关闭预警时才填写结论，转为“{to}”时不填"),
+    "no_alert": vocabulary.Term("no alert {id}", "没有预警 {id}"),
+    "empty_note": vocabulary.Term("a note needs a user and a text", "备注需要操作人和内容"),
+}
+
+
 class WorkflowError(SurveillanceError):
-    """A transition the workflow does not allow (the message says which ones it does)."""
+    """A transition the workflow does not allow (the message says which ones it does). ``str()`` is English
+    with the codes quoted; :meth:`say` gives the reason in a reader's language with the codes' words."""
+
+    def __init__(self, reason: str, **values):
+        self.reason, self.values = reason, values
+        super().__init__(self.say(None))
+
+    def say(self, lang: str | None) -> str:
+        words = {key: self._words(key, value, lang) for key, value in self.values.items()}
+        return REFUSALS[self.reason].say(lang).format(**words)
+
+    @staticmethod
+    def _words(key: str, value, lang: str | None) -> str:
+        comma = "、" if lang == "zh" else ", "
+        if key in ("state", "to", "verifying"):
+            return vocabulary.state_label(value, "zh") if lang == "zh" else repr(value)
+        if key in ("states", "allowed"):
+            return comma.join(vocabulary.state_label(v, lang) if lang == "zh" else v for v in value)
+        if key == "outcomes":
+            return comma.join(vocabulary.outcome_label(v, lang) if lang == "zh" else v for v in value)
+        if key == "outcome":
+            return vocabulary.outcome_label(value, "zh") if lang == "zh" else repr(value)
+        return str(value)
 
 
 class OutbreakStartError(WorkflowError):
@@ -75,20 +117,20 @@ def allowed(state: str) -> tuple[str, ...]:
 def check_transition(state: str, to_state: str, outcome: str | None = None, user: str | None = None) -> str:
     """Validate a transition; returns the event's action (``transition`` or ``reopened``)."""
     if not user or not str(user).strip():
-        raise WorkflowError("a workflow change needs the user who makes it")
+        raise WorkflowError("no_user")
     if to_state not in STATES:
-        raise WorkflowError(f"unknown state {to_state!r}; states: {', '.join(STATES)}")
+        raise WorkflowError("unknown_state", to=to_state, states=STATES)
     if to_state not in allowed(state):
-        raise WorkflowError(f"an alert in state {state!r} cannot move to {to_state!r}; "
-                            f"allowed from {state!r}: {', '.join(allowed(state))}")
+        raise WorkflowError("not_allowed", state=state, to=to_state, allowed=allowed(state))
     if to_state == "closed":
+        if outcome is None or outcome == "":
+            raise WorkflowError("no_outcome", outcomes=OUTCOMES)
         if outcome not in OUTCOMES:
-            raise WorkflowError(f"closing an alert needs an outcome: {', '.join(OUTCOMES)} (got {outcome!r})")
+            raise WorkflowError("unknown_outcome", outcomes=OUTCOMES, outcome=outcome)
         if state == "new" and outcome == "confirmed_outbreak":
-            raise WorkflowError("a new alert cannot be closed as a confirmed outbreak without verification; "
-                                "move it to 'verifying' first")
+            raise WorkflowError("unverified", verifying="verifying")
     elif outcome is not None:
-        raise WorkflowError(f"an outcome is given only when closing an alert, not when moving to {to_state!r}")
+        raise WorkflowError("outcome_too_early", to=to_state)
     return "reopened" if state == "closed" else "transition"
 
 
@@ -101,15 +143,16 @@ def transition(store, episode_id: int, to_state: str, *, user: str, note: str | 
     with store.transaction() as cur:
         state = episode_state(cur, episode_id)
         if state is None:
-            raise WorkflowError(f"no alert {episode_id}")
+            raise WorkflowError("no_alert", id=episode_id)
         action = check_transition(state, to_state, outcome, user)
         start = check_outbreak_start(outbreak_start, outcome=outcome, opened_on=episode_opened_on(cur, episode_id),
                                      today=at.date())
         set_state(cur, episode_id, to_state, outcome if to_state == "closed" else None, at, start)
-        said = None if outcome is None else f"outcome: {outcome}" + (f"; outbreak began {start}" if start else "")
+        said = [] if outcome is None else [notes.note("outcome", outcome=outcome),
+                                           *([notes.note("outbreak_began", day=start)] if start else [])]
         event = {"episode_id": episode_id, "at": at, "user_name": user, "action": action, "from_state": state,
                  "to_state": to_state, "outbreak_start": start,
-                 "note": note if said is None else said + (f"; {note}" if note else "")}
+                 "note": notes.joined([*said, *([note] if note else [])]) if said else note}
         record_event(cur, episode_id, at=at, user=user, action=action, from_state=state, to_state=to_state,
                      note=event["note"])
     return event
@@ -117,8 +160,8 @@ def transition(store, episode_id: int, to_state: str, *, user: str, note: str | 
 
 def add_note(store, episode_id: int, *, user: str, note: str, at: datetime | None = None) -> None:
     if not user or not note:
-        raise WorkflowError("a note needs a user and a text")
+        raise WorkflowError("empty_note")
     with store.transaction() as cur:
         if episode_state(cur, episode_id) is None:
-            raise WorkflowError(f"no alert {episode_id}")
+            raise WorkflowError("no_alert", id=episode_id)
         record_event(cur, episode_id, at=at or datetime.now(), user=user, action="note", note=note)

@@ -80,18 +80,25 @@ def alerts(
     config: Path = typer.Option(..., help="Config file."),
     all_: bool = typer.Option(False, "--all", help="Also ended and closed alerts."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    language: str = typer.Option("en", help="The language of the places' names: en or zh."),
 ):
-    """List the alert episodes (read from the snapshot if the service holds the database)."""
+    """List the alert episodes (read from the snapshot if the service holds the database), each with its
+    region's name in ``--language``."""
     from ..store.alerts import list_episodes
+    from ..store.reference import hierarchy
 
     with open_for_reading(load_config(config)) as store:
         rows = list_episodes(store.cursor(), include_ended=all_)
+        tree = hierarchy(store.cursor())
+    names = tree.names(language) if tree is not None else {}
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, default=str))
+        typer.echo(json.dumps([{**r, "region_name": names.get(r["region"], r["region"])} for r in rows], indent=2,
+                              default=str))
         return
     for r in rows:
         typer.echo(f"{r['episode_id']:>5} {r['notify_severity']:<6} {r['kind']:<12} {r['region']:<10} {r['syndrome']:<11} "
-                   f"{r['opened_on']} .. {r['last_signal_on']} {r['state']}{' (ended ' + str(r['ended_on']) + ')' if r['ended_on'] else ''}")
+                   f"{r['opened_on']} .. {r['last_signal_on']} {r['state']}{' (ended ' + str(r['ended_on']) + ')' if r['ended_on'] else ''}"
+                   f"  {names.get(r['region'], '')}")
     typer.echo(f"{len(rows)} alert(s)")
 
 

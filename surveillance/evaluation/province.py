@@ -107,6 +107,7 @@ def pooled_figures(runs: list[dict]) -> dict:
     alerts = sum(r["alerts"] for r in runs)
     outbreaks = sum(r["outbreaks"] for r in runs)
     delays = sorted(d for r in runs for d in r["delays_days"])
+    oracle = sorted(d for r in runs for d in r.get("oracle_delays_days", []))
     return {
         "weeks": weeks, "county_weeks": county_weeks, "alerts": alerts,
         "red_alerts": sum(r["red_alerts"] for r in runs), "quality_alerts": sum(r["quality_alerts"] for r in runs),
@@ -121,6 +122,8 @@ def pooled_figures(runs: list[dict]) -> dict:
         "detected": sum(r["detected_outbreaks"] for r in runs) / outbreaks if outbreaks else np.nan,
         "median_delay_days": float(np.median(delays)) if delays else np.nan,
         "matched": sum(r["matched_alerts"] for r in runs) / alerts if alerts else np.nan,
+        "oracle_delays_days": oracle,
+        "oracle_median_delay_days": float(np.median(oracle)) if oracle else np.nan,
     }
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from ..alerts.explain import Headline, rank_order
 from ..alerts.sentence import count_text, percent_text, sentence
 from ..store.alerts import json_list
-from ..vocabulary import (ALL_AGES, Term, age_label, classification_line, place_label, severity_colour,
+from ..vocabulary import (ALL_AGES, Term, age_label, classification_line, detector_label, place_label, severity_colour,
                           severity_ink, severity_label, state_label, suppressed_label, suppression_note, topic_label,
                           withheld_label)
 
@@ -76,6 +76,11 @@ def _pct(value) -> str:
     return "–" if value is None or value != value else f"{float(value):.0%}"
 
 
+def _place(code: str, names: dict[str, str], language: str) -> str:
+    """``Dongcheng District (320102)`` / ``东城区 (320102)``: the place's name in the reader's language."""
+    return f"{place_label(code, names, language)} ({code})"
+
+
 def alert_link(base_url: str, episode_id: int) -> str:
     return f"{base_url.rstrip('/')}/alerts/{episode_id}"
 
@@ -101,7 +106,7 @@ def compose_alert(
     h = headline
     severity = h.severity  # the subject's tag, the badge, the bars and the facts: one severity
     sev_word = severity_label(severity, language).upper()  # the subject's tag: [RED], 【红色预警】
-    place = f"{place_label(h.place, region_names, language)} ({h.place})"
+    place = _place(h.place, region_names, language)
     syndrome = topic_label(h.syndrome, language)
     age = age_label(h.age_group, language) if h.age_group not in (None, ALL_AGES) else None
     dq = h.kind == "data_quality"
@@ -132,13 +137,16 @@ def compose_alert(
         facts.append((t["age"], age))
     regions = json_list(episode["regions"])
     if len(regions) > 1:
-        facts.append((t["regions"], ", ".join(f"{region_names.get(r, r)} ({r})" for r in regions)))
+        facts.append((t["regions"], ("、" if language == "zh" else ", ").join(_place(r, region_names, language)
+                                                                            for r in regions)))
     facts += [(t["since"], str(episode["opened_on"])), (t["last"], str(episode["last_signal_on"]))]
     if judged:
         facts.append((t["days"], _days(h)))
         facts.append((t["observed"], _observed(h, t, language)))
         facts.append((t["pvalue"], h.shown("pvalue", _p(h.pvalue), language)))
-        facts.append((t["detector"], ", ".join(json_list(episode.get("detectors"))) or str(h.detector)))
+        detectors = json_list(episode.get("detectors")) or [str(h.detector)]
+        facts.append((t["detector"], ("、" if language == "zh" else ", ").join(detector_label(d, language)
+                                                                             for d in detectors)))
         facts.append((t["completeness"], _pct(h.completeness)))
     facts.append((t["state"], state_label(episode.get("state") or "new", language)))
 

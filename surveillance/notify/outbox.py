@@ -10,13 +10,14 @@ when the server is back.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import date, datetime
 from email.message import EmailMessage
 from typing import NamedTuple
 
 import pandas as pd
 
-from ..vocabulary import ALL_AGES, PANEL_LEVELS, severity_rank
+from ..vocabulary import ALL_AGES, DEFAULT_LANGUAGE, LANGUAGES, PANEL_LEVELS, severity_rank
 from ..config import Config
 from ..regions import Hierarchy
 from ..alerts.explain import explain_episodes
@@ -120,7 +121,7 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
         if not len(events):
             return {"queued": 0, "events": 0}
         tree = hierarchy(cur)
-        names = tree.names() if tree is not None else {}
+        names = _names(tree)
         pending = events["episode_id"].unique()
         episodes = episodes_by_id(cur, pending)
         news = {}  # episode id -> its subscribers, for episodes still running
@@ -150,7 +151,7 @@ def queue_alert_messages(store, config: Config, today: date, now: datetime | Non
                 msg = compose_alert(episode=ep, event=last,
                                     headline=(headlines if exact else shown)[int(episode_id)],
                                     history=(histories if exact else shown_histories)[int(episode_id)],
-                                    region_names=names, base_url=config.service.base_url, sender=config.smtp.sender,
+                                    region_names=names[sub.language], base_url=config.service.base_url, sender=config.smtp.sender,
                                     recipient=sub.email, language=sub.language,
                                     classification=config.audit.classification)
                 messages.append(Queued(f"alert:{int(episode_id)}:{int(last['event_id'])}:{sub.email}",
@@ -167,7 +168,7 @@ def queue_digests(store, config: Config, today: date, now: datetime | None = Non
     queued = 0
     with store.transaction() as cur:
         tree = hierarchy(cur)
-        names = tree.names() if tree is not None else {}
+        names = _names(tree)
         open_eps = open_episodes(cur)
         readers = [sub for sub in config.subscriptions if sub.digest]
         headlines = explain_episodes(cur, open_eps.to_dict("records"), silent_days=config.quality.silent_days) \
@@ -180,12 +181,18 @@ def queue_digests(store, config: Config, today: date, now: datetime | None = Non
                     if sub in subscribers_for(config, ep, ep["notify_severity"], tree)]
             msg = compose_digest(episodes=pd.DataFrame(mine, columns=open_eps.columns),
                                  headlines=headlines if _exact(small, sub) else shown,
-                                 day=today, region_names=names,
+                                 day=today, region_names=names[sub.language],
                                  base_url=config.service.base_url, sender=config.smtp.sender, recipient=sub.email,
                                  language=sub.language, classification=config.audit.classification)
             queued += _enqueue(cur, [Queued(f"digest:{today}:{sub.email}", "digest", None, None, sub.email,
                                             sub.language, msg)], now)
     return {"queued": queued}
+
+
+def _names(tree) -> dict[str, dict[str, str]]:
+    """The places' names in each language (a recipient reads them in the subscription's language)."""
+    names = {lang: (tree.names(lang) if tree is not None else {}) for lang in LANGUAGES}
+    return defaultdict(lambda: names[DEFAULT_LANGUAGE], names)
 
 
 class Queued(NamedTuple):

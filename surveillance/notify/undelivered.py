@@ -20,6 +20,7 @@ import pandas as pd
 from ..alerts.apply import apply_signals
 from ..alerts.signals import signals_from_findings
 from ..config import Config
+from ..notes import delivery_parts, note
 from ..quality import FINDING_COLUMNS
 
 KIND, LEVEL, REGION = "email_undelivered", "service", "email"
@@ -36,12 +37,11 @@ def delivery_finding(delivery: dict, day: date) -> pd.DataFrame:
     if not missing:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     due = missing + int(delivery.get("sent", 0))
-    parts = [f"{n} {what}" for n, what in ((delivery.get("failed", 0), "failed for good"),
-                                           (delivery.get("unconfirmed", 0), "unconfirmed"),
-                                           (delivery.get("retry", 0), "waiting to be retried")) if n]
-    detail = f"{missing} of {due} emails due were not delivered ({', '.join(parts)})"
+    parts = delivery_parts({state: delivery.get(state, 0) for state in ("failed", "unconfirmed", "retry")})
     if delivery.get("error"):
-        detail += f": {str(delivery['error'])[:300]}"
+        detail = note("undelivered_error", missing=missing, due=due, parts=parts, error=str(delivery["error"])[:300])
+    else:
+        detail = note("undelivered", missing=missing, due=due, parts=parts)
     return pd.DataFrame([{"kind": KIND, "level": LEVEL, "region": REGION, "date": pd.Timestamp(day),
                           "severity": "red", "detail": detail,
                           "value": float(missing), "usual": float(due)}], columns=FINDING_COLUMNS)

@@ -17,6 +17,7 @@ from ..config import Config
 from ..errors import SurveillanceError
 from ..ingest.runner import pull_all, summarise
 from ..store import Store
+from ..notes import joined, note
 from ..store import operations
 from ..store.runs import job_run
 from ..store.database import STORE_FAULTS
@@ -31,7 +32,7 @@ def ingest_job(store: Store, config: Config, today: date, progress: Callable | N
         details["feeds"] = summarise(outcomes)
         failed = [name for name, s in details["feeds"].items() if s["failed"]]
         if failed:
-            details["message"] = f"feed(s) with failed batches: {', '.join(failed)}"
+            details["message"] = note("failed_feeds", feeds=", ".join(failed))
     return details
 
 
@@ -50,9 +51,9 @@ def detect_job(store: Store, config: Config, today: date, *, since: date | None 
             details.update(exc.summary)
             raise
         days = details.get("days") or []
-        message = (f"judged {len(days)} day(s), {details['signals']} signals; "
-                   f"{details['episodes_opened']} opened, {details['episodes_escalated']} escalated, "
-                   f"{details['episodes_ended']} ended")
+        message = joined([note("judged", days=len(days), signals=details["signals"]),
+                          note("episodes", opened=details["episodes_opened"], escalated=details["episodes_escalated"],
+                               ended=details["episodes_ended"])])
         details["message"] = message
     return {**details, "message": message}
 
@@ -76,7 +77,7 @@ def notify_job(store: Store, config: Config, today: date, *, digest: bool = Fals
             details["digest"] = queue_digests(store, config, today, now=now)
         details["delivery"] = deliver(store, config, now=now)
         queued = details["queue"]["queued"] + details["season"]["queued"]
-        message = f"{queued} queued; " + _delivery_line(details["delivery"])
+        message = joined([note("queued", n=queued), _delivery_line(details["delivery"])])
         _undelivered(store, config, today, details["delivery"], details, now)
         details["message"] = message
         if season_failure is not None:
@@ -101,9 +102,10 @@ def deliver_job(store: Store, config: Config, now: datetime | None = None) -> di
 
 
 def _delivery_line(d: dict) -> str:
-    return (f"{d['sent']} sent, {d['retry']} to retry, {d['failed']} failed"
-            + (f", {d['unconfirmed']} unconfirmed" if d.get("unconfirmed") else "")
-            + (f"; {d['error']}" if d.get("error") else ""))
+    counts = {"sent": d["sent"], "retry": d["retry"], "failed": d["failed"]}
+    line = (note("delivered_unconfirmed", **counts, unconfirmed=d["unconfirmed"]) if d.get("unconfirmed")
+            else note("delivered", **counts))
+    return joined([line, str(d["error"])]) if d.get("error") else line
 
 
 def _undelivered(store: Store, config: Config, day: date, delivery: dict, details: dict,

@@ -70,12 +70,12 @@ def queue_season_messages(store, config: Config, today: date, now: datetime | No
     events = season_events(store, regions=regions, week=week, syndromes=tuple(SEASON_STARTS))
     since = pd.Timestamp(iso_monday(week)) - pd.Timedelta(weeks=RECENT_WEEKS - 1)
     recent = events[pd.to_datetime(events["monday"]) >= since]
-    names = tree.names() if tree is not None else {}
+    names = {lang: tree.names(lang) if tree is not None else {} for lang in ("en", "zh")}
     small = SmallCells(config.privacy, config.age_groups)
     messages = []
     for event in recent.to_dict("records"):
         for sub in subscribers_of(config, event, tree):
-            msg = compose_season(event=event, region_names=names, base_url=config.service.base_url,
+            msg = compose_season(event=event, region_names=names[sub.language], base_url=config.service.base_url,
                                  sender=config.smtp.sender, recipient=sub.email, language=sub.language,
                                  exact=sub.exact_counts or small.min_cell <= 1,
                                  classification=config.audit.classification)

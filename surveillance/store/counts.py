@@ -164,6 +164,18 @@ def subtree_daily(con, *, syndromes, start=None, end=None, age_groups=None, with
     return frame
 
 
+def units_daily(con, *, units, syndrome: str, age_group: str = ALL_AGES, start=None, end=None) -> pd.Series:
+    """The final daily counts of ``units`` summed, for one syndrome and age group (``all``: every age),
+    indexed by day (days nobody reported are absent)."""
+    params: list = []
+    ages = None if age_group == ALL_AGES else [age_group]
+    filters = _filters(params, start=start, end=end, syndromes=[syndrome], age_groups=ages)
+    filters += _in_list("unit", list(units), params)
+    frame = con.execute(f"SELECT date, sum(count)::DOUBLE AS count FROM ({_known(filters)}) GROUP BY date ORDER BY date",
+                        params).df()
+    return pd.Series(frame["count"].to_numpy(), index=pd.to_datetime(frame["date"]), name="count")
+
+
 def region_daily(con, *, regions: list[str], syndromes=None, start=None, end=None, as_of=None) -> pd.DataFrame:
     """``date, region, syndrome, count, total``: per requested region code and day with data, the newest
     counts of all units in its subtree, all ages summed (``total``: all visits of those units)."""

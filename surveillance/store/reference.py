@@ -8,15 +8,15 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import FileRejected, SurveillanceError
+from ..regions import REGION_COLUMNS, UNIT_COLUMNS, with_names
 from .database import Store
 from .query import first_row
 
-REGION_COLUMNS = ["code", "name", "level", "parent", "population", "lat", "lon", "boundary_geojson"]
-UNIT_COLUMNS = ["code", "name", "county", "kind", "lat", "lon"]
+NAMES = ("name", "name_en", "name_zh")  # a file needs one of them (``name`` alone is the English name)
 
 
 def read_regions_file(path: Path, boundaries: Path | None = None) -> pd.DataFrame:
-    regions = _read_reference_csv(path, ["code", "name", "level"])
+    regions = with_names(_read_reference_csv(path, ["code", NAMES, "level"]))
     for column in REGION_COLUMNS:
         if column not in regions.columns:
             regions[column] = None
@@ -29,7 +29,7 @@ def read_regions_file(path: Path, boundaries: Path | None = None) -> pd.DataFram
 
 
 def read_units_file(path: Path) -> pd.DataFrame:
-    units = _read_reference_csv(path, ["code", "name", "county"])
+    units = with_names(_read_reference_csv(path, ["code", NAMES, "county"]))
     for column in UNIT_COLUMNS:
         if column not in units.columns:
             units[column] = None
@@ -58,20 +58,23 @@ def load_reference(
     from ..regions import Hierarchy  # validates parents, levels and unit counties
 
     Hierarchy(regions, units)
-    regions = regions.reindex(columns=REGION_COLUMNS)
-    units = units.reindex(columns=UNIT_COLUMNS)
+    regions = with_names(regions).reindex(columns=REGION_COLUMNS)
+    units = with_names(units).reindex(columns=UNIT_COLUMNS)
     with store.transaction() as cur:
         cur.execute("DELETE FROM regions")
         cur.execute("DELETE FROM units")
         cur.register("new_regions", regions)
         cur.execute(
-            "INSERT INTO regions SELECT code::VARCHAR, name::VARCHAR, level::VARCHAR, parent::VARCHAR,"
-            " population::BIGINT, lat::DOUBLE, lon::DOUBLE, boundary_geojson::VARCHAR FROM new_regions"
+            "INSERT INTO regions (code, name, name_en, name_zh, level, parent, population, lat, lon, boundary_geojson)"
+            " SELECT code::VARCHAR, name::VARCHAR, name_en::VARCHAR, name_zh::VARCHAR, level::VARCHAR,"
+            " parent::VARCHAR, population::BIGINT, lat::DOUBLE, lon::DOUBLE, boundary_geojson::VARCHAR"
+            " FROM new_regions"
         )
         cur.register("new_units", units)
         cur.execute(
-            "INSERT INTO units SELECT code::VARCHAR, name::VARCHAR, county::VARCHAR, kind::VARCHAR,"
-            " lat::DOUBLE, lon::DOUBLE FROM new_units"
+            "INSERT INTO units (code, name, name_en, name_zh, county, kind, lat, lon) SELECT code::VARCHAR,"
+            " name::VARCHAR, name_en::VARCHAR, name_zh::VARCHAR, county::VARCHAR, kind::VARCHAR, lat::DOUBLE,"
+            " lon::DOUBLE FROM new_units"
         )
         if neighbours is not None:
             cur.execute("DELETE FROM region_neighbours")
@@ -86,7 +89,8 @@ def _read_reference_csv(path: Path, required: list[str]) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise FileRejected(f"{path}: cannot read reference file: {exc}") from None
-    missing = [c for c in required if c not in frame.columns]
+    missing = [c if isinstance(c, str) else " or ".join(c) for c in required
+               if not (c in frame.columns if isinstance(c, str) else any(one in frame.columns for one in c))]
     if missing:
         raise SurveillanceError(f"{path}: missing column(s) {', '.join(missing)}")
     for numeric in ("population", "lat", "lon"):
@@ -113,13 +117,14 @@ def load_configured_reference(store: Store, config) -> bool:
 
 
 def regions_table(con) -> pd.DataFrame:
-    """``code, name, level, parent, population, lat, lon`` of every region, by code."""
-    return con.execute("SELECT code, name, level, parent, population, lat, lon FROM regions ORDER BY code").df()
+    """``code, name, name_en, name_zh, level, parent, population, lat, lon`` of every region, by code."""
+    return con.execute("SELECT code, name, name_en, name_zh, level, parent, population, lat, lon FROM regions"
+                       " ORDER BY code").df()
 
 
 def units_table(con) -> pd.DataFrame:
-    """``code, name, county, kind, lat, lon`` of every reporting unit, by code."""
-    return con.execute("SELECT code, name, county, kind, lat, lon FROM units ORDER BY code").df()
+    """``code, name, name_en, name_zh, county, kind, lat, lon`` of every reporting unit, by code."""
+    return con.execute("SELECT code, name, name_en, name_zh, county, kind, lat, lon FROM units ORDER BY code").df()
 
 
 def hierarchy(con):
@@ -133,8 +138,9 @@ def hierarchy(con):
 def reference_version(con) -> tuple:
     """Changes whenever a region or unit is added, removed or renamed (for caches of the hierarchy)."""
     return first_row(con, 
-        "SELECT (SELECT count(*) FROM regions), (SELECT coalesce(sum(hash(code, parent, name)), 0) FROM regions),"
-        " (SELECT count(*) FROM units), (SELECT coalesce(sum(hash(code, county, name)), 0) FROM units)")
+        "SELECT (SELECT count(*) FROM regions),"
+        " (SELECT coalesce(sum(hash(code, parent, name, name_en, name_zh)), 0) FROM regions),"
+        " (SELECT count(*) FROM units), (SELECT coalesce(sum(hash(code, county, name, name_en, name_zh)), 0) FROM units)")
 
 
 def county_boundaries(con) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 An irregular outline somewhere in central-eastern China is cut into counties by Voronoi
 cells of scattered county seats; contiguous counties are grouped into cities (and, at
-national scale, cities into provinces). Counties get pinyin-style names, six-digit
+national scale, cities into provinces). Places get pinyin-style names with their Chinese (沙山县 for Shashan County), six-digit
 administrative-division-style codes and populations; at city scale each county gets
 hospitals, township or community health centres and village clinics placed inside it.
 
@@ -66,6 +66,18 @@ SECOND_SYLLABLES = (
 
 HOSPITAL_NAMES = ["People's Hospital", "Hospital of Traditional Chinese Medicine",
                   "Maternal and Child Health Hospital", "Second People's Hospital"]
+
+# The characters the syllables are written with, in the first and in the second place of a name: each
+# pinyin name has one Chinese name (沙山 for Shashan), and different names stay different.
+FIRST_HANZI = dict(zip(FIRST_SYLLABLES,
+    "安白宝北碧长辰城崇大丹东丰福高古广桂海汉河衡洪华淮黄惠嘉建江金靖开兰乐丽连临灵龙鹿洛梅明南宁磐平浦祁千青泉瑞"
+    "沙山商石寿舒松泰唐桃天通万渭文武西夏仙湘新兴许延阳宜英永攸玉元云泽章昭贞中周资", strict=True))
+SECOND_HANZI = dict(zip(SECOND_SYLLABLES,
+    "安坝北滨昌城池川店定东都峰府港沟关河横湖华江角井康口林陵隆门明南宁平埔桥清泉山石水台潭塘田亭头湾溪峡贤兴阳"
+    "窑邑源云寨州庄", strict=True))
+HANZI = {first + ("'" if second[0] in "aeo" else "") + second: FIRST_HANZI[first] + SECOND_HANZI[second]
+         for first, second in itertools.product(FIRST_SYLLABLES, SECOND_SYLLABLES)}
+HOSPITAL_NAMES_ZH = ["人民医院", "中医医院", "妇幼保健院", "第二人民医院"]
 
 
 @dataclass(frozen=True)
@@ -134,9 +146,9 @@ def build_geography(
         rng, names, outline, county_shapes, county_xy, province_of, city_of, city_seat, scale, gradient
     )
     if spec.county_units:
-        county_names = regions.set_index("code")["name"]
-        units = pd.DataFrame({"code": county_codes, "name": county_names[county_codes].to_numpy(),
-                              "county": county_codes, "kind": "county", "x": county_xy[:, 0], "y": county_xy[:, 1]})
+        county_names = regions.set_index("code")[["name", "name_zh"]].loc[county_codes]
+        units = pd.DataFrame({"code": county_codes, "name": county_names["name"].to_numpy(),
+                              "name_zh": county_names["name_zh"].to_numpy(), "county": county_codes, "kind": "county", "x": county_xy[:, 0], "y": county_xy[:, 1]})
     else:
         units = _facilities(rng, names, regions, county_shapes, county_xy, county_codes,
                             n_facilities or spec.n_facilities)
@@ -149,6 +161,7 @@ def build_geography(
     units["lon"], units["lat"] = shapely.get_x(unit_points), shapely.get_y(unit_points)
     regions["boundary_geojson"] = shapely.to_geojson(regions["geometry"].to_numpy())
     neighbours = neighbours_from_boundaries(regions)
+    regions["name_en"], units["name_en"] = regions["name"], units["name"]
     regions = regions[REGION_COLUMNS].reset_index(drop=True)
     units = units[UNIT_COLUMNS].sort_values("code").reset_index(drop=True)
     Hierarchy(regions, units)  # the generator must produce what the loader accepts
@@ -256,16 +269,19 @@ def _region_table(rng, names, outline, county_shapes, county_xy, province_of, ci
     rows = []
     for p in range(n_provinces):
         shape = outline if n_provinces == 1 else shapely.union_all(county_shapes[province_of == p])
-        rows.append((prov_code[p], f"{next(take)} Province", "province", None,
+        name = next(take)
+        rows.append((prov_code[p], f"{name} Province", f"{HANZI[name]}省", "province", None,
                      population[province_of == p].sum(), shape))
     for c in range(n_cities):
-        p = province_of[city_of == c][0]
-        rows.append((city_code[c], f"{next(take)} City", "city", prov_code[p], population[city_of == c].sum(),
-                     shapely.union_all(county_shapes[city_of == c])))
+        p, name = province_of[city_of == c][0], next(take)
+        rows.append((city_code[c], f"{name} City", f"{HANZI[name]}市", "city", prov_code[p],
+                     population[city_of == c].sum(), shapely.union_all(county_shapes[city_of == c])))
     for m in range(len(county_shapes)):
-        rows.append((county_code[m], f"{next(take)} {'District' if is_district[m] else 'County'}", "county",
+        name = next(take)
+        rows.append((county_code[m], f"{name} {'District' if is_district[m] else 'County'}",
+                     HANZI[name] + ("区" if is_district[m] else "县"), "county",
                      city_code[city_of[m]], population[m], county_shapes[m]))
-    regions = pd.DataFrame(rows, columns=["code", "name", "level", "parent", "population", "geometry"])
+    regions = pd.DataFrame(rows, columns=["code", "name", "name_zh", "level", "parent", "population", "geometry"])
     regions["population"] = regions["population"].astype("int64")
     xy = inside_points(regions["geometry"].to_numpy())
     regions["x"], regions["y"] = np.nan, np.nan
@@ -290,7 +306,7 @@ def _facilities(rng, names, regions, county_shapes, county_xy, county_codes, n_f
     for m, code in enumerate(county_codes):
         # Keep facilities 50 m clear of the border, so rounding never moves one across it.
         shape, n = county_shapes[m].buffer(-0.05), int(per_county[m])
-        county_name = counties.at[code, "name"]
+        county_name, county_zh = counties.at[code, "name"], counties.at[code, "name_zh"]
         urban = county_name.endswith("District")
         n_hospitals = int(np.clip(round(n * 0.08), 1, 4))
         n_centres = int(np.clip(round(n * 0.35), 1, n - n_hospitals)) if n > n_hospitals else 0
@@ -299,14 +315,28 @@ def _facilities(rng, names, regions, county_shapes, county_xy, county_codes, n_f
         centres = sample_points(shape, n_centres, rng)
         around = centres[rng.integers(0, max(n_centres, 1), n_clinics)] if n_centres else county_xy[[m] * n_clinics]
         clinics = _points_near(shape, around, 3.0, rng)
-        entries = [(f"{county_name} {HOSPITAL_NAMES[k]}", "hospital") for k in range(n_hospitals)]
-        entries += [(f"{next(pool)} Community Health Service Centre", "community_health_centre") if urban
-                    else (f"{next(pool)} Township Health Centre", "township_health_centre") for _ in range(n_centres)]
-        entries += [(f"{next(pool)} {'Community' if urban else 'Village'} Clinic", "clinic") for _ in range(n_clinics)]
+        entries = [(f"{county_name} {HOSPITAL_NAMES[k]}", county_zh + HOSPITAL_NAMES_ZH[k], "hospital")
+                   for k in range(n_hospitals)]
+        entries += [_centre(next(pool), urban) for _ in range(n_centres)]
+        entries += [_clinic(next(pool), urban) for _ in range(n_clinics)]
         xy = np.vstack([hospitals, centres.reshape(-1, 2), clinics.reshape(-1, 2)])
-        for k, ((name, kind), (x, y)) in enumerate(zip(entries, xy)):
-            rows.append((f"F{code}{k + 1:03d}", name, code, kind, x, y))
-    return pd.DataFrame(rows, columns=["code", "name", "county", "kind", "x", "y"])
+        for k, ((name, name_zh, kind), (x, y)) in enumerate(zip(entries, xy)):
+            rows.append((f"F{code}{k + 1:03d}", name, name_zh, code, kind, x, y))
+    return pd.DataFrame(rows, columns=["code", "name", "name_zh", "county", "kind", "x", "y"])
+
+
+def _centre(place: str, urban: bool) -> tuple[str, str, str]:
+    """A community health service centre (in a district) or a township health centre, in both languages."""
+    if urban:
+        return f"{place} Community Health Service Centre", f"{HANZI[place]}社区卫生服务中心", "community_health_centre"
+    return f"{place} Township Health Centre", f"{HANZI[place]}镇卫生院", "township_health_centre"
+
+
+def _clinic(place: str, urban: bool) -> tuple[str, str, str]:
+    """A community health station (in a district) or a village clinic, in both languages."""
+    if urban:
+        return f"{place} Community Clinic", f"{HANZI[place]}社区卫生服务站", "clinic"
+    return f"{place} Village Clinic", f"{HANZI[place]}村卫生室", "clinic"
 
 
 def _points_near(shape, centres: np.ndarray, spread_km: float, rng) -> np.ndarray:

@@ -337,9 +337,10 @@ def write_demo_files(geography: Geography, simulation: Simulation, folder, *, th
     drop.mkdir(parents=True, exist_ok=True)
     through = pd.Timestamp(through) if through is not None else simulation.end + pd.Timedelta(days=1)
 
-    regions = geography.regions.drop(columns=["boundary_geojson"])
+    # The files name each place in both languages (name_en, name_zh), not by the single `name`.
+    regions = geography.regions.drop(columns=["boundary_geojson", "name"])
     _write_text(folder / "regions.csv", regions.to_csv(index=False, lineterminator="\n"))
-    _write_text(folder / "units.csv", geography.units.to_csv(index=False, lineterminator="\n"))
+    _write_text(folder / "units.csv", geography.units.drop(columns=["name"]).to_csv(index=False, lineterminator="\n"))
     _write_text(folder / "neighbours.csv", geography.neighbours.to_csv(index=False, lineterminator="\n"))
     outbreaks = simulation.outbreaks.copy()
     for column in ("start", "end"):
