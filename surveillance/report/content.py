@@ -127,7 +127,7 @@ def gather(store, config: Config, *, region: str | None, week: Week, language: s
         forecasts = forecasts.drop(columns=["_area", "_syndrome"]).reset_index(drop=True)
     return ReportContent(
         region=region, week=week, language=language, exact=exact, min_cell=config.privacy.min_cell,
-        classification=config.audit.classification, names=tree.names(), areas=areas, syndromes=syndromes,
+        classification=config.audit.classification, names=tree.names(language), areas=areas, syndromes=syndromes,
         created_at=now or datetime.now(), last_day=last_day, headline=headline, trends=trend,
         counties=counties, shapes=shapes, seasons=seasons, alerts=alerts,
         response=_response(store, region, monday, sunday, now), quality=quality_rows, silent_units=silent,

@@ -39,7 +39,7 @@ def queue_weekly_reports(store, config: Config, today: date, *, now: datetime | 
         tree = hierarchy_of(cur)
         regions = {s.email: report_region(tree, s.region) for s in readers}
         done = known_keys(cur, [report_key(code, regions[s.email], s.email) for s in readers])
-    names = tree.names()
+    names = {lang: tree.names(lang) for lang in ("en", "zh")}
     built: dict[tuple, object] = {}
     messages = []
     for sub in readers:
@@ -54,7 +54,8 @@ def queue_weekly_reports(store, config: Config, today: date, *, now: datetime | 
             store_report(store, report)
             built[which] = report
         report = built[which]
-        place = say("everywhere", sub.language) if region is None else f"{names.get(region, region)} ({region})"
+        named = names[sub.language].get(region, region)
+        place = say("everywhere", sub.language) if region is None else f"{named} ({region})"
         msg = compose_report_email(report, sender=config.smtp.sender, recipient=sub.email,
                                    base_url=config.service.base_url, place=place)
         messages.append(Queued(key, "report", None, None, sub.email, sub.language, msg))
