@@ -40,7 +40,7 @@ def test_each_subscription_gets_its_week_s_report_once(report_store, smtp):
     assert sorted(m["to"][0] for m in smtp.inbox.messages) == ["county-team@example.org", "director@example.org"]
 
     director = smtp.inbox.to("director@example.org")[0]
-    assert director["Subject"] == f"疫情周报 {WEEK}：Shashan Province ({PROVINCE})"
+    assert director["Subject"] == f"疫情周报 {WEEK}：沙山省 ({PROVINCE})"
     body = director.get_body(("plain",)).get_content()
     visits = week_figures(store, PROVINCE, "province")
     assert f"总就诊人次：{count(visits['visits'], 'zh')}（较上周" in body
