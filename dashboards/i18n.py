@@ -346,8 +346,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "situation.title": ("Epidemic situation", "疫情态势"),
     "situation.trends": ("Trend of the share of visits, last 12 days", "近12天就诊占比趋势"),
     "situation.trend_hint": ("Increasing or decreasing: the syndrome's share of all visits changed significantly over "
-                             "the 12 days (p < 0.01, CDC's Rnssp rule); 10 or fewer visits: insufficient data.",
-                             "上升或下降：12天内该症候群占总就诊的比例变化显著（p < 0.01，美国CDC Rnssp规则）；"
+                             "the 12 days (p < 0.01, the rule of CDC's Rnssp); 10 or fewer visits: insufficient data.",
+                             "上升或下降：12天内该症候群占总就诊的比例变化显著（p < 0.01，采用美国疾病预防控制中心的趋势判定规则）；"
                              "就诊不超过10人次：数据不足。"),
     "situation.trend_cell": ("{percent} of visits; p = {p}", "占就诊 {percent}；p = {p}"),
     "situation.season": ("Season status, {week}", "流行季状态，{week}"),
@@ -378,6 +378,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "indicators.title": ("How fast were alerts answered?", "预警响应是否及时？"),
     "indicators.period": ("Alerts opened", "预警开启日期"),
     "indicators.region": ("Region", "地区"),
+    "indicators.from": ("From", "起始日期"),
+    "indicators.to": ("To", "截止日期"),
     "indicators.alerts": ("Alerts", "预警数"),
     "indicators.alerts_detail": ("{closed} closed; {pending} opened less than 24 h ago, not answered yet",
                                  "已关闭 {closed} 起；{pending} 起开启不足24小时、尚未响应"),

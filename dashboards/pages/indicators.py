@@ -19,7 +19,7 @@ from surveillance.vocabulary import detector_label, topic_label
 
 from .. import situation
 from ..access import OutOfScope
-from ..i18n import number, percent, t
+from ..i18n import calendar, number, percent, t
 from .quality import _table
 
 NAME = "indicators"
@@ -58,7 +58,8 @@ def layout(ctx, scope, lang, query, multi):
                 html.Label([t("indicators.period", lang), dcc.DatePickerRange(
                     id="indicators-period", start_date=since.isoformat(), end_date=until.isoformat(),
                     max_date_allowed=last.isoformat(), display_format="YYYY-MM-DD", first_day_of_week=1,
-                    clearable=False)]),
+                    clearable=False, start_date_placeholder_text=t("indicators.from", lang),
+                    end_date_placeholder_text=t("indicators.to", lang), **calendar(lang))]),
                 html.Label([t("indicators.region", lang), dcc.Dropdown(
                     id="indicators-region", value=region or "", clearable=False, options=options)]),
             ]),

@@ -67,7 +67,7 @@ def _past(ctx, scope, lang):
     rows = []
     for r in table.to_dict("records"):
         rows.append(html.Tr([
-            html.Td(ctx.regions.label(r["region"]) if isinstance(r["region"], str) else say("everywhere", lang)),
+            html.Td(ctx.regions.label(r["region"], lang) if isinstance(r["region"], str) else say("everywhere", lang)),
             html.Td(r["week"]), html.Td(LANGUAGES.get(r["language"], r["language"])),
             html.Td(say("counts_exact" if r["exact"] else "counts_suppressed", lang)),
             html.Td(day_text(r["created_at"], lang) + " " + r["created_at"].strftime("%H:%M")),

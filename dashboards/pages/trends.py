@@ -270,7 +270,8 @@ def register(ctx):
             return [], "", empty_figure(lang), ""
         place = code or regions[0]
         figure, note = forecast_figure(ctx, scope, place, syndromes[0], last, lang)
-        title = t("situation.forecast", lang, syndrome=syndrome_label(syndromes[0], lang)) + f", {ctx.regions.name(place)}"
+        title = t("situation.forecast", lang, syndrome=syndrome_label(syndromes[0], lang)) + \
+            ("，" if lang == "zh" else ", ") + ctx.regions.name(place, lang)
         return situation_section(ctx, scope, regions, last, syndromes, lang, "trends"), title, figure, note
 
     @ctx.callback(

@@ -15,8 +15,8 @@ TEXT: dict[str, Term] = {
     "headline_note": Term("Visits in the week (Monday to Sunday) and the share of all visits with each syndrome, "
                           "against the week before and the same ISO week a year earlier; the trend is the share's "
                           "over the last 12 days (Rnssp's rule).",
-                          "本周（周一至周日）就诊人次及各症候群占总就诊的百分比，与上周及去年同期（同一ISO周）比较；"
-                          "趋势为近12天占比的变化（Rnssp规则）。"),
+                          "本周（周一至周日）就诊人次及各症候群占总就诊的百分比，与上周及去年同期（同一周次）比较；"
+                          "趋势为近12天占比的变化（美国疾病预防控制中心的趋势判定规则）。"),
     "measure": Term("Measure", "指标"),
     "all_visits": Term("All visits", "总就诊人次"),
     "this_week": Term("This week", "本周"),
@@ -31,7 +31,7 @@ TEXT: dict[str, Term] = {
     "season": Term("Season status", "流行季状态"),
     "season_note": Term("Weekly share of visits against the Moving Epidemic Method's thresholds from past "
                         "seasons (influenza-like illness: seasons from ISO week 40; HFMD: calendar years).",
-                        "每周就诊占比与移动流行区间法（MEM）根据既往流行季得出的阈值比较（流感样病例：流行季自第40周起；"
+                        "每周就诊占比与移动流行区间法根据既往流行季得出的阈值比较（流感样病例：流行季自第40周起；"
                         "手足口病：按日历年）。"),
     "season_col": Term("Season", "流行季"),
     "level": Term("Intensity", "强度"),
@@ -97,7 +97,7 @@ TEXT: dict[str, Term] = {
     "email_intro": Term("The weekly situation report for {region}, {span}, is attached.",
                         "附件为{region}{span}的疫情周报。"),
     "email_attached_html": Term("(Attached as HTML: no PDF printer was available.)",
-                                "（附件为HTML格式：未能生成PDF。）"),
+                                "（附件为网页格式：未能生成PDF。）"),
     "everywhere": Term("All regions", "全部地区"),
     "no_data": Term("no data", "无数据"),
     "reports": Term("Weekly reports", "周报"),
