@@ -151,7 +151,7 @@ def compose_alert(
     facts.append((t["state"], state_label(episode.get("state") or "new", language)))
 
     title = t["escalated"] if event.get("action") == "escalated" else t["opened"]
-    lines = [f"{title}: {subject}", *_classified(classification, language), ""]
+    lines = [f"{title}: {subject}", *classified_lines(classification, language), ""]
     lines += [f"{k}: {v}" for k, v in facts]
     if incomplete:
         lines += ["", t["incomplete"]]
@@ -164,7 +164,7 @@ def compose_alert(
     marked = bool(h.withheld) or ("hidden" in history and bool(history["hidden"].any()))
     note = suppression_note(h.min_cell, language) if marked else None
     lines += ["", f"{t['link']}: {link}", "", *([note] if note else []), t["footer"],
-              *_classified(classification, language)]
+              *classified_lines(classification, language)]
     text = "\n".join(lines) + "\n"
 
     colour = severity_colour(severity)
@@ -186,16 +186,16 @@ def compose_alert(
     body_html = (
         f"<!doctype html><html lang='{'zh-CN' if language == 'zh' else 'en'}'><head><meta charset='utf-8'></head>"
         f"<body style='font-family:sans-serif;color:#222'>"
-        f"{_classified_html(classification, language)}"
+        f"{classified_html(classification, language)}"
         f"<h2>{_badge(severity, language)} {html.escape(title)}: {html.escape(subject)}</h2>{warn}"
         f"<p id='why'>{html.escape(sentence(h, language, region_names))}</p>"
         f"<table id='facts' style='border-collapse:collapse'>{rows}</table>{chart}"
         f"<p><a href='{html.escape(link)}'>{html.escape(t['link'])}</a></p>"
         + (f"<p id='suppressed' style='font-size:11px;color:#666'>{html.escape(note)}</p>" if note else "")
         + f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p>"
-        + f"{_classified_html(classification, language)}</body></html>"
+        + f"{classified_html(classification, language)}</body></html>"
     )
-    return _message(subject, text, body_html, sender, recipient, classification)
+    return email_message(subject, text, body_html, sender, recipient, classification)
 
 
 def _history_counts(history: pd.DataFrame, h: Headline, language: str) -> list[str]:
@@ -254,7 +254,7 @@ def compose_digest(*, episodes: pd.DataFrame, headlines: dict[int, Headline], da
     its sentence; the data classification label at the top and the foot."""
     t = _words(language)
     subject = f"{t['digest']} {day}: {len(episodes)} {t['open_alerts']}"
-    lines, items = [subject, *_classified(classification, language), ""], []
+    lines, items = [subject, *classified_lines(classification, language), ""], []
     for ep in rank_order(episodes, headlines).to_dict("records"):
         h = headlines[int(ep["episode_id"])]
         sev = severity_label(h.severity, language).upper()
@@ -265,28 +265,28 @@ def compose_digest(*, episodes: pd.DataFrame, headlines: dict[int, Headline], da
         items.append(f"<li><a href='{html.escape(alert_link(base_url, ep['episode_id']))}'>{html.escape(line)}</a></li>")
     if not len(episodes):
         lines.append(t["none_open"])
-    lines += ["", t["footer"], *_classified(classification, language)]
+    lines += ["", t["footer"], *classified_lines(classification, language)]
     body_html = (f"<!doctype html><html><head><meta charset='utf-8'></head><body style='font-family:sans-serif'>"
-                 f"{_classified_html(classification, language)}"
+                 f"{classified_html(classification, language)}"
                  f"<h2>{html.escape(subject)}</h2><ul>{''.join(items) or html.escape(t['none_open'])}</ul>"
                  f"<p style='font-size:11px;color:#666'>{html.escape(t['footer'])}</p>"
-                 f"{_classified_html(classification, language)}</body></html>")
-    return _message(subject, "\n".join(lines) + "\n", body_html, sender, recipient, classification)
+                 f"{classified_html(classification, language)}</body></html>")
+    return email_message(subject, "\n".join(lines) + "\n", body_html, sender, recipient, classification)
 
 
-def _classified(classification: str | None, language: str) -> list[str]:
+def classified_lines(classification: str | None, language: str) -> list[str]:
     """The data classification line of the plain text (none when no label is given)."""
     return [classification_line(classification, language)] if classification else []
 
 
-def _classified_html(classification: str | None, language: str) -> str:
+def classified_html(classification: str | None, language: str) -> str:
     if not classification:
         return ""
     return (f"<p class='classification' style='font-size:12px;color:#52606d'>"
             f"{html.escape(classification_line(classification, language))}</p>")
 
 
-def _message(subject: str, text: str, body_html: str, sender: str, recipient: str,
+def email_message(subject: str, text: str, body_html: str, sender: str, recipient: str,
              classification: str | None = None) -> EmailMessage:
     # SMTP line endings; headers kept on one line (the default folding mangles a leading "[")
     msg = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from urllib.parse import urlencode
 
 from ..vocabulary import (SEASON_EVENTS, SEASON_LEVELS, Term, label, place_label, syndrome_label, tone_colours)
-from .compose import _classified, _classified_html, _message
+from .compose import classified_lines, classified_html, email_message
 
 TEXT = {
     "tag": Term("SEASON", "流行季"),
@@ -60,15 +60,15 @@ def compose_season(*, event: dict, region_names: dict[str, str], base_url: str, 
     if exact:
         lines.append(f"{say['percent']}{sep}{_pct(event['percent'])}")
     lines += [thresholds, say["method"]]
-    text = "\n".join([subject, *_classified(classification, language), "", *lines, "",
-                      f"{say['link']}{sep}{link}", "", say["footer"], *_classified(classification, language)]) + "\n"
+    text = "\n".join([subject, *classified_lines(classification, language), "", *lines, "",
+                      f"{say['link']}{sep}{link}", "", say["footer"], *classified_lines(classification, language)]) + "\n"
     colour, ink = tone_colours(SEASON_LEVELS, event["level"])
     badge = (f"<span style='background:{colour};color:{ink};padding:0 6px;border-radius:3px'>"
              f"{html.escape(level)}</span>")
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     page = (f"<!doctype html><html><head><meta charset='utf-8'></head><body style='font-family:sans-serif'>"
-            f"{_classified_html(classification, language)}<h2>{badge} {html.escape(say['subject'].format(**facts))}</h2>"
+            f"{classified_html(classification, language)}<h2>{badge} {html.escape(say['subject'].format(**facts))}</h2>"
             f"{body}<p><a href='{html.escape(link)}'>{html.escape(say['link'])}</a></p>"
             f"<p style='font-size:11px;color:#666'>{html.escape(say['footer'])}</p>"
-            f"{_classified_html(classification, language)}</body></html>")
-    return _message(subject, text, page, sender, recipient, classification)
+            f"{classified_html(classification, language)}</body></html>")
+    return email_message(subject, text, page, sender, recipient, classification)

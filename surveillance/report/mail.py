@@ -4,10 +4,9 @@ a PDF (as HTML when no PDF could be printed), in the subscription's language."""
 from __future__ import annotations
 
 import html
-from email import policy as email_policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
+from ..notify.compose import email_message
 from ..vocabulary import classification_line, suppressed_label, suppression_note, syndrome_label, withheld_label
 from . import numbers as fmt
 from .build import Report
@@ -76,15 +75,7 @@ def compose_report_email(report: Report, *, sender: str, recipient: str, base_ur
             + "".join(f"<p style='font-size:11px;color:#666'>{html.escape(n)}</p>" for n in note)
             + f"<p style='font-size:11px;color:#666'>{html.escape(say('footer', lang))}</p>"
             f"<p class='classification' style='font-size:12px;color:#52606d'>{html.escape(label)}</p></body></html>")
-    msg = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))
-    msg["Subject"] = subject
-    msg["From"] = sender
-    msg["To"] = recipient
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
-    msg["X-Data-Classification"] = c.classification
-    msg.set_content(text, charset="utf-8")
-    msg.add_alternative(body, subtype="html", charset="utf-8")
+    msg = email_message(subject, text, body, sender, recipient, c.classification)
     if report.pdf is not None:
         msg.add_attachment(report.pdf, maintype="application", subtype="pdf", filename=attachment_name(report, "pdf"))
     else:
