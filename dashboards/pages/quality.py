@@ -12,7 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dash_table, dcc, html
 
-from surveillance.notes import render as render_note
+from surveillance.ingest_words import field_label
+from surveillance.ingest_words import render as render_reason
 from surveillance.vocabulary import feed_kind_label, syndrome_label
 
 from .. import data
@@ -140,13 +141,15 @@ def register(ctx):
         lang = scope.user.language
         cur = ctx.cursor()
         rows = data.quarantined(cur, scope)
+        rows["field"] = [field_label(f, lang) for f in rows["field"]]
+        rows["reason"] = [render_reason(r, lang) if isinstance(r, str) else r for r in rows["reason"]]
         quarantine = _table("quality-quarantine-table", rows,
                             [("quarantined_at", "col.quarantined_at"), ("feed", "col.feed"), ("source", "col.source"),
                              ("row_number", "col.row"), ("field", "col.field"), ("value", "col.value"),
                              ("reason", "col.reason")], lang, empty_text=t("quality.none_quarantined", lang))
         feeds = data.feed_status(cur, ctx.config)
         feeds["kind"] = [feed_kind_label(k, lang) for k in feeds["kind"]]
-        feeds["last_message"] = [render_note(m, lang) if isinstance(m, str) else m for m in feeds["last_message"]]
+        feeds["last_message"] = [render_reason(m, lang) if isinstance(m, str) else m for m in feeds["last_message"]]
         feed_table = _table("quality-feeds-table", feeds,
                             [("feed", "col.feed"), ("kind", "col.source"), ("batches", "col.batches"),
                              ("failed", "col.failed"), ("rows", "col.rows"), ("last_batch", "col.last_batch"),

@@ -21,6 +21,8 @@ import pytest
 
 from surveillance.ingest.pipeline import ingest_file
 
+from .test_ingest_words import english_left
+
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "bad"
 NOT_INPUTS = {"expected.csv", "make_binary_inputs.py", "README.md"}
 SERVICE_ZONE = ZoneInfo("Asia/Shanghai")  # the default schedule.timezone, which the corpus is judged in
@@ -160,6 +162,7 @@ def test_bad_input(store, ctx, case):
         assert outcome.message.startswith(case["file"] + ":"), outcome.message
         assert "\n" not in outcome.message and "Traceback" not in outcome.message and len(outcome.message) <= 400
         assert message == outcome.message
+        assert not english_left(message), message  # the Data quality page says it in Chinese
         # Nothing half-written.
         assert table(store, "SELECT count(*) FROM observations") == [(0,)]
         assert table(store, "SELECT count(*) FROM quarantine") == [(0,)]
@@ -173,6 +176,8 @@ def test_bad_input(store, ctx, case):
     quarantined = table(store, "SELECT batch_id, feed, source, row_number, field, reason FROM quarantine"
                                " ORDER BY row_number")
     assert len(quarantined) == case["rejected_rows"]
+    for *_, reason in quarantined:
+        assert not english_left(reason), reason  # the Data quality page says it in Chinese
     for q_batch, q_feed, q_source, q_row, q_field, q_reason in quarantined:
         assert (q_batch, q_feed) == (outcome.batch_id, ctx.feed)
         assert Path(q_source).name == case["file"]
