@@ -24,7 +24,7 @@ from surveillance.store import Store
 from surveillance.store.counts import date_range
 from surveillance.store.operations import daily_counts, feed_summary, store_status
 from surveillance.vocabulary import suppression_note
-from surveillance.vocabulary import classification_line
+from surveillance.vocabulary import classification_line, language
 
 from .access import RegionIndex, Scope
 from .disclosure import hidden_rows
@@ -36,48 +36,8 @@ from .guard import install_guard, principal
 from .params import BadParameter, Int, parse
 from .password import install_password
 from .security import install_security_headers
+from .status import STATUS_PAGE, page_values
 
-STATUS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Surveillance service: status</title>
-<style>
- body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
- table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
- th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.75rem; text-align: left; font-size: 0.9rem; }
- .failed { color: #b00020; } .ok, .loaded { color: #1b5e20; } .partial { color: #b26a00; }
- svg { background: #fafafa; border: 1px solid #eee; }
-</style></head><body>
-<h1>Surveillance service</h1>
-<p>Signed in as <b id="status-user">{{ user.name }}</b> ({{ user.role }}, {{ scope_label }}) · <a href="/logout">sign out</a>
-{% if dashboard %} · <a href="{{ dashboard }}" id="status-dashboard">open the dashboard</a>{% endif %}</p>
-<p id="status-summary">Data from <b>{{ first or "–" }}</b> to <b>{{ last or "–" }}</b>:
- {{ units }} reporting units in {{ regions }}{% if s %}; {{ "{:,}".format(s.rows.latest) }} rows
- ({{ "{:,}".format(s.rows.revisions) }} with revisions), {{ "{:,}".format(s.quarantine.rows) }} rows in quarantine{% endif %}.</p>
-<h2>Fever visits per day, last {{ days }} days</h2>
-{% if chart %}<svg id="status-chart" width="{{ chart.width }}" height="{{ chart.height }}" role="img"
- aria-label="fever visits per day">{% for points in chart.lines %}<polyline fill="none" stroke="#c62828" stroke-width="2" points="{{ points }}"/>{% endfor %}
- <text x="4" y="14" font-size="12">max {{ "{:,}".format(chart.max) }}</text>
- <text x="4" y="{{ chart.height - 6 }}" font-size="11" fill="#555">{{ chart.first }}</text>
- <text x="{{ chart.width - 4 }}" y="{{ chart.height - 6 }}" font-size="11" fill="#555" text-anchor="end">{{ chart.last }}</text></svg>
-{% if chart.hidden %}<p id="status-suppressed">{{ chart.hidden }} day(s) not drawn: {{ suppressed }}</p>{% endif %}{% else %}<p>No data yet.</p>{% endif %}
-<h2>Feeds</h2>
-<table id="status-feeds"><tr><th>feed</th><th>kind</th><th>batches</th><th>failed</th><th>last batch</th><th>last good batch</th></tr>
-{% for f in feeds %}<tr><td>{{ f.name }}</td><td>{{ f.kind }}</td><td>{{ f.batches }}</td>
-<td class="{{ 'failed' if f.failed_batches else '' }}">{{ f.failed_batches }}</td><td>{{ f.last_batch_at }}</td><td>{{ f.last_good_batch_at }}</td></tr>{% endfor %}
-</table>
-{% if s %}<h2>Last batches</h2>
-<table id="status-batches"><tr><th>batch</th><th>feed</th><th>source</th><th>status</th><th>new</th><th>revised</th><th>rejected</th><th>message</th></tr>
-{% for b in s.last_batches %}<tr><td>{{ b.batch_id }}</td><td>{{ b.feed }}</td><td>{{ b.source }}</td>
-<td class="{{ b.status }}">{{ b.status }}</td><td>{{ b.new_rows }}</td><td>{{ b.revised_rows }}</td><td>{{ b.rejected_rows }}</td><td>{{ b.message or '' }}</td></tr>{% endfor %}
-</table>
-<h2>Job runs</h2>
-<table id="status-jobs"><tr><th>run</th><th>job</th><th>started</th><th>finished</th><th>status</th><th>message</th></tr>
-{% for r in s.job_runs %}<tr><td>{{ r.run_id }}</td><td>{{ r.job }}</td><td>{{ r.started_at }}</td><td>{{ r.finished_at }}</td>
-<td class="{{ r.status }}">{{ r.status }}</td><td>{{ r.message or '' }}</td></tr>{% endfor %}
-</table>{% endif %}
-<p>JSON: <a href="/api/health">health</a> · <a href="/api/feeds">feeds</a> · <a href="/api/counts">counts per day</a>
- · <a href="/api/alerts">alerts</a>{% if s %} · <a href="/api/ingest/last">last ingest</a> · <a href="/api/status">status</a>{% endif %}</p>
-<footer id="status-classification" style="margin-top:2rem;font-size:0.85rem;color:#52606d">{{ classification }}</footer>
-</body></html>"""
 
 def _chart(counts: list[dict], hidden=None, width: int = 720, height: int = 160) -> dict | None:
     """The fever line: one polyline per run of days shown (a hidden day is a gap, not a zero)."""
@@ -96,16 +56,6 @@ def _chart(counts: list[dict], hidden=None, width: int = 720, height: int = 160)
     lines += [run] if run else []
     return {"lines": [" ".join(r) for r in lines], "width": width, "height": height, "max": int(top),
             "first": counts[0]["date"], "last": counts[-1]["date"], "hidden": sum(hidden)}
-
-
-def _regions_phrase(scope: Scope) -> str:
-    plural = {"province": "provinces", "city": "cities", "county": "counties"}
-    parts = []
-    for level in ("province", "city", "county"):
-        n = len(scope.index.codes_at(level, scope.root))
-        if n:
-            parts.append(f"{n} {level if n == 1 else plural[level]}")
-    return ", ".join(parts) or "no regions"
 
 
 log = logging.getLogger(__name__)
@@ -166,14 +116,15 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
         fever = daily_counts(cur, days=days, syndrome="fever", within=scope.root)
         hidden = hidden_rows(cur, scope, pd.DataFrame(fever, columns=["date", "syndrome", "count"]), region=scope.root) \
             if "fever" in config.syndromes else None
-        label = scope.index.label(scope.root) if scope.root else "every region"
+        chart = _chart(fever, hidden)
+        lang = language(user.language)
         return render_template_string(
-            STATUS_PAGE, user=user, scope_label=label, first=first, last=last, units=in_scope,
-            regions=_regions_phrase(scope), days=days, chart=_chart(fever, hidden),
-            suppressed=suppression_note(small_cells.min_cell, "en"),
+            STATUS_PAGE, user=user, first=first, last=last, units=in_scope, chart=chart,
+            suppressed=suppression_note(small_cells.min_cell, lang),
             feeds=feeds_table(config, feed_summary(cur)), s=store_status(cur) if user.is_admin else None,
             dashboard=PREFIX if dashboard else None,
-            classification=classification_line(config.audit.classification, "en"))
+            classification=classification_line(config.audit.classification, lang),
+            **page_values(lang, user=user, scope=scope, days=days, hidden=chart["hidden"] if chart else 0))
 
     install_api(server, store, config, regions, small_cells)
     return server
