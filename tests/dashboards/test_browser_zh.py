@@ -130,3 +130,29 @@ def test_every_page_in_chinese_has_no_english_word(site, browser, demo_store):  
         _wait_drawn(browser, "#app-lang-en")
         browser.find_element(By.ID, "app-lang-en").click()  # the other tests read English
         WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "app-nav"), "Overview"))
+
+
+def test_the_date_pickers_weekdays_are_chinese_when_the_calendar_opens(site, browser):  # noqa: F811
+    base, _ = site
+    _login(browser, base, "ada")
+    browser.get(base + "/app/")
+    _wait_drawn(browser, "#overview-kpi-visits")
+    browser.find_element(By.ID, "app-lang-zh").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "app-nav"), "概览"))
+    try:
+        _wait_drawn(browser, "#overview-kpi-visits")
+        WebDriverWait(browser, 10).until(EC.element_to_be_clickable((By.ID, "overview-day-wrapper"))).click()
+        header = ".dash-datepicker-calendar thead th"
+        WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, header))
+        WebDriverWait(browser, 10).until(
+            lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, header)][:7] == list("一二三四五六日"))
+        _screenshot(browser, "zh-date-picker")
+    finally:
+        browser.get(base + "/app/")
+        _wait_drawn(browser, "#app-lang-en")
+        browser.find_element(By.ID, "app-lang-en").click()  # the other tests read English
+        WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "app-nav"), "Overview"))
+    WebDriverWait(browser, 10).until(EC.element_to_be_clickable((By.ID, "overview-day-wrapper"))).click()
+    WebDriverWait(browser, 10).until(  # an English page keeps the picker's own names
+        lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, ".dash-datepicker-calendar thead th")][:7]
+        == ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"])
