@@ -140,9 +140,7 @@ def register(ctx):
     def tables(scope, _days):
         lang = scope.user.language
         cur = ctx.cursor()
-        rows = data.quarantined(cur, scope)
-        rows["field"] = [field_label(f, lang) for f in rows["field"]]
-        rows["reason"] = [render_reason(r, lang) if isinstance(r, str) else r for r in rows["reason"]]
+        rows = said_quarantine(data.quarantined(cur, scope), lang)
         quarantine = _table("quality-quarantine-table", rows,
                             [("quarantined_at", "col.quarantined_at"), ("feed", "col.feed"), ("source", "col.source"),
                              ("row_number", "col.row"), ("field", "col.field"), ("value", "col.value"),
@@ -157,6 +155,14 @@ def register(ctx):
                             style_rules=[{"if": {"filter_query": "{failed} > 0", "column_id": "failed"},
                                           "backgroundColor": "#fdecea", "color": "#8a1c1c"}])
         return quarantine, feed_table
+
+
+def said_quarantine(rows: pd.DataFrame, lang) -> pd.DataFrame:
+    """Quarantined rows with the blamed field and the reason in ``lang`` (stored in English)."""
+    said = rows.copy()
+    said["field"] = [field_label(f, lang) for f in said["field"]]
+    said["reason"] = [render_reason(r, lang) if isinstance(r, str) else r for r in said["reason"]]
+    return said
 
 
 def _heatmap(ctx, county, status: pd.DataFrame, start, end, lang, *, hidden_mark: str = "") -> go.Figure:
