@@ -69,13 +69,16 @@ def english_words(text: str, typed: set[str] = frozenset()) -> list[str]:
 
 
 def typed_words(store) -> set[str]:
-    """The words people typed, in whatever language they wrote: user names, API token labels and their own
-    notes on alerts (the parts of a note the service wrote, such as a closing's outcome, are not theirs)."""
+    """The words people typed, in whatever language they wrote: user names, API token labels, their own
+    notes on alerts (the parts of a note the service wrote, such as a closing's outcome, are not theirs) and
+    the requests their clients sent to the API (the audit trail shows each request line as it came)."""
     cur = store.cursor()
     texts = [name for (name,) in cur.execute("SELECT name FROM users").fetchall()]
     texts += [label for (label,) in cur.execute("SELECT label FROM api_tokens").fetchall() if label]
     notes = cur.execute("SELECT note FROM alert_events WHERE user_name <> 'system' AND note IS NOT NULL").fetchall()
     texts += [part for (note,) in notes for part in note.split(SEPARATOR) if render(part, "zh") == part]
+    calls = cur.execute("SELECT detail FROM audit_log WHERE action = 'api_call' AND detail IS NOT NULL").fetchall()
+    texts += [detail.partition(" -> ")[0] for (detail,) in calls]
     return {word for text in texts for word in WORD.findall(text)}
 
 
