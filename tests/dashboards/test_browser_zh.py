@@ -122,9 +122,9 @@ def test_every_page_in_chinese_has_no_english_word(site, browser, demo_store):  
             pages["alert-cluster"] = f"/app/alerts/{cluster}"
         if quality is not None:
             pages["alert-data-quality"] = f"/app/alerts/{quality}"
-        found = {}
+        found, typed = {}, typed_words(store)
         for name, path in pages.items():
-            words = _visit(browser, base, path, name, typed_words(store))
+            words = _visit(browser, base, path, name, typed)
             if words:
                 found[name] = words
         assert found == {}, "\n".join(f"{page}: {' '.join(words)}" for page, words in found.items())
