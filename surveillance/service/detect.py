@@ -257,6 +257,18 @@ def judge_day(con, config: Config, day: date, as_of: date, *, quality_checks: bo
             "findings": findings, "failures": failures}
 
 
+def judge_days(con, config: Config, plan: list[tuple[date, date]], *, reader: PanelReader | None = None,
+               progress=None) -> list[dict]:
+    """:func:`judge_day` for each ``(day, as_of)`` of ``plan``, in order. Judging a day needs nothing
+    judged before it (the alarm budget is applied afterwards), so the days can be judged together."""
+    out = []
+    for day, as_of in plan:
+        out.append(judge_day(con, config, day, as_of, reader=reader))
+        if progress:
+            progress(day, len(out[-1]["signals"]))
+    return out
+
+
 def _error_line(exc: Exception) -> str:
     """One line for the job run: a user-facing error as it is, anything else with its type."""
     text = str(exc).splitlines()[0] if str(exc) else ""
@@ -316,10 +328,8 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
     def judged_so_far() -> pd.DataFrame:
         return pd.concat(first_judged, ignore_index=True) if first_judged else None
 
-    for day in judged_days:
-        # A backfill sees what was known the morning after each day; a live run what is known now.
-        as_of = min(day + timedelta(days=1), today) if since is not None else today
-        judged = judge_day(con, config, day, as_of, reader=reader)
+    plan = [(day, min(day + timedelta(days=1), today) if since is not None else today) for day in judged_days]
+    for (day, as_of), judged in zip(plan, judge_days(con, config, plan, reader=reader, progress=progress)):
         learnt = thresholds_for_day(store, config, day, judged_so_far if since is not None else None)
         all_signals.append(_within_budget(con, config, judged["signals"], learnt))
         if since is not None:
@@ -327,8 +337,6 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
         failures.extend(judged["failures"])
         if judged["completeness"] is not None:
             all_quality.append((judged["completeness"], as_of))
-        if progress:
-            progress(day, len(judged["signals"]))
     signals = pd.concat([s for s in all_signals if len(s)] or [pd.DataFrame(columns=SIGNAL_COLUMNS)],
                         ignore_index=True)
     last = max(days) if days else max(rechecks)
