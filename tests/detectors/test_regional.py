@@ -126,3 +126,20 @@ def test_facilities_are_compared_within_their_county():
     assert detect("regional_excess", without_parent, monitor_last=1).pvalue[:2, -1].max() < 1e-3
     one_clinic = detect("regional_excess", _facilities({"X1": 30.0}), monitor_last=1)
     assert one_clinic.pvalue[0, -1] < 1e-3 and one_clinic.pvalue[1:, -1].min() == 1.0
+
+
+def test_the_upper_quantile_is_scipys_negative_binomial_quantile():
+    from scipy import stats
+
+    from surveillance.detectors.regional import _upper_quantile
+
+    rng = np.random.default_rng(7)
+    n = 20_000
+    typical = (1.0 / (rng.uniform(0, 0.3, n) + 1.0 / (rng.gamma(2, 40, n) + 0.5)), rng.gamma(1, 4, n))
+    extreme = (np.exp(rng.uniform(-4, 8, n)), np.exp(rng.uniform(-8, 9, n)))
+    for size, mu in (typical, extreme):
+        mu = np.where(rng.random(n) < 0.1, 0.0, mu)
+        mu[:5] = [np.nan, 0.0, 1e-12, 1e6, 3.0]
+        for q in (0.5, 0.95, 0.999):
+            want = stats.nbinom.ppf(q, size, size / (size + mu))
+            np.testing.assert_array_equal(_upper_quantile(q, size, mu), want)
