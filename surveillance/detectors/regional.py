@@ -38,11 +38,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, special, stats
+from scipy import special, stats
 
 from ..panel import Panel
 from .inputs import monitor_param, monitor_start, quiet_empty_slices
 from .params import Int, ParamSchema, Probability
+from .regional_kernels import expected_in_window
 from .registry import Detector, register
 from .result import DetectionResult, Status, assemble
 
@@ -148,49 +149,11 @@ def _upper_quantile(q: float, size: np.ndarray, mu: np.ndarray) -> np.ndarray:
     return flat.reshape(size.shape)
 
 
-def _group_sum(values: np.ndarray, groups, n_groups: int = 0) -> np.ndarray:
-    """Per group and column: the sum of ``values`` over the group's series (``groups``: the series' group
-    numbers, or their :func:`_grouping` matrix, which sums the same terms in the same order, faster)."""
-    if sparse.issparse(groups):
-        return np.asarray(groups @ values)
+def _group_sum(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group and column: the sum of ``values`` over the group's series."""
     out = np.zeros((n_groups, values.shape[1]))
     np.add.at(out, groups, values)
     return out
-
-
-def _grouping(groups: np.ndarray, n_groups: int):
-    """The sparse ``n_groups x n_series`` matrix of ones that sums each group's series."""
-    return sparse.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(n_groups, len(groups)))
-
-
-def _expected_in_window(w, ends, own, known, rate, eligible, groups, n_groups):
-    """The series' expected cases over the window of ``w`` points ending at each of ``ends``, and the
-    others' cases in it, from its usual rate against the usual rates of the others that reported each
-    day (a silent neighbour, whose cases are missing from the rest, does not make the series look high;
-    a series without a baseline yet is left out of the rest, whose usual rate it cannot tell).
-
-    ``rate`` (series x ends): cases per reported baseline day. On a day ``d`` the others' cases ``R_d``
-    came from series of summed usual rate ``Q_d``: the series' usual share of the day's cases is
-    ``s_d = rate / (rate + Q_d)`` and its expectation ``R_d rate / Q_d``. Returns the expectation, the
-    others' cases and the mean share over the window's days."""
-    mu = np.zeros_like(rate)
-    rest = np.zeros_like(rate)
-    share = np.zeros_like(rate)
-    days = np.zeros_like(rate)
-    summing = _grouping(groups, n_groups)
-    for k in range(w):
-        d = np.clip(ends - k, 0, None)
-        present = known[:, d] & eligible & (ends - k >= 0)[None, :]
-        own_day = np.where(present, own[:, d], 0.0)
-        rate_day = np.where(present, rate, 0.0)
-        r_day = _group_sum(own_day, summing)[groups] - own_day
-        q_day = _group_sum(rate_day, summing)[groups] - rate_day
-        counted = present & (q_day > 0)
-        mu += np.where(counted, r_day * rate / np.maximum(q_day, 1e-12), 0.0)
-        rest += np.where(counted, r_day, 0.0)
-        share += np.where(counted, rate / (rate + np.maximum(q_day, 1e-12)), 0.0)
-        days += counted
-    return mu, rest, np.where(days > 0, share / np.maximum(days, 1.0), 1.0)  # alone: nothing to compare
 
 
 def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
@@ -222,7 +185,7 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
             b_days = _between(cum_known, b_stop - baseline, b_stop)
             rate = (b_own + 0.5) / np.maximum(b_days, 1.0)
             eligible = b_days >= params["min_baseline_days"]
-            mu, r, share = _expected_in_window(w, ends, own, known, rate, eligible, groups, n_groups)
+            mu, r, share = expected_in_window(w, ends, own, known, rate, eligible, groups, n_groups)
             judged = (x >= params["min_cases"]) & (b_days >= params["min_baseline_days"])
             p = np.ones(shape)  # the tails only where they count (most points of small series have few cases)
             p[judged] = _tail(x[judged], r[judged], share[judged], phi, b_own[judged])
