@@ -1,8 +1,9 @@
 """Dashboard callback latencies on the national-scale demo (about 3,000 counties, 3 years).
 
-Each callback is called through the whole server stack (Flask test client: session, CSRF,
-Dash's dispatch, the queries, JSON of the answer), as the browser would call it, for a user
-of every region and for a user of one province. Target: p95 <= 300 ms per callback.
+Each callback, the status page and the status API are called through the whole server stack (Flask
+test client: session, CSRF, Dash's dispatch, the queries, JSON of the answer), as the browser would
+call them, for a user of every region and for a user of one province. Target: p95 <= 300 ms each.
+``--db`` may name another demo (e.g. the city demo's database).
 
     python bench/dashboard.py [--db var/bench/national/surveillance.duckdb] [--repeat 20]
 
@@ -160,6 +161,10 @@ def main() -> None:
         shapes = [timed_get(client, shapes_url) for _ in range(args.repeat)]  # the first call builds the text
         results.append((("all regions" if root is None else f"province {province}"),
                         "county shapes for the maps (GET, once per browser; first call included)", shapes))
+        for label, url in (("status page (GET /)", "/"), ("status API (GET /api/status)", "/api/status")):
+            timed_get(client, url)  # warm-up
+            results.append((("all regions" if root is None else f"province {province}"), label,
+                            [timed_get(client, url) for _ in range(args.repeat)]))
         for label, make in cases.items():
             output, values = make()
             timed(client, app, output, values)  # warm-up (caches, first query plans)

@@ -38,6 +38,7 @@ from surveillance.service.detect import newest_data_day, run_detection  # noqa: 
 from surveillance.service.panels import PanelReader  # noqa: E402
 from surveillance.store import open_store  # noqa: E402
 from surveillance.store.counts import read_panel  # noqa: E402
+from surveillance.store.operations import job_runs  # noqa: E402
 from surveillance.store.reference import load_configured_reference  # noqa: E402
 from surveillance.synthetic.demo import build_demo  # noqa: E402
 
@@ -80,9 +81,10 @@ def first_cycle(demo: Path, scratch: Path) -> None:
     config, store = opened(copy_demo(demo, scratch / "first"))
     today = clock.today(config)
     _, wall, cpu = timed(lambda: run_cycle(store, config, today))
-    jobs = store.cursor().execute("SELECT job, round(seconds, 2) FROM job_runs ORDER BY run_id").fetchall()
+    jobs = job_runs(store.cursor()).sort_values("run_id")
     store.close()
-    print(f"first cycle: {wall:.1f} s wall, {cpu:.1f} s CPU; jobs " + ", ".join(f"{j} {s} s" for j, s in jobs))
+    print(f"first cycle: {wall:.1f} s wall, {cpu:.1f} s CPU; jobs "
+          + ", ".join(f"{j} {s:.1f} s" for j, s in zip(jobs["job"], jobs["seconds"])))
 
 
 def backfill(demo: Path, scratch: Path, days: int) -> None:
