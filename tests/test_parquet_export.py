@@ -137,3 +137,13 @@ def test_export_parquet_command_writes_the_configured_dataset(national_demo, tmp
     again = CliRunner().invoke(app, ["export-parquet", "--config", str(config), "--dataset",
                                      str(tmp_path / "elsewhere")])
     assert again.exit_code == 0 and (tmp_path / "elsewhere" / "units.parquet").exists()
+
+
+def test_a_partition_the_store_no_longer_has_is_removed(store, tmp_path):
+    folder = tmp_path / "export"
+    export_dataset(store.con, folder)
+    stale = folder / partition_path("120000", "2019-01")  # e.g. left by an export of another store
+    stale.mkdir(parents=True)
+    (stale / "part-0.parquet").write_bytes(b"old")
+    summary = export_dataset(store.con, folder)
+    assert summary["removed"] == ["province=120000/month=2019-01"] and not stale.exists()

@@ -67,7 +67,8 @@ def export_dataset(con, folder: str | Path) -> dict:
     now = fingerprints(con)
     changed = sorted(p for p, print_ in now.items()
                      if before.get(p) != print_ or not any((folder / p).glob("part-*.parquet")))
-    removed = sorted(set(before) - set(now))
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.glob("province=*/month=*") if p.is_dir()}
+    removed = sorted((set(before) | on_disk) - set(now))  # months or provinces the store no longer has
     if changed:
         _write_partitions(con, folder, changed)
     for path in removed:
