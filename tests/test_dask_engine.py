@@ -17,6 +17,7 @@ from distributed import LocalCluster
 from surveillance.config import load_config
 from surveillance.engine import EngineFailed
 from surveillance.errors import ConfigError
+from surveillance.service.cycle import detect_job
 from surveillance.service.detect import run_detection
 from surveillance.store import open_store
 from surveillance.store.export import export_dataset
@@ -125,8 +126,10 @@ def test_a_failed_province_fails_the_run_naming_it_and_stores_nothing(national_d
         broken = sorted(dataset.glob("province=120000/month=*/part-0.parquet"))[-1]
         broken.write_bytes(b"not parquet")  # the export still thinks it up to date: a damaged shared folder
         with pytest.raises(EngineFailed, match=r"failed for province 120000: \w+"):
-            run_detection(store, config, TODAY)
+            detect_job(store, config, TODAY)
         assert store.con.execute("SELECT count(*) FROM signals").fetchone()[0] == 0
+        status, message = store.con.execute("SELECT status, message FROM job_runs WHERE job = 'detect'").fetchone()
+    assert status == "failed" and message.startswith("detection on the Dask cluster failed for province 120000: ")
 
 
 def test_regional_excess_comparing_provinces_is_refused_on_the_cluster(national_demo, tmp_path):
