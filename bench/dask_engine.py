@@ -73,7 +73,7 @@ def main() -> None:
     local_s, local = timed_run(configured(demo, work / "local", {}))
     print(f"in process:          {local_s:6.1f} s  ({len(local):,} signals)")
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+                      dashboard_address=":0") as cluster:
         engine = {"kind": "dask", "scheduler": cluster.scheduler_address}
         for attempt in ("first", "second"):
             config = configured(demo, work / f"dask-{attempt}", engine)

@@ -44,7 +44,7 @@ TABLES = {
 @pytest.fixture(scope="module")
 def cluster():
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                      dashboard_address=None) as started:
+                      dashboard_address=":0") as started:
         yield started
 
 

@@ -23,7 +23,8 @@ def dask_client(settings: EngineConfig):
         finally:
             client.close()
         return
-    # one thread per worker: DuckDB and the detectors use the process's cores themselves
+    # one thread per worker: DuckDB and the detectors use the process's cores themselves; the dashboard on
+    # any free port, so that two runs (or a test cluster) on one machine do not compete for 8787
     with LocalCluster(n_workers=settings.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         yield client
