@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import tomllib
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytest

@@ -40,7 +40,7 @@ def open_province(folder: str | Path, province: str, since: date | None = None) 
     folder = Path(folder)
     con = duckdb.connect(":memory:")
     migrate(con)
-    con.execute(f"""
+    con.execute("""
         INSERT INTO regions BY NAME
         WITH RECURSIVE subtree(code) AS (
             SELECT ?::VARCHAR

@@ -64,17 +64,23 @@ def export_dataset(con, folder: str | Path) -> dict:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     before = _read_manifest(folder)
-    now = fingerprints(con)
-    changed = sorted(p for p, print_ in now.items()
-                     if before.get(p) != print_ or not any((folder / p).glob("part-*.parquet")))
-    on_disk = {p.relative_to(folder).as_posix() for p in folder.glob("province=*/month=*") if p.is_dir()}
-    removed = sorted((set(before) | on_disk) - set(now))  # months or provinces the store no longer has
-    if changed:
-        _write_partitions(con, folder, changed)
-    for path in removed:
-        shutil.rmtree(folder / path, ignore_errors=True)
-    for name, sql in SMALL_TABLES.items():
-        _copy_atomic(con, sql, folder / f"{name}.parquet")
+    cur = con.cursor()
+    cur.begin()  # one snapshot of the store: a batch ingested meanwhile is in the next export, whole
+    try:
+        now = fingerprints(cur)
+        changed = sorted(p for p, print_ in now.items()
+                         if before.get(p) != print_ or not any((folder / p).glob("part-*.parquet")))
+        on_disk = {p.relative_to(folder).as_posix() for p in folder.glob("province=*/month=*") if p.is_dir()}
+        removed = sorted((set(before) | on_disk) - set(now))  # months or provinces the store no longer has
+        if changed:
+            _write_partitions(cur, folder, changed)
+        for path in removed:
+            shutil.rmtree(folder / path, ignore_errors=True)
+        for name, sql in SMALL_TABLES.items():
+            _copy_atomic(cur, sql, folder / f"{name}.parquet")
+    finally:
+        cur.rollback()  # it only read
+        cur.close()
     _write_json_atomic(folder / MANIFEST, now)
     return {"written": changed, "removed": removed, "kept": len(now) - len(changed), "tables": sorted(SMALL_TABLES)}
 
