@@ -210,12 +210,21 @@ def visits_by_region(unit_days: pd.DataFrame, unit_regions: pd.DataFrame, level:
     return merged.groupby([level, "date"], as_index=False)["visits"].sum().rename(columns={level: "region"})
 
 
-def check_day(con, quality, day, *, today=None, as_of=None, feeds: list[str] = ()) -> dict[str, pd.DataFrame]:
+def _unit_days(con, start, end, *, as_of, history=None) -> pd.DataFrame:
+    """``counts.unit_days``, from ``history`` (the revisions a detect run read) when it holds those days."""
+    if history is not None and as_of is not None and history.covers(start=start, end=end):
+        return history.unit_days(start, end, as_of=as_of)
+    return counts.unit_days(con, start, end, as_of=as_of)
+
+
+def check_day(con, quality, day, *, today=None, as_of=None, feeds: list[str] = (),
+              history=None) -> dict[str, pd.DataFrame]:
     """The data-quality tables of one data day, as known on ``as_of``: ``completeness`` (county level,
-    with timeliness and visits) and ``findings`` (outages)."""
+    with timeliness and visits) and ``findings`` (outages). ``history``: the revisions read already
+    (``store.history.CountHistory``), used where it holds the days needed."""
     day = pd.Timestamp(day)
     window = quality.usual_window_days
-    unit_days = counts.unit_days(con, day - pd.Timedelta(days=window + 28), day, as_of=as_of)
+    unit_days = _unit_days(con, day - pd.Timedelta(days=window + 28), day, as_of=as_of, history=history)
     unit_regions = counts.unit_regions(con)
     county = completeness(unit_days, unit_regions, "county", day, day, window_days=window,
                           usual_share=quality.usual_share)
@@ -249,11 +258,13 @@ def feed_silences(con, quality, today, feeds: list[str]) -> pd.DataFrame:
                         silent_days=quality.silent_days)
 
 
-def completeness_at(con, quality, level: str, start, end, *, as_of=None, within=None) -> pd.DataFrame:
+def completeness_at(con, quality, level: str, start, end, *, as_of=None, within=None,
+                    history=None) -> pd.DataFrame:
     """Completeness of every region at ``level`` (below ``within``) on the days ``[start, end]``, as known
-    on ``as_of``."""
+    on ``as_of`` (``history``: as for :func:`check_day`)."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    unit_days = counts.unit_days(con, start - pd.Timedelta(days=quality.usual_window_days), end, as_of=as_of,
-                                 within=within)
+    first = start - pd.Timedelta(days=quality.usual_window_days)
+    unit_days = (_unit_days(con, first, end, as_of=as_of, history=history) if within is None
+                 else counts.unit_days(con, first, end, as_of=as_of, within=within))
     return completeness(unit_days, counts.unit_regions(con, within=within), level, start, end,
                         window_days=quality.usual_window_days, usual_share=quality.usual_share)

@@ -7,9 +7,6 @@ from datetime import date, timedelta
 from ..config import Config
 from ..store.dataset import open_province
 
-READER_SETTINGS = ("settled_until", "settled_as_of", "fresh_days")
-
-
 def history_start(config: Config, plan: list[tuple[date, date]]) -> date:
     """The first data day judging ``plan`` reads: the longest detector history, the data-quality windows and
     the delay training before the earliest judged day (a week more, for weekly panels' edges)."""
@@ -31,20 +28,24 @@ def worker_config(config: Config) -> Config:
     return config.model_copy(update={"feeds": []})
 
 
-def reader_settings(reader) -> tuple[type, dict] | None:
-    """The class and settings of the job's panel reader, to make the same kind of reader on a worker's store
-    (None: the detect job's default reader)."""
-    if reader is None or not all(hasattr(reader, name) for name in READER_SETTINGS):
+def reader_settings(reader) -> tuple[type, tuple | None] | None:
+    """The class of the job's panel reader and the days it read, to make the same kind of reader on a
+    worker's store, reading the same days at once (None: the detect job's default reader)."""
+    if reader is None:
         return None
-    return type(reader), {name: getattr(reader, name) for name in READER_SETTINGS}
+    return type(reader), reader.span() if hasattr(reader, "span") else None
 
 
 def judge_province(dataset: str, province: str, since: date, config: Config, plan: list[tuple[date, date]],
-                   judge, reader: tuple[type, dict] | None) -> list[dict]:
+                   judge, reader: tuple[type, tuple | None] | None) -> list[dict]:
     """``judge`` (the detect job's ``judge_days``) of ``plan`` on ``province``'s part of the export."""
     con = open_province(dataset, province, since)
     try:
-        made = reader[0](con, **reader[1]) if reader is not None else None
+        made = None
+        if reader is not None:
+            made = reader[0](con)
+            if reader[1] is not None:
+                made.cover(max(reader[1][0], since), reader[1][1])
         return judge(con, config, plan, reader=made)
     finally:
         con.close()

@@ -65,8 +65,9 @@ class Judged:
 class DelayShares:
     """The share known of each region's recent days as of ``as_of``, one chain ladder per level."""
 
-    def __init__(self, con, settings: DelayConfig, as_of: date, county_of):
+    def __init__(self, con, settings: DelayConfig, as_of: date, county_of, history=None):
         self.con, self.settings, self.as_of, self.county_of = con, settings, as_of, county_of
+        self.history = history  # the revisions the detect run read (store.history.CountHistory), if any
         self._estimates: dict[str, object] = {}
 
     def estimates(self, level: str):
@@ -76,8 +77,13 @@ class DelayShares:
             s = self.settings
             start = self.as_of - timedelta(days=s.training_days - 1)
             strata = ["region", "syndrome"] if s.by_syndrome else ["region"]
-            arrived = arrivals_by_delay(self.con, level=level, start=start, end=self.as_of, as_of=self.as_of,
-                                        max_delay=s.max_days, by_syndrome=s.by_syndrome)
+            arrived = None
+            if self.history is not None and self.history.covers(start=start, end=self.as_of):
+                arrived = self.history.arrivals_by_delay(level=level, start=start, end=self.as_of, as_of=self.as_of,
+                                                         max_delay=s.max_days, by_syndrome=s.by_syndrome)
+            if arrived is None:
+                arrived = arrivals_by_delay(self.con, level=level, start=start, end=self.as_of, as_of=self.as_of,
+                                            max_delay=s.max_days, by_syndrome=s.by_syndrome)
             triangle = nowcast.build_triangle(arrived, strata, start=start, as_of=self.as_of, max_delay=s.max_days)
             self._estimates[level] = nowcast.estimate(triangle)
         return self._estimates[level]

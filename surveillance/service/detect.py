@@ -50,7 +50,7 @@ from ..store.operations import save_quality
 from ..store.reference import hierarchy, region_points
 from .delays import DelayShares, adjusts, scaled
 from .panels import PanelReader
-from .thresholds import thresholds_for_day
+from .thresholds import learning_due, thresholds_for_day
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class DayJudge:
         self._completeness: dict = {}
         self.county_of = self.reader.county_of
         delay = config.detection.delay
-        self.delays = DelayShares(con, delay, as_of, self.county_of) if delay.adjust else None
+        self.delays = DelayShares(con, delay, as_of, self.county_of, self.reader.history()) if delay.adjust else None
 
     def parents(self, regions: pd.Series) -> np.ndarray:
         """Each series' parent region (a facility's county): the region a share-of-region detector
@@ -150,7 +150,7 @@ class DayJudge:
         key = (level, period)
         if key not in self._completeness:
             comp = completeness_at(self.con, self.config.quality, level, self.day - timedelta(days=period - 1),
-                                   self.day, as_of=self.as_of)
+                                   self.day, as_of=self.as_of, history=self.reader.history())
             if period > 1:
                 comp = comp.groupby("region", as_index=False)["completeness"].mean()
                 comp["date"] = pd.Timestamp(self.day)
@@ -236,7 +236,8 @@ def judge_day(con, config: Config, day: date, as_of: date, *, quality_checks: bo
               reader: PanelReader | None = None) -> dict:
     """Signals and data quality of one data day. Returns ``signals``, ``completeness``, ``findings``
     and ``failures`` (one ``{detector, day, error}`` per detector that failed; the others still ran)."""
-    quality = check_day(con, config.quality, day, today=as_of, as_of=as_of,
+    reader = reader or PanelReader(con)
+    quality = check_day(con, config.quality, day, today=as_of, as_of=as_of, history=reader.history(),
                         feeds=[f.name for f in config.feeds if f.enabled]) if quality_checks else None
     findings = quality["findings"] if quality is not None else pd.DataFrame(columns=["region", "date"])
     flagged = findings[findings["kind"] == "visits_drop"][["region", "date"]] if len(findings) else None
@@ -307,6 +308,13 @@ def _temporal_points(signals: pd.DataFrame) -> pd.DataFrame:
     return signals.loc[keep, ["detector", "level", "region", "syndrome", "age_group", "date", "pvalue"]]
 
 
+def _days_before(config: Config) -> int:
+    """How far before a judged day its judging reads: the detectors' histories, the delay training
+    window, the data-quality checks' usual window."""
+    return max([s.history for s in config.detection.detectors] + [config.detection.delay.training_days,
+                config.quality.usual_window_days + 28]) + 1
+
+
 def run_detection(store: Store, config: Config, today: date, *, since: date | None = None,
                   until: date | None = None, progress=None) -> dict:
     """Judge the due days (or ``since``..``until``), store signals and update episodes in one transaction.
@@ -321,19 +329,22 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
                 "failed": []}
     all_signals, all_quality, failures = [], [], []
     judged_days = sorted(set(days) | set(rechecks))
-    # a backfill reads each panel's settled days once (surveillance.service.panels)
-    reader = (PanelReader(con, settled_until=judged_days[-1], settled_as_of=today) if since is not None
-              else PanelReader(con))
+    # every revision the judged days need, read once (surveillance.service.panels)
+    plan = [(day, min(day + timedelta(days=1), today) if since is not None else today) for day in judged_days]
+    reader = PanelReader(con)
+    before = _days_before(config)
+    if since is not None or learning_due(con, config, judged_days[0]):  # the learning reads a year before
+        before += config.detection.budget.history_days
+    reader.cover(judged_days[0] - timedelta(days=before), max(as_of for _, as_of in plan))
     first_judged: list[pd.DataFrame] = []  # what a backfill judged so far, for its budget's relearning
 
     def judged_so_far() -> pd.DataFrame:
         return pd.concat(first_judged, ignore_index=True) if first_judged else None
 
-    plan = [(day, min(day + timedelta(days=1), today) if since is not None else today) for day in judged_days]
     judged_plan = judge_plan(con, config, plan, judge=judge_days, database=store.path, reader=reader,
                              progress=progress)  # in this process, or on a Dask cluster (engine.kind)
     for (day, as_of), judged in zip(plan, judged_plan):
-        learnt = thresholds_for_day(store, config, day, judged_so_far if since is not None else None)
+        learnt = thresholds_for_day(store, config, day, judged_so_far if since is not None else None, reader=reader)
         all_signals.append(_within_budget(con, config, judged["signals"], learnt))
         if since is not None:
             first_judged.append(_temporal_points(judged["signals"]))

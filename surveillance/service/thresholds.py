@@ -43,13 +43,13 @@ def _first_judged(con, since: date, until: date, judged: pd.DataFrame | None) ->
     return both.drop_duplicates(["detector", "region", "syndrome", "age_group", "date"], keep="first")
 
 
-def _history_q(con, config: Config, day: date, judged: pd.DataFrame | None = None) -> pd.DataFrame:
+def _history_q(con, config: Config, day: date, judged: pd.DataFrame | None = None, reader=None) -> pd.DataFrame:
     """``family, level, date, q``: each family's smallest q-value on each day of the history before ``day``
     (``judged``: points a running backfill judged, not stored yet)."""
     from .detect import DayJudge  # the detect job's panels and measures, judged over a year at once
 
     n = config.detection.budget.history_days
-    judge = DayJudge(con, config, day - timedelta(days=1), as_of=day)
+    judge = DayJudge(con, config, day - timedelta(days=1), as_of=day, reader=reader)
     county_of = county_of_units(con)
     judged = _first_judged(con, day - timedelta(days=n), day - timedelta(days=1), judged)
     pvalues, families, levels = [], [], []
@@ -120,12 +120,14 @@ def _without_confirmed(con, days: pd.DataFrame, gap_days: int) -> pd.DataFrame:
     return days[np.array(keep, dtype=bool)]
 
 
-def learn_thresholds(con, config: Config, day: date, judged: pd.DataFrame | None = None) -> pd.DataFrame:
+def learn_thresholds(con, config: Config, day: date, judged: pd.DataFrame | None = None,
+                     reader=None) -> pd.DataFrame:
     """The levels learnt for judging ``day`` from the history before it (rows of ``THRESHOLD_COLUMNS``;
-    ``judged``: points a running backfill judged, not stored yet, taken as first judged)."""
+    ``judged``: points a running backfill judged, not stored yet, taken as first judged; ``reader``: the
+    detect job's panel reader, whose revisions it shares)."""
     budget = config.detection.budget
     gap = config.alerts.quiet_days
-    days = _without_confirmed(con, _history_q(con, config, day, judged), gap)
+    days = _without_confirmed(con, _history_q(con, config, day, judged, reader), gap)
     nominal = budget.noise_alerts_per_quarter / DAYS_PER_QUARTER
     rows = []
     for level, part in days.groupby("level"):
@@ -139,8 +141,17 @@ def learn_thresholds(con, config: Config, day: date, judged: pd.DataFrame | None
     return pd.DataFrame(rows, columns=THRESHOLD_COLUMNS)
 
 
+def learning_due(con, config: Config, day: date) -> bool:
+    """Whether judging ``day`` first learns the alarm levels (none stored, or older than ``relearn_days``)."""
+    budget = config.detection.budget
+    if not budget.learn or budget.noise_alerts_per_quarter <= 0:
+        return False
+    stored = thresholds_for(con, day)
+    return not (len(stored) and abs((day - pd.Timestamp(stored["learnt_for"].iloc[0]).date()).days) < budget.relearn_days)
+
+
 def thresholds_for_day(store, config: Config, day: date,
-                       judged: Callable[[], pd.DataFrame] | None = None) -> dict[str, tuple[float, float]]:
+                       judged: Callable[[], pd.DataFrame] | None = None, reader=None) -> dict[str, tuple[float, float]]:
     """``{family level: (learnt yellow level, learnt red level)}`` for judging ``day``: the stored learning,
     or a new one (stored) when there is none or it is older than ``relearn_days``. Empty when learning is
     off. ``judged`` gives the points a running backfill judged and has not stored yet: a backfill learns
@@ -150,9 +161,8 @@ def thresholds_for_day(store, config: Config, day: date,
         return {}
     con = store.cursor()
     stored = thresholds_for(con, day)
-    fresh = len(stored) and abs((day - pd.Timestamp(stored["learnt_for"].iloc[0]).date()).days) < budget.relearn_days
-    if not fresh:
-        learnt = learn_thresholds(con, config, day, judged() if judged else None)
+    if learning_due(con, config, day):
+        learnt = learn_thresholds(con, config, day, judged() if judged else None, reader)
         if len(learnt):
             with store.transaction() as cur:
                 save_thresholds(cur, learnt, datetime.now())

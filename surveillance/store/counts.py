@@ -347,10 +347,3 @@ def revisions(con, start, end, *, within: Within = None, limit: int = 500) -> pd
         ORDER BY received_at DESC, date DESC, unit
         LIMIT ?""", [*params, limit]).df()
 
-
-def arrived_later(con, start, end, as_of) -> bool:
-    """Whether any count of the days ``[start, end]`` (a new one or a revision) arrived after the end of
-    ``as_of``: if not, those days as known on ``as_of`` are those days as known now."""
-    row = first_row(con, "SELECT count(*) FROM observations WHERE date BETWEEN ? AND ? AND received_at >= ?",
-                    [_day(start), _day(end), _as_of_end(as_of)])
-    return bool(row and row[0])

@@ -126,3 +126,59 @@ def test_facilities_are_compared_within_their_county():
     assert detect("regional_excess", without_parent, monitor_last=1).pvalue[:2, -1].max() < 1e-3
     one_clinic = detect("regional_excess", _facilities({"X1": 30.0}), monitor_last=1)
     assert one_clinic.pvalue[0, -1] < 1e-3 and one_clinic.pvalue[1:, -1].min() == 1.0
+
+
+def test_the_upper_quantile_is_scipys_negative_binomial_quantile():
+    from scipy import stats
+
+    from surveillance.detectors.regional import _upper_quantile
+
+    rng = np.random.default_rng(7)
+    n = 20_000
+    typical = (1.0 / (rng.uniform(0, 0.3, n) + 1.0 / (rng.gamma(2, 40, n) + 0.5)), rng.gamma(1, 4, n))
+    extreme = (np.exp(rng.uniform(-4, 8, n)), np.exp(rng.uniform(-8, 9, n)))
+    for size, mu in (typical, extreme):
+        mu = np.where(rng.random(n) < 0.1, 0.0, mu)
+        mu[:5] = [np.nan, 0.0, 1e-12, 1e6, 3.0]
+        for q in (0.5, 0.95, 0.999):
+            want = stats.nbinom.ppf(q, size, size / (size + mu))
+            np.testing.assert_array_equal(_upper_quantile(q, size, mu), want)
+
+
+def _expected_in_window_by_arrays(w, ends, own, known, rate, eligible, groups, n_groups):
+    """The expectation within the region written with whole arrays: the reference of the compiled loop."""
+    mu, rest, share, days = (np.zeros_like(rate) for _ in range(4))
+    for k in range(w):
+        d = np.clip(ends - k, 0, None)
+        present = known[:, d] & eligible & (ends - k >= 0)[None, :]
+        own_day = np.where(present, own[:, d], 0.0)
+        rate_day = np.where(present, rate, 0.0)
+        r_sum, q_sum = np.zeros((n_groups, len(ends))), np.zeros((n_groups, len(ends)))
+        np.add.at(r_sum, groups, own_day)
+        np.add.at(q_sum, groups, rate_day)
+        r_day, q_day = r_sum[groups] - own_day, q_sum[groups] - rate_day
+        counted = present & (q_day > 0)
+        mu += np.where(counted, r_day * rate / np.maximum(q_day, 1e-12), 0.0)
+        rest += np.where(counted, r_day, 0.0)
+        share += np.where(counted, rate / (rate + np.maximum(q_day, 1e-12)), 0.0)
+        days += counted
+    return mu, rest, np.where(days > 0, share / np.maximum(days, 1.0), 1.0)
+
+
+def test_the_compiled_expectation_is_the_array_formulas():
+    from surveillance.detectors.regional_kernels import expected_in_window
+
+    rng = np.random.default_rng(11)
+    n, T = 60, 50
+    own = rng.poisson(rng.gamma(1.0, 4.0, (n, 1)), (n, T)).astype(float)
+    known = rng.random((n, T)) > 0.15
+    own[~known] = 0.0
+    groups = rng.integers(0, 7, n)
+    ends = np.arange(20, T)
+    rate = rng.gamma(1.0, 3.0, (n, len(ends)))
+    eligible = rng.random((n, len(ends))) > 0.1
+    for w in (1, 3, 7, 25):
+        got = expected_in_window(w, ends, own, known, rate, eligible, groups, 7)
+        want = _expected_in_window_by_arrays(w, ends, own, known, rate, eligible, groups, 7)
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)

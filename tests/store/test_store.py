@@ -139,6 +139,25 @@ def test_snapshot_is_a_readable_copy(store, ctx, tmp_path):
     refresh_snapshot(store, target)  # replacing an existing snapshot works too
 
 
+def test_the_snapshot_holds_every_change_even_while_a_reader_keeps_a_transaction_open(store, ctx, tmp_path):
+    ingest_file(store, write_csv(tmp_path / "a.csv", ROWS), ctx)
+    reader = store.cursor()
+    reader.begin()  # a dashboard request in the middle of its reads: the checkpoint may not finish
+    reader.execute("SELECT count(*) FROM observations").fetchone()
+    with store.transaction() as cur:
+        cur.execute("UPDATE observations SET count = count + 1000 WHERE unit = 'F320102001'")
+    target = refresh_snapshot(store, tmp_path / "copy.duckdb")
+    reader.rollback()
+    with open_store(target, read_only=True) as snap:
+        assert snap.con.execute("SELECT count(*) FROM observations WHERE count >= 1000").fetchone()[0] > 0
+    with store.transaction() as cur:  # and with nothing in the way, the file copy holds the newest changes
+        cur.execute("DELETE FROM observations WHERE unit = 'F320102001'")
+    refresh_snapshot(store, target)
+    with open_store(target, read_only=True) as snap:
+        assert snap.con.execute("SELECT count(*) FROM observations WHERE unit = 'F320102001'").fetchone()[0] == 0
+        assert snap.con.execute("SELECT count(*) FROM observations").fetchone()[0] > 0
+
+
 def test_open_snapshot_names_what_is_missing(store, tmp_path):
     from types import SimpleNamespace
 
