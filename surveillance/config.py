@@ -66,6 +66,23 @@ class ScheduleConfig(Settings):
     timezone: str = "Asia/Shanghai"
 
 
+class EngineConfig(Settings):
+    """Where the detect job judges its days (surveillance.engine): ``local``, in the job's own process, or
+    ``dask``, one task per province on a Dask cluster reading a Parquet export of the store (the store stays
+    the one writer)."""
+
+    kind: Literal["local", "dask"] = "local"
+    # The cluster's scheduler, e.g. tcp://10.0.0.5:8786; empty: the job starts a local cluster of its own.
+    scheduler: str = Field(default="", pattern=r"^(|(tcp|tls|inproc|ucx)://\S+)$")
+    workers: int = Field(default=2, gt=0, le=256)  # worker processes of that local cluster (one thread each)
+    # The Parquet export the workers read; default: <database stem>.parquet beside the database.
+    dataset: Path | None = None
+
+    def dataset_for(self, database: Path) -> Path:
+        """The export folder for the store at ``database``."""
+        return self.dataset or database.with_name(database.stem + ".parquet")
+
+
 # --- detection, alerts, data quality, email --------------------------------------------
 
 class SeverityConfig(Settings):
@@ -302,6 +319,7 @@ class Config(Settings):
     subscriptions: list[Subscription] = Field(default_factory=list)
     privacy: PrivacyConfig = PrivacyConfig()
     audit: AuditConfig = AuditConfig()
+    engine: EngineConfig = EngineConfig()
     syndromes: list[str] = Field(default_factory=lambda: list(SYNDROMES))
     age_groups: list[str] = Field(default_factory=lambda: list(AGE_GROUPS))
     # Folder the config was read from; relative paths were resolved against it.
@@ -351,6 +369,8 @@ def _resolve_paths(raw: dict, base: Path) -> dict:
 
     fix(raw.setdefault("database", {}), ("path", "snapshot_path"))
     fix(raw.setdefault("regions", {}), ("regions_file", "units_file", "boundaries_file", "neighbours_file"))
+    if isinstance(raw.get("engine"), dict):
+        fix(raw["engine"], ("dataset",))
     if isinstance(raw.get("smtp"), dict):
         fix(raw["smtp"], ("ca_file",))
     for feed in raw.get("feeds", []):

@@ -241,13 +241,21 @@ def check_day(con, quality, day, *, today=None, as_of=None, feeds: list[str] = (
                      visits_drops(visits_by_region(unit_days, unit_regions, "province"), day, level="province",
                                   drop=quality.visits_drop)]
     if feeds:
-        today = pd.Timestamp(today if today is not None else day + pd.Timedelta(days=1))
-        feed_days = operations.feed_days(con, today - pd.Timedelta(days=window + quality.silent_days + 1), today)
-        findings.append(silent_feeds(feed_days, list(feeds), today, window_days=window,
-                                     daily_share=quality.daily_share, silent_days=quality.silent_days))
+        findings.append(feed_silences(con, quality, today if today is not None else day + pd.Timedelta(days=1),
+                                      feeds))
     findings = [f for f in findings if len(f)]
     found = pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=FINDING_COLUMNS)
     return {"completeness": county, "findings": found}
+
+
+def feed_silences(con, quality, today, feeds: list[str]) -> pd.DataFrame:
+    """Findings ``feed_silent`` of ``feeds`` as of ``today``, from the store's batches. The check is of the
+    whole store, not of a region: a job that judges regions apart runs it once."""
+    today = pd.Timestamp(today)
+    window = quality.usual_window_days
+    feed_days = operations.feed_days(con, today - pd.Timedelta(days=window + quality.silent_days + 1), today)
+    return silent_feeds(feed_days, list(feeds), today, window_days=window, daily_share=quality.daily_share,
+                        silent_days=quality.silent_days)
 
 
 def completeness_at(con, quality, level: str, start, end, *, as_of=None, within=None,

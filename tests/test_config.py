@@ -111,3 +111,32 @@ def test_a_scan_reads_its_study_period_and_the_poisson_baseline_four_weeks_more(
         {"name": "spacetime_poisson", "label": "poisson_long", "history_days": 200},
     ]}}, Path(tmp_path))
     assert [d.history for d in config.detection.detectors] == [30, 58, 200]
+
+
+def test_engine_defaults_to_local_with_the_dataset_beside_the_database(tmp_path):
+    path = tmp_path / "surveillance.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    config = load_config(path)
+    assert config.engine.kind == "local"
+    assert config.engine.scheduler == "" and config.engine.workers == 2
+    assert config.engine.dataset_for(config.database.path) == tmp_path / "data" / "surveillance.parquet"
+
+
+def test_engine_dataset_resolves_against_the_config_folder(tmp_path):
+    path = tmp_path / "surveillance.toml"
+    path.write_text(GOOD + '\n[engine]\nkind = "dask"\nscheduler = "tcp://10.0.0.5:8786"\ndataset = "shared/export"\n',
+                    encoding="utf-8")
+    config = load_config(path)
+    assert config.engine.kind == "dask" and config.engine.scheduler == "tcp://10.0.0.5:8786"
+    assert config.engine.dataset_for(config.database.path) == tmp_path / "shared" / "export"
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"kind": "spark"}, "engine.kind"),
+    ({"workers": 0}, "engine.workers"),
+    ({"scheduler": "10.0.0.5:8786"}, "engine.scheduler"),
+    ({"threads": 4}, "engine.threads"),
+])
+def test_engine_refuses_unknown_kinds_keys_and_addresses(section, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"engine": section}, Path("."))

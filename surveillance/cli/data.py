@@ -112,3 +112,21 @@ def status(
     for b in info["last_batches"]:
         typer.echo(f"  batch {b['batch_id']} {b['feed']} {b['status']}: {Path(b['source']).name} "
                    f"+{b['new_rows']} new, {b['revised_rows']} revised, {b['rejected_rows']} rejected")
+
+
+@app.command("export-parquet")
+def export_parquet(
+    config: Path = typer.Option(..., help="Config file."),
+    dataset: Optional[Path] = typer.Option(None, help="Folder to write (default: engine.dataset of the config)."),
+):
+    """Export the store as the Parquet dataset the Dask engine's workers read; only changed partitions are
+    written again."""
+    from ..store import open_store
+    from ..store.export import export_dataset
+
+    cfg = load_config(config)
+    folder = dataset or cfg.engine.dataset_for(cfg.database.path)
+    with open_store(cfg.database.path, read_only=True) as store:
+        summary = export_dataset(store.con, folder)
+    typer.echo(f"{folder}: {len(summary['written'])} partition(s) written, {summary['kept']} up to date, "
+               f"{len(summary['removed'])} removed; tables {', '.join(summary['tables'])}")

@@ -39,6 +39,7 @@ from ..alerts.budget import keep_budget
 from ..config import Config, DetectorSpec, check_detectors
 from ..detectors import detect, get
 from ..detectors.inputs import values
+from ..engine import judge_plan
 from ..errors import SurveillanceError
 from ..panel import Panel, to_weekly
 from ..quality import check_day, completeness_at
@@ -340,7 +341,9 @@ def run_detection(store: Store, config: Config, today: date, *, since: date | No
     def judged_so_far() -> pd.DataFrame:
         return pd.concat(first_judged, ignore_index=True) if first_judged else None
 
-    for (day, as_of), judged in zip(plan, judge_days(con, config, plan, reader=reader, progress=progress)):
+    judged_plan = judge_plan(con, config, plan, judge=judge_days, database=store.path, reader=reader,
+                             progress=progress)  # in this process, or on a Dask cluster (engine.kind)
+    for (day, as_of), judged in zip(plan, judged_plan):
         learnt = thresholds_for_day(store, config, day, judged_so_far if since is not None else None, reader=reader)
         all_signals.append(_within_budget(con, config, judged["signals"], learnt))
         if since is not None:

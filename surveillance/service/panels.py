@@ -52,6 +52,10 @@ class PanelReader:
             start, end = min(start, self._history.start), max(end, self._history.end)
         self._history = CountHistory(self.con, start=start, end=end)
 
+    def span(self) -> tuple[date, date] | None:
+        """The days whose revisions were read (None before the first read)."""
+        return None if self._history is None else (self._history.start, self._history.end)
+
     def history(self) -> CountHistory | None:
         """The revisions read so far (None before the first read), for the job's other per-day views."""
         return self._history
