@@ -299,7 +299,8 @@ def judge_rows(
         """
         CREATE OR REPLACE TEMP VIEW valid_rows AS
         SELECT f.d AS date, f.u AS unit, f.s AS syndrome, f.a AS age_group,
-               f.c::INTEGER AS count, f.t::INTEGER AS total, f._delivery AS delivery
+               f.c::INTEGER AS count, f.t::INTEGER AS total, f._delivery AS delivery,
+               f._row AS source_row
         FROM findings f LEFT JOIN repeated_keys k USING (_delivery, d, u, s, a)
         WHERE f.problem IS NULL AND (k.versions IS NULL OR (k.versions = 1 AND f._row = k.first_row))
         """
