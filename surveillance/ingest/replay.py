@@ -6,7 +6,8 @@ Here runs of consecutive files are validated and written together
 (:mod:`surveillance.store.deliveries`), and the store ends up as :func:`.pipeline.ingest_file`
 on each file in turn would leave it: a batch per file, its rows stamped with its own received_at,
 later files revising earlier ones. A run where that might not hold (a file that cannot be read,
-content seen before, all ages mixed with age groups across its files) is taken file by file.
+content seen before, files read with different column types, all ages mixed with age groups
+across its files) is taken file by file.
 """
 
 from __future__ import annotations
