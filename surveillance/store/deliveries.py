@@ -51,10 +51,12 @@ def validate_deliveries(
     earlier stored."""
     quarantined = judge_rows(cur, raw_table, syndromes=syndromes, age_groups=age_groups, today=today,
                              default_age_group=default_age_group, timezone=timezone)
-    mixed = cur.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM valid_rows GROUP BY date, unit, syndrome"
-        f" HAVING bool_or(age_group = '{ALL_AGES}') AND bool_or(age_group <> '{ALL_AGES}'))").fetchall()[0][0]
-    if mixed:
+    # Most runs hold one kind only (all ages, or age groups); only a run with both is looked at closely.
+    has_all, has_ages = cur.execute(f"SELECT bool_or(age_group = '{ALL_AGES}'), bool_or(age_group <> '{ALL_AGES}')"
+                                    " FROM valid_rows").fetchall()[0]
+    if has_all and has_ages and cur.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM valid_rows GROUP BY date, unit, syndrome"
+            f" HAVING bool_or(age_group = '{ALL_AGES}') AND bool_or(age_group <> '{ALL_AGES}'))").fetchall()[0][0]:
         return None
     rows_read = dict(cur.execute(f"SELECT {DELIVERY}, count(*) FROM {raw_table} GROUP BY ALL").fetchall())
     collapsed = dict(cur.execute(
@@ -93,6 +95,7 @@ def write_deliveries(
     cur.execute(f"CREATE OR REPLACE TEMP TABLE arriving AS"
                 f" SELECT *, hash(date, unit, syndrome, age_group) AS key_hash FROM {valid_table}")
     lo, hi = cur.execute("SELECT min(date), max(date) FROM arriving").fetchall()[0]
+    # Only the stored keys the run brings again are looked up (a hash narrows them down cheaply).
     # Most keys come once in a run and compare with the store only; the few that come again
     # (a partial report and its correction) are put in order, the costly part. Keys sharing a
     # hash with such a key go that way too, where they are judged just as well.
@@ -106,6 +109,7 @@ def write_deliveries(
                    max(revision) AS revision
             FROM observations
             WHERE date BETWEEN ? AND ?
+              AND hash(date, unit, syndrome, age_group) IN (SELECT key_hash FROM arriving)
             GROUP BY ALL
         ),
         repeated AS (SELECT key_hash FROM arriving GROUP BY ALL HAVING count(*) > 1),
