@@ -86,6 +86,8 @@ def write_batch(
                    max(revision) AS revision
             FROM observations
             WHERE date BETWEEN ? AND ?
+              AND hash(date, unit, syndrome, age_group) IN (
+                  SELECT hash(date, unit, syndrome, age_group) FROM {valid_table})
             GROUP BY ALL
         )
         SELECT s.date, s.unit, s.syndrome, s.age_group, s.count, s.total,
