@@ -74,8 +74,9 @@ def write_batch(
     """
     batch_id = cur.execute("SELECT nextval('batch_ids')").fetchall()[0][0]
     lo, hi, valid = cur.execute(f"SELECT min(date), max(date), count(*) FROM {valid_table}").fetchall()[0]
-    # Compare with the newest revision of each key in the batch's date range; insert only
-    # what is new or different. Streaming straight into the table avoids a staging copy.
+    # Compare with the newest revision of each key the batch brings (a hash of the key narrows the
+    # stored rows of its days down to those); insert only what is new or different. Streaming
+    # straight into the table avoids a staging copy.
     cur.execute(
         f"""
         INSERT INTO observations
