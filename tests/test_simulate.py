@@ -368,3 +368,42 @@ def test_demo_files_replay_into_the_deliveries(tmp_path, small, sim):
     neighbours = pd.read_csv(tmp_path / "neighbours.csv", dtype=str)
     assert list(neighbours.columns) == ["region", "neighbour"] and len(neighbours) == len(small.neighbours)
     assert not list(tmp_path.glob("**/.*partial"))
+
+
+def test_the_demo_stores_what_its_files_ingested_one_by_one_store(tmp_path, monkeypatch):
+    """The demo replays its deliveries in runs; ingested one file at a time, in delivery order,
+    the same files give the same observations, batches and quarantine."""
+    import surveillance.ingest.replay as replay
+    from surveillance.config import load_config
+    from surveillance.ingest.pipeline import IngestContext, ingest_file
+    from surveillance.store import open_store
+    from surveillance.store.reference import load_configured_reference
+    from surveillance.synthetic.demo import DELIVERY_TIME, FEED, build_demo
+
+    taken_alone = []
+    monkeypatch.setattr(replay, "ingest_file", lambda *a, **k: taken_alone.append(a[1]) or ingest_file(*a, **k))
+    end = date(2026, 11, 20)
+    build_demo(tmp_path / "demo" / "surveillance.duckdb", days=60, end=end, geography_options={"n_facilities": 30})
+    assert taken_alone == []
+    config = load_config(tmp_path / "demo" / "surveillance.toml")
+    archive = sorted((tmp_path / "demo" / "drop" / "archive").glob("visits_*.csv"))
+    assert len(archive) == 59
+    with open_store(tmp_path / "alone.duckdb") as alone:
+        load_configured_reference(alone, config)
+        ctx = IngestContext.for_feed(config.feed(FEED), config, today=end)
+        for path in archive:
+            delivered_on = date.fromisoformat(path.stem.removeprefix("visits_"))
+            assert ingest_file(alone, path, ctx, received_at=pd.Timestamp.combine(delivered_on, DELIVERY_TIME)
+                               ).status == "loaded"
+    contents = {}
+    for name in ("demo/surveillance.duckdb", "alone.duckdb"):
+        with open_store(tmp_path / name, read_only=True) as store:
+            contents[name] = (
+                store.con.execute("SELECT * FROM observations ORDER BY ALL").fetchall(),
+                store.con.execute("SELECT * EXCLUDE (source, started_at, finished_at), parse_filename(source)"
+                                  " FROM ingest_batches ORDER BY batch_id").fetchall(),
+                store.con.execute("SELECT count(*) FROM quarantine").fetchall(),
+            )
+    observations, batches, quarantined = contents["demo/surveillance.duckdb"]
+    assert (observations, batches, quarantined) == contents["alone.duckdb"]
+    assert len(batches) == 59 and any(row[6] > 1 for row in observations)  # revisions among them

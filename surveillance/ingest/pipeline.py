@@ -70,7 +70,7 @@ def canonical_columns(names: list[str], mapping: dict[str, str]) -> dict[str, st
     return renamed
 
 
-def _prepare(raw: RawBatch, ctx: IngestContext) -> pa.Table:
+def prepare_batch(raw: RawBatch, ctx: IngestContext) -> pa.Table:
     """The batch with canonical names, text values and a ``_row`` number column."""
     table = raw.frame if isinstance(raw.frame, pa.Table) else pa.Table.from_pandas(raw.frame, preserve_index=False)
     renamed = canonical_columns(table.column_names, ctx.columns)
@@ -140,7 +140,7 @@ def ingest_batch(
         return BatchOutcome(feed=ctx.feed, source=raw.label, status="already_ingested",
                             message="the same content was ingested before; nothing changed")
     try:
-        prepared = _prepare(raw, ctx)
+        prepared = prepare_batch(raw, ctx)
     except FileRejected as exc:
         return record_failed_batch(store, feed=ctx.feed, source=raw.label, checksum=raw.checksum,
                                    message=str(exc), received_at=received_at, started_at=started)

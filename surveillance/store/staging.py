@@ -19,6 +19,7 @@ import pandas as pd
 from ..vocabulary import ALL_AGES, REQUIRED_COLUMNS
 
 MALFORMED = "_malformed"  # the column a file reader fills with why a line could not be parsed
+DELIVERY = "_delivery"  # the column saying which of several deliveries judged together a row came in
 
 # Date formats accepted from feeds; a timestamp at midnight (in the service's time zone) is a date too.
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
@@ -180,7 +181,36 @@ def validate(
     group column is all ages (``default_age_group``, else ``all``). Timestamps are dates at midnight
     in ``timezone`` (the service's), see :func:`_date_sql`.
     """
+    quarantined = judge_rows(cur, raw_table, syndromes=syndromes, age_groups=age_groups, today=today,
+                             default_age_group=default_age_group, timezone=timezone)
+    rows_read = cur.execute(f"SELECT count(*) FROM {raw_table}").fetchall()[0][0]
+    collapsed = cur.execute(
+        "SELECT coalesce(sum(copies - 1), 0) FROM repeated_keys WHERE versions = 1").fetchall()[0][0]
+    return Validation(rows_read=rows_read, valid_rows=rows_read - len(quarantined) - collapsed,
+                      collapsed_rows=int(collapsed), quarantined=quarantined.drop(columns=[DELIVERY]))
+
+
+def judge_rows(
+    cur: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    *,
+    syndromes: list[str],
+    age_groups: list[str],
+    today: date,
+    default_age_group: str | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> pd.DataFrame:
+    """The work of :func:`validate`, for one batch or for several deliveries at once.
+
+    When ``raw_table`` has a ``_delivery`` column (which delivery of several each row came in), every
+    rule that compares rows with one another (duplicates, all ages mixed with age groups) compares the
+    rows of one delivery only, and ``valid_rows`` and ``repeated_keys`` carry it; without one, the
+    rows are one delivery, 0. Returns the refused rows (``_delivery``, row_number, field, value,
+    reason, raw), ordered by delivery and row. Rows mixing with the store are judged against what
+    was stored before all of them.
+    """
     types = dict(cur.execute(f"SELECT column_name, column_type FROM (DESCRIBE {raw_table})").fetchall())
+    delivery = DELIVERY if DELIVERY in types else "0"
     missing = [c for c in REQUIRED_COLUMNS if c not in types]
     if missing:
         raise ValueError(f"raw rows lack required column(s) {missing}")  # the caller checks first
@@ -214,14 +244,15 @@ def validate(
     region_known = "r IS NULL OR r IN (SELECT code FROM regions UNION SELECT code FROM units)"
     unit_in_region = "r IS NULL OR r IN (ur.facility, ur.county, ur.city, ur.province)"
     parsed = ",\n                   ".join(f"{expr} AS {name}" for name, expr in sql.items())
-    received = ", ".join(f'"{name}" := raw."{name}"' for name in types if name not in ("_row", MALFORMED))
+    raw_delivery = f"raw.{DELIVERY}" if delivery == DELIVERY else "0"
+    received = ", ".join(f'"{name}" := raw."{name}"' for name in types if name not in ("_row", MALFORMED, DELIVERY))
     # One pass parses and judges every row into a narrow typed table; the reasons are
     # spelled out only for the rows that fail (CASE evaluates a branch only where it matches).
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE findings AS
         WITH parsed AS (
-            SELECT _row,
+            SELECT _row, {delivery} AS _delivery,
                    {parsed}
             FROM {raw_table}
         ),
@@ -236,7 +267,7 @@ def validate(
         numbered AS (
             SELECT *, CASE {problem_case} END AS problem FROM judged
         )
-        SELECT _row, d, u, s, a, c, t, problem,
+        SELECT _delivery, _row, d, u, s, a, c, t, problem,
                CASE problem {field_case} END AS problem_field,
                CASE problem {value_case} END AS problem_value,
                CASE problem {reason_case} END AS problem_reason,
@@ -248,18 +279,19 @@ def validate(
     # Duplicates among good rows: identical ones collapse, conflicting ones are refused.
     # A hash of the key finds candidates in one cheap pass; real batches rarely have any.
     cur.execute(
-        "CREATE OR REPLACE TEMP TABLE repeated_hashes AS SELECT hash(d, u, s, a) AS h FROM findings"
+        "CREATE OR REPLACE TEMP TABLE repeated_hashes AS SELECT hash(_delivery, d, u, s, a) AS h FROM findings"
         " WHERE problem IS NULL GROUP BY h HAVING count(*) > 1"
     )
     candidates = cur.execute("SELECT count(*) FROM repeated_hashes").fetchall()[0][0]
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE repeated_keys AS
-        SELECT d, u, s, a, count(*) AS copies, count(DISTINCT (c, t)) AS versions, min(_row) AS first_row,
-               string_agg(_row::VARCHAR, ', ' ORDER BY _row) AS key_rows
+        SELECT _delivery, d, u, s, a, count(*) AS copies, count(DISTINCT (c, t)) AS versions,
+               min(_row) AS first_row, string_agg(_row::VARCHAR, ', ' ORDER BY _row) AS key_rows
         FROM findings
-        WHERE {"problem IS NULL AND hash(d, u, s, a) IN (SELECT h FROM repeated_hashes)" if candidates else "false"}
-        GROUP BY d, u, s, a HAVING count(*) > 1
+        WHERE {"problem IS NULL AND hash(_delivery, d, u, s, a) IN (SELECT h FROM repeated_hashes)"
+               if candidates else "false"}
+        GROUP BY _delivery, d, u, s, a HAVING count(*) > 1
         """
     )
     cur.execute("DROP TABLE repeated_hashes")
@@ -267,33 +299,31 @@ def validate(
         """
         CREATE OR REPLACE TEMP VIEW valid_rows AS
         SELECT f.d AS date, f.u AS unit, f.s AS syndrome, f.a AS age_group,
-               f.c::INTEGER AS count, f.t::INTEGER AS total
-        FROM findings f LEFT JOIN repeated_keys k USING (d, u, s, a)
+               f.c::INTEGER AS count, f.t::INTEGER AS total, f._delivery AS delivery,
+               f._row AS source_row
+        FROM findings f LEFT JOIN repeated_keys k USING (_delivery, d, u, s, a)
         WHERE f.problem IS NULL AND (k.versions IS NULL OR (k.versions = 1 AND f._row = k.first_row))
         """
     )
     quarantined = cur.execute(
         f"""
         WITH refused AS (
-            SELECT _row, problem_field AS field, problem_value AS value, problem_reason AS reason
+            SELECT _delivery, _row, problem_field AS field, problem_value AS value, problem_reason AS reason
             FROM findings WHERE problem IS NOT NULL
             UNION ALL
-            SELECT f._row, 'count', f.c::BIGINT::VARCHAR,
+            SELECT f._delivery, f._row, 'count', f.c::BIGINT::VARCHAR,
                    'conflicting duplicates: rows ' || k.key_rows || ' give different counts for '
                    || f.d::VARCHAR || ', unit ' || f.u || ', ' || f.s || ', age ' || f.a || '; send one value per day'
-            FROM findings f JOIN (SELECT * FROM repeated_keys WHERE versions > 1) k USING (d, u, s, a)
+            FROM findings f JOIN (SELECT * FROM repeated_keys WHERE versions > 1) k USING (_delivery, d, u, s, a)
             WHERE f.problem IS NULL
         )
-        SELECT refused._row AS row_number, field, value, reason, to_json(struct_pack({received})) AS raw
-        FROM refused JOIN {raw_table} raw ON raw._row = refused._row
-        ORDER BY 1
+        SELECT refused._delivery, refused._row AS row_number, field, value, reason,
+               to_json(struct_pack({received})) AS raw
+        FROM refused JOIN {raw_table} raw ON raw._row = refused._row AND {raw_delivery} = refused._delivery
+        ORDER BY 1, 2
         """
     ).df()
-    rows_read = cur.execute(f"SELECT count(*) FROM {raw_table}").fetchall()[0][0]
-    collapsed = cur.execute(
-        "SELECT coalesce(sum(copies - 1), 0) FROM repeated_keys WHERE versions = 1").fetchall()[0][0]
-    return Validation(rows_read=rows_read, valid_rows=rows_read - len(quarantined) - collapsed,
-                      collapsed_rows=int(collapsed), quarantined=quarantined)
+    return quarantined
 
 
 def _refuse_mixed_ages(cur: duckdb.DuckDBPyConnection, *, problem: int) -> None:
@@ -309,16 +339,16 @@ def _refuse_mixed_ages(cur: duckdb.DuckDBPyConnection, *, problem: int) -> None:
         return
     stored_kinds = [kind for kind, present in (("true", has_ages), ("false", has_all)) if present]
     within = f"""
-        SELECT f._row, 'unit ' || f.u || ' on ' || f.d::VARCHAR || ' (' || f.s || ') is given for all ages and by'
+        SELECT f._delivery, f._row, 'unit ' || f.u || ' on ' || f.d::VARCHAR || ' (' || f.s || ') is given for all ages and by'
                || ' age group (rows ' || k.key_rows || '); send one or the other: read together they count the'
                || ' same visits twice' AS reason
         FROM findings f JOIN (
-            SELECT d, u, s, string_agg(_row::VARCHAR, ', ' ORDER BY _row) AS key_rows FROM findings
-            WHERE problem IS NULL GROUP BY d, u, s
-            HAVING bool_or(a = '{ALL_AGES}') AND bool_or(a <> '{ALL_AGES}')) k USING (d, u, s)
+            SELECT _delivery, d, u, s, string_agg(_row::VARCHAR, ', ' ORDER BY _row) AS key_rows FROM findings
+            WHERE problem IS NULL GROUP BY _delivery, d, u, s
+            HAVING bool_or(a = '{ALL_AGES}') AND bool_or(a <> '{ALL_AGES}')) k USING (_delivery, d, u, s)
         WHERE f.problem IS NULL"""
     against_store = f"""
-        SELECT f._row, 'unit ' || f.u || ' on ' || f.d::VARCHAR || ' (' || f.s || ') already has '
+        SELECT f._delivery, f._row, 'unit ' || f.u || ' on ' || f.d::VARCHAR || ' (' || f.s || ') already has '
                || CASE WHEN f.a = '{ALL_AGES}' THEN 'visits by age group stored; an all-ages row would count them'
                        || ' twice: send the age groups'
                        ELSE 'an all-ages row stored; rows by age group would count it twice: send all ages' END
@@ -329,11 +359,11 @@ def _refuse_mixed_ages(cur: duckdb.DuckDBPyConnection, *, problem: int) -> None:
         ) o ON o.d = f.d AND o.u = f.u AND o.s = f.s AND o.stored_all = (f.a <> '{ALL_AGES}')
         WHERE f.problem IS NULL"""
     parts = ([within] if has_all and has_ages else []) + [against_store]
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE mixed_rows AS SELECT _row, min(reason) AS reason FROM"
-                f" ({' UNION ALL '.join(parts)}) GROUP BY _row", [lo, hi])
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE mixed_rows AS SELECT _delivery, _row, min(reason) AS reason FROM"
+                f" ({' UNION ALL '.join(parts)}) GROUP BY _delivery, _row", [lo, hi])
     cur.execute(
         f"UPDATE findings SET problem = {problem}, problem_field = 'age_group', problem_value = findings.a,"
-        " problem_reason = m.reason FROM mixed_rows m WHERE findings._row = m._row")
+        " problem_reason = m.reason FROM mixed_rows m WHERE findings._row = m._row AND findings._delivery = m._delivery")
     cur.execute("DROP TABLE mixed_rows")
 
 

@@ -74,8 +74,9 @@ def write_batch(
     """
     batch_id = cur.execute("SELECT nextval('batch_ids')").fetchall()[0][0]
     lo, hi, valid = cur.execute(f"SELECT min(date), max(date), count(*) FROM {valid_table}").fetchall()[0]
-    # Compare with the newest revision of each key in the batch's date range; insert only
-    # what is new or different. Streaming straight into the table avoids a staging copy.
+    # Compare with the newest revision of each key the batch brings (a hash of the key narrows the
+    # stored rows of its days down to those); insert only what is new or different. Streaming
+    # straight into the table avoids a staging copy.
     cur.execute(
         f"""
         INSERT INTO observations
@@ -86,6 +87,8 @@ def write_batch(
                    max(revision) AS revision
             FROM observations
             WHERE date BETWEEN ? AND ?
+              AND hash(date, unit, syndrome, age_group) IN (
+                  SELECT hash(date, unit, syndrome, age_group) FROM {valid_table})
             GROUP BY ALL
         )
         SELECT s.date, s.unit, s.syndrome, s.age_group, s.count, s.total,
@@ -119,9 +122,9 @@ def write_batch(
         unchanged_rows=changes.get("unchanged", 0),
         collapsed_rows=collapsed_rows,
         rejected_rows=len(quarantined),
-        first_reasons=_first_reasons(quarantined),
+        first_reasons=first_reasons_of(quarantined),
     )
-    _record_batch(cur, outcome, checksum, received_at, started_at)
+    record_batch(cur, outcome, checksum, received_at, started_at)
     if feed_state is not None:
         save_feed_state(cur, feed, feed_state)
     return outcome
@@ -135,7 +138,7 @@ def record_failed_batch(
     outcome = BatchOutcome(feed=feed, source=source, status="failed", message=message)
     with store.transaction() as cur:
         outcome.batch_id = cur.execute("SELECT nextval('batch_ids')").fetchall()[0][0]
-        _record_batch(cur, outcome, checksum, received_at, started_at)
+        record_batch(cur, outcome, checksum, received_at, started_at)
     return outcome
 
 
@@ -151,7 +154,7 @@ def load_feed_state(store: Store, feed: str) -> dict:
     return json.loads(row[0]) if row else {}
 
 
-def _record_batch(cur, outcome: BatchOutcome, checksum, received_at, started_at) -> None:
+def record_batch(cur, outcome: BatchOutcome, checksum, received_at, started_at) -> None:
     cur.execute(
         "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_localtimestamp())",
         [
@@ -162,7 +165,24 @@ def _record_batch(cur, outcome: BatchOutcome, checksum, received_at, started_at)
     )
 
 
-def _first_reasons(quarantined: pd.DataFrame, n: int = 5) -> list[str]:
+def record_batches(cur, outcomes: list[BatchOutcome], stamps: list[tuple]) -> None:
+    """The ledger rows of several batches in one statement; ``stamps`` gives each its (checksum,
+    received_at, started_at), as :func:`record_batch` takes them."""
+    rows = pd.DataFrame({
+        "batch_id": [o.batch_id for o in outcomes], "feed": [o.feed for o in outcomes],
+        "source": [o.source for o in outcomes], "checksum": pd.Series([c for c, _, _ in stamps], dtype=object),
+        "status": [o.status for o in outcomes],
+        **{name: [getattr(o, name) for o in outcomes] for name in (
+            "rows_read", "new_rows", "revised_rows", "unchanged_rows", "collapsed_rows", "rejected_rows")},
+        "message": pd.Series([o.message for o in outcomes], dtype=object),
+        "received_at": [r for _, r, _ in stamps], "started_at": [s for _, _, s in stamps],
+    })
+    cur.register("recorded_batches", rows)
+    cur.execute("INSERT INTO ingest_batches SELECT *, current_localtimestamp() FROM recorded_batches")
+    cur.unregister("recorded_batches")
+
+
+def first_reasons_of(quarantined: pd.DataFrame, n: int = 5) -> list[str]:
     if not len(quarantined):
         return []
     head = quarantined.sort_values("row_number", kind="stable").head(n)

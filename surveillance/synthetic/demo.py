@@ -19,7 +19,8 @@ from ..store.counts import date_range
 from ..store.operations import observation_summary
 from ..store.reference import load_configured_reference, reference_sizes
 from ..errors import SurveillanceError
-from ..ingest.pipeline import IngestContext, ingest_file
+from ..ingest.pipeline import IngestContext
+from ..ingest.replay import replay_files
 from .simulate import build_geography, default_period, simulate, write_demo_files
 from ..store import open_store
 
@@ -114,8 +115,8 @@ def build_demo(
         bar = progress(len(replay), "replaying deliveries") if progress else None
         archive = config.feed(FEED).path / "archive"
         archive.mkdir(parents=True, exist_ok=True)
-        for path, delivered_on in replay:
-            outcome = ingest_file(store, path, ctx, received_at=datetime.combine(delivered_on, DELIVERY_TIME))
+        stamped = [(path, datetime.combine(delivered_on, DELIVERY_TIME)) for path, delivered_on in replay]
+        for path, outcome in replay_files(store, stamped, ctx):
             if outcome.status == "failed":
                 raise SurveillanceError(f"demo delivery {Path(path).name} failed: {outcome.message}")
             Path(path).rename(archive / Path(path).name)
