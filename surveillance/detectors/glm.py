@@ -245,6 +245,7 @@ def _numba_kernel():
 
 
 def _build_kernel():
+    from .. import jit_cache  # noqa: F401  (a writable cache before the kernels are defined)
     from numba import njit, prange
 
     @njit(parallel=True, cache=True, fastmath=False)
