@@ -12,7 +12,8 @@ from dataclasses import replace
 import numpy as np
 from scipy.stats import nbinom, norm, poisson
 
-from .glm import IrlsStart, anscombe_residuals, fit_quasipoisson, outlier_weights
+from .glm import IrlsStart, fit_quasipoisson, outlier_weights
+from .glm_numba import anscombe_residuals_numba
 
 
 def fit_glm(y, present, design, trend, params):
@@ -22,7 +23,7 @@ def fit_glm(y, present, design, trend, params):
     fit = first
     if params["reweight"]:
         phi = np.maximum(first.dispersion, 1.0)
-        s = anscombe_residuals(first, y, design, phi)
+        s = anscombe_residuals_numba(first, y, design, phi)
         omega = outlier_weights(s, present, params["reweight_threshold"])
         fit = fit_quasipoisson(y, omega, design, trend, start=start)
         phi = np.maximum(fit.dispersion, 1.0)

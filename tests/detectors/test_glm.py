@@ -120,3 +120,17 @@ def test_a_refit_reading_the_first_fit_s_start_gives_the_same_numbers(trend):
     assert not np.array_equal(first.mu, shared.mu)  # the weights did change the fit
     with pytest.raises(ValueError, match="rows"):
         fit_quasipoisson(y[:5], omega[:5], design, trend, start=start)
+
+
+@pytest.mark.parametrize("trend", [False, True])
+def test_the_compiled_anscombe_residuals_are_the_reference_s_numbers(trend):
+    from surveillance.detectors.glm_numba import anscombe_residuals_numba
+
+    rng = np.random.default_rng(7)
+    design = _design(rng, m=40, levels=3)
+    y = rng.poisson(3, size=(15, 40)).astype(float)
+    prior = np.ones_like(y)
+    prior[1, :6] = 0.0  # rows without data: zero weight, zero hat value
+    fit = fit_quasipoisson(y, prior, design, trend)
+    phi = np.maximum(fit.dispersion, 1.0)
+    np.testing.assert_array_equal(anscombe_residuals_numba(fit, y, design, phi), anscombe_residuals(fit, y, design, phi))
