@@ -12,7 +12,6 @@ from typing import Optional
 import typer
 
 from surveillance.cli import app, main
-from surveillance.config import load_config
 
 
 @app.command()
@@ -22,6 +21,8 @@ def serve(
     port: Optional[int] = typer.Option(None, help="Port (default from the config)."),
 ):
     """Run the service: web server, scheduler and store in one process."""
+    from surveillance.config import load_config
+
     from .service import run_service
 
     run_service(load_config(config), host=host, port=port)

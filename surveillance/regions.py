@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from .errors import SurveillanceError, UnknownName
 from .vocabulary import PANEL_LEVELS, REGION_LEVELS, place_name
@@ -311,6 +310,8 @@ def _check_units(units: pd.DataFrame, regions: pd.DataFrame) -> None:
 
 def region_shapes(regions: pd.DataFrame) -> pd.Series:
     """Region code -> shapely geometry, from ``boundary_geojson`` (or a ``geometry`` column)."""
+    import shapely  # here, not at import: the scans need only the distances below
+
     if "geometry" in regions.columns:
         shapes = np.asarray(regions["geometry"], dtype=object)
     elif "boundary_geojson" in regions.columns:
@@ -337,6 +338,8 @@ def neighbours_from_boundaries(
     single corner is not sharing a border. Real boundary files often leave slivers between
     neighbours; raise ``tolerance`` (e.g. to 0.001 degrees) for those.
     """
+    import shapely
+
     shapes = region_shapes(regions)
     level = regions["level"].to_numpy() if "level" in regions.columns else np.full(len(regions), "")
     pairs = []

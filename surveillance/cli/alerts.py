@@ -9,9 +9,8 @@ from typing import Optional
 
 import typer
 
-from ..config import load_config
 from ..errors import SurveillanceError
-from .common import app, describe, open_for_reading, run_with_store
+from .common import app, describe, load_config, open_for_reading, run_with_store
 from .common import today as service_today
 
 

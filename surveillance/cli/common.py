@@ -5,20 +5,31 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from .. import clock
-from ..config import Config, load_config
 from ..errors import SurveillanceError
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Syndromic surveillance and early warning from aggregated daily visit counts.")
 
 
+def load_config(path: Path) -> Config:
+    """The config file, read and checked. Imported here, not at start-up: the configuration brings
+    pydantic, which commands on files (``scan-file``, ``detect-file``) never need."""
+    from ..config import load_config as load
+
+    return load(path)
+
+
 def today(config: Config | None = None):
     """Today in the service's time zone: 'future dates' are judged there, not in UTC."""
+    from .. import clock
+
     return clock.today(config)
 
 

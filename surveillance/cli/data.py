@@ -9,9 +9,8 @@ from typing import Optional
 
 import typer
 
-from ..config import load_config
 from ..errors import SurveillanceError
-from .common import app, config_beside, describe, progress_bar, run_with_store, today
+from .common import app, config_beside, describe, load_config, progress_bar, run_with_store, today
 
 
 @app.command()

@@ -7,10 +7,9 @@ from typing import Optional
 
 import typer
 
-from ..config import load_config
 from ..errors import SurveillanceError
 from ..vocabulary import LANGUAGES
-from .common import app, open_for_reading
+from .common import app, load_config, open_for_reading
 
 
 @app.command()

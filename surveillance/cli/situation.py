@@ -10,9 +10,8 @@ from typing import Optional
 
 import typer
 
-from ..config import load_config
 from ..errors import SurveillanceError
-from .common import app, open_for_reading
+from .common import app, load_config, open_for_reading
 from .common import today as service_today
 
 # column, heading, how it is written

@@ -155,6 +155,7 @@ def _kernels():
 
 
 def _build():
+    from .. import jit_cache  # noqa: F401  (a writable cache before the kernels are defined)
     from numba import njit, prange
 
     @njit(parallel=True, cache=True)

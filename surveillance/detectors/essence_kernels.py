@@ -27,6 +27,7 @@ def kernels() -> dict:
 
 
 def _build_kernels():
+    from .. import jit_cache  # noqa: F401  (a writable cache before the kernels are defined)
     from numba import njit, prange
 
     @njit(parallel=True, cache=True)

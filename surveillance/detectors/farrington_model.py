@@ -12,18 +12,20 @@ from dataclasses import replace
 import numpy as np
 from scipy.stats import nbinom, norm, poisson
 
-from .glm import anscombe_residuals, fit_quasipoisson, outlier_weights
+from .glm import IrlsStart, fit_quasipoisson, outlier_weights
+from .glm_numba import anscombe_residuals_numba
 
 
 def fit_glm(y, present, design, trend, params):
     """R's ``algo.farrington.fitGLM.flexible``: fit, then optionally reweight and refit."""
-    first = fit_quasipoisson(y, present.astype(float), design, trend)
+    start = IrlsStart(*y.shape)  # the refit's start is the first fit's: the same responses
+    first = fit_quasipoisson(y, present.astype(float), design, trend, start=start)
     fit = first
     if params["reweight"]:
         phi = np.maximum(first.dispersion, 1.0)
-        s = anscombe_residuals(first, y, design, phi)
+        s = anscombe_residuals_numba(first, y, design, phi)
         omega = outlier_weights(s, present, params["reweight_threshold"])
-        fit = fit_quasipoisson(y, omega, design, trend)
+        fit = fit_quasipoisson(y, omega, design, trend, start=start)
         phi = np.maximum(fit.dispersion, 1.0)
         if params["r_compatible"]:
             # R stores the prior weights over the fit's working weights

@@ -110,6 +110,17 @@ class QuasiPoissonFit:
         return np.where(self.working_weights > 0, h, 0.0)
 
 
+class IrlsStart:
+    """What an IRLS fit computes from the responses alone before its weights matter, per series
+    and row: ``eta = log(y + 0.1)`` (R's start), the first working response and the first
+    deviance term. The reweighted refit of the same responses starts identically, so it reads
+    them instead of computing the logarithms again (the same numbers, half the start's cost)."""
+
+    def __init__(self, n: int, m: int):
+        self.values = np.empty((3, n, m))
+        self.filled = False
+
+
 def _deviance(y: np.ndarray, mu: np.ndarray, prior: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(y > 0, y * np.log(y / mu) - (y - mu), mu)
@@ -125,6 +136,7 @@ def fit_quasipoisson(
     maxit: int = MAXIT,
     epsilon: float = EPSILON,
     engine: str = "auto",
+    start: IrlsStart | None = None,
 ) -> QuasiPoissonFit:
     """Fit ``log mu = level coefficient (+ slope * time)`` for every row of ``y``.
 
@@ -133,9 +145,13 @@ def fit_quasipoisson(
     ``engine``: ``numba`` (compiled, one pass per series, parallel; ``auto`` means it) or
     ``numpy`` (array operations over all series, the reference the tests compare it with).
     Both compute the same iterations; they differ only by rounding.
+    ``start`` (numba engine): R's starting values and what the first iteration derives from
+    them, filled by the first fit given it and reused by later fits of the same ``y``.
     """
     if engine in ("auto", "numba"):
-        return _fit_numba(y, prior, design, trend, maxit, epsilon)
+        from .glm_numba import fit_numba
+
+        return fit_numba(y, prior, design, trend, maxit, epsilon, start)
     if engine == "numpy":
         return _fit_numpy(y, prior, design, trend, maxit, epsilon)
     raise ValueError(f"engine must be auto, numba or numpy, got {engine!r}")
@@ -228,148 +244,6 @@ def _finish(y, prior, G, trend, conv, iterations, coef, slope, mu, w, sw, swt, s
     return QuasiPoissonFit(
         trend=trend, converged=conv, iterations=iterations, level_coef=coef, slope=slope,
         mu=mu, working_weights=w, sum_w=sw, sum_wt=swt, schur=schur,
-        rank=rank, n_obs=n_obs, dispersion=dispersion,
-    )
-
-
-# -- compiled engine --------------------------------------------------------------------
-_KERNEL = None
-
-
-def _numba_kernel():
-    """The compiled per-series IRLS, built on first use (numba is imported only then)."""
-    global _KERNEL
-    if _KERNEL is None:
-        _KERNEL = _build_kernel()
-    return _KERNEL
-
-
-def _build_kernel():
-    from numba import njit, prange
-
-    @njit(parallel=True, cache=True, fastmath=False)
-    def irls(y, prior, level, time, n_levels, trend, maxit, epsilon,
-             out_mu, out_w, out_coef, out_slope, out_sw, out_swt, out_schur, out_conv, out_iter,
-             out_pearson, out_nobs, out_rank):
-        n, m = y.shape
-        for r in prange(n):
-            mu = np.empty(m)
-            eta = np.empty(m)
-            w = np.zeros(m)
-            sw = np.zeros(n_levels)
-            swz = np.zeros(n_levels)
-            swt = np.zeros(n_levels)
-            swtt = np.zeros(n_levels)
-            swtz = np.zeros(n_levels)
-            coef = np.zeros(n_levels)
-            present = np.zeros(n_levels, dtype=np.bool_)
-            dev_old = 0.0
-            for i in range(m):
-                mu[i] = y[r, i] + 0.1
-                eta[i] = np.log(mu[i])
-                if prior[r, i] > 0:
-                    present[level[i]] = True
-                    dev_old += 2.0 * prior[r, i] * (y[r, i] * np.log(y[r, i] / mu[i]) - (y[r, i] - mu[i])
-                                                    if y[r, i] > 0 else mu[i])
-            slope = 0.0
-            schur = np.nan
-            converged = False
-            iteration = 0
-            for iteration in range(1, maxit + 1):
-                sw[:] = 0.0
-                swz[:] = 0.0
-                swt[:] = 0.0
-                swtt[:] = 0.0
-                swtz[:] = 0.0
-                for i in range(m):
-                    if prior[r, i] > 0:
-                        wi = prior[r, i] * mu[i]
-                        zi = eta[i] + (y[r, i] - mu[i]) / mu[i]
-                        w[i] = wi
-                        l = level[i]
-                        sw[l] += wi
-                        swz[l] += wi * zi
-                        if trend:
-                            ti = time[i]
-                            swt[l] += wi * ti
-                            swtt[l] += wi * ti * ti
-                            swtz[l] += wi * ti * zi
-                    else:
-                        w[i] = 0.0
-                if trend:
-                    schur = 0.0
-                    cross = 0.0
-                    for l in range(n_levels):
-                        if present[l]:
-                            schur += swtt[l] - swt[l] * swt[l] / sw[l]
-                            cross += swtz[l] - swt[l] * swz[l] / sw[l]
-                    slope = cross / schur
-                for l in range(n_levels):
-                    coef[l] = (swz[l] - slope * swt[l]) / sw[l] if present[l] else 0.0
-                dev = 0.0
-                finite = True
-                for i in range(m):
-                    eta[i] = coef[level[i]] + slope * time[i]
-                    mu[i] = np.exp(eta[i])
-                    if prior[r, i] > 0:
-                        if not np.isfinite(mu[i]):
-                            finite = False
-                        dev += 2.0 * prior[r, i] * (y[r, i] * np.log(y[r, i] / mu[i]) - (y[r, i] - mu[i])
-                                                    if y[r, i] > 0 else mu[i])
-                if not np.isfinite(dev):
-                    finite = False
-                if not finite:
-                    break
-                if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
-                    converged = True
-                    break
-                dev_old = dev
-            pearson = 0.0
-            n_obs = 0
-            for i in range(m):
-                if prior[r, i] > 0:
-                    n_obs += 1
-                    if w[i] > 0:
-                        resid = (y[r, i] - mu[i]) / mu[i]
-                        pearson += w[i] * resid * resid
-            rank = 1 if trend else 0
-            for l in range(n_levels):
-                if present[l]:
-                    rank += 1
-            out_pearson[r] = pearson
-            out_nobs[r] = n_obs
-            out_rank[r] = rank
-            out_mu[r, :] = mu
-            out_w[r, :] = w
-            out_coef[r, :] = coef
-            out_slope[r] = slope
-            out_sw[r, :] = sw
-            out_swt[r, :] = swt
-            out_schur[r] = schur if trend else np.nan
-            out_conv[r] = converged
-            out_iter[r] = iteration
-
-    return irls
-
-
-def _fit_numba(y, prior, design, trend, maxit, epsilon) -> QuasiPoissonFit:
-    n, m = y.shape
-    L = design.n_levels
-    prior = np.ascontiguousarray(np.where(prior > 0, prior, 0.0))
-    y = np.ascontiguousarray(np.where(prior > 0, y, 0.0))
-    out_mu, out_w = np.empty((n, m)), np.empty((n, m))
-    out_coef, out_sw, out_swt = np.empty((n, L)), np.empty((n, L)), np.empty((n, L))
-    out_slope, out_schur = np.empty(n), np.empty(n)
-    out_conv, out_iter = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.int64)
-    pearson, n_obs, rank = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    _numba_kernel()(y, prior, design.level.astype(np.int64), design.time.astype(np.float64), L, bool(trend),
-                    maxit, epsilon, out_mu, out_w, out_coef, out_slope, out_sw, out_swt, out_schur, out_conv,
-                    out_iter, pearson, n_obs, rank)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dispersion = np.where(n_obs > rank, pearson / (n_obs - rank), np.nan)
-    return QuasiPoissonFit(
-        trend=trend, converged=out_conv, iterations=out_iter, level_coef=out_coef, slope=out_slope,
-        mu=out_mu, working_weights=out_w, sum_w=out_sw, sum_wt=out_swt, schur=out_schur,
         rank=rank, n_obs=n_obs, dispersion=dispersion,
     )
 

@@ -36,6 +36,22 @@ KINDS = ("temporal", "spatial")
 _BUILTIN_MODULES = tuple(f"{__package__}.{m}" for m in (
     "ears", "farrington", "bayes", "essence", "mpm", "serfling", "cusum", "gbm", "regional")) + ("surveillance.spatial",)
 
+# The module that registers each built-in detector, so that running one imports its own module
+# only: importing them all costs more than a small run (gbm brings scikit-learn, the scans numba).
+# ``tests/detectors/test_conformance.py`` checks this table against what the modules register.
+_BUILTIN_HOMES = {
+    **dict.fromkeys(("ears_c1", "ears_c2", "ears_c3"), f"{__package__}.ears"),
+    **dict.fromkeys(("farrington", "farrington_flexible"), f"{__package__}.farrington"),
+    "bayes": f"{__package__}.bayes",
+    **dict.fromkeys(("ewma", "regression", "switch"), f"{__package__}.essence"),
+    "mpm": f"{__package__}.mpm",
+    "serfling": f"{__package__}.serfling",
+    **dict.fromkeys(("cusum", "glrnb"), f"{__package__}.cusum"),
+    "gbm": f"{__package__}.gbm",
+    "regional_excess": f"{__package__}.regional",
+    **dict.fromkeys(("spacetime_permutation", "spacetime_poisson"), "surveillance.spatial"),
+}
+
 
 @dataclass(frozen=True)
 class Detector:
@@ -97,7 +113,11 @@ def available() -> list[str]:
 
 
 def get(name: str) -> Detector:
-    _load_builtins()
+    if name not in _REGISTRY:
+        if name in _BUILTIN_HOMES:
+            importlib.import_module(_BUILTIN_HOMES[name])
+        else:
+            _load_builtins()
     try:
         return _REGISTRY[name]
     except KeyError:

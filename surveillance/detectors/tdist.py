@@ -19,6 +19,7 @@ _KERNEL = None
 
 
 def _build():
+    from .. import jit_cache  # noqa: F401  (a writable cache before the kernels are defined)
     from numba import njit, prange
 
     @njit(cache=True)

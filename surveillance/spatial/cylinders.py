@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from .. import jit_cache  # noqa: F401  (a writable cache before the kernels are defined)
 from numba import njit, prange
 
 PERMUTATION = 0

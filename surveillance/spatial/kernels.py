@@ -18,6 +18,7 @@ replicate loops are recompiled.
 
 from __future__ import annotations
 
+from .. import jit_cache  # noqa: F401  (a writable cache before the kernels are defined)
 import numba
 import numpy as np
 from numba import njit, prange

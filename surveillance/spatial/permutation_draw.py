@@ -13,6 +13,7 @@ the same exact distribution).
 from __future__ import annotations
 
 import numpy as np
+from .. import jit_cache  # noqa: F401  (a writable cache before the kernels are defined)
 from numba import njit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import math
 
 import numpy as np
+from .. import jit_cache  # noqa: F401  (a writable cache before the kernels are defined)
 from numba import njit, prange
 
 from ..regions import EARTH_RADIUS_KM

@@ -54,3 +54,21 @@ def test_the_suite_catches_a_broken_scan(monkeypatch):
     monkeypatch.setitem(registry._REGISTRY, broken.name, broken)
     with pytest.raises(AssertionError, match=r"^broken_spacetime_permutation: an obvious cluster is found"):
         check_detector(broken.name)
+
+
+def test_each_built_in_detector_is_found_in_the_module_that_registers_it():
+    # get() imports only the module of the detector asked for: the table must name it rightly.
+    assert set(registry._BUILTIN_HOMES) == set(available())
+    for name, module in registry._BUILTIN_HOMES.items():
+        assert get(name).run.__module__ in (module, "functools") or module == "surveillance.spatial"
+
+
+def test_running_one_detector_imports_its_module_only():
+    import subprocess
+    import sys
+
+    code = ("import sys; from surveillance.detectors import get; get('farrington_flexible'); "
+            "print(sorted(m for m in ('sklearn', 'surveillance.detectors.gbm', 'surveillance.spatial', "
+            "'surveillance.detectors.ears') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "[]"

@@ -97,3 +97,40 @@ def test_numba_and_numpy_engines_agree(trend):
     np.testing.assert_allclose(a.dispersion, b.dispersion, rtol=1e-9)
     np.testing.assert_array_equal(a.rank, b.rank)
     np.testing.assert_array_equal(a.n_obs, b.n_obs)
+
+
+@pytest.mark.parametrize("trend", [False, True])
+def test_a_refit_reading_the_first_fit_s_start_gives_the_same_numbers(trend):
+    from surveillance.detectors.glm import IrlsStart
+
+    rng = np.random.default_rng(5)
+    design = _design(rng, m=50, levels=3)
+    y = rng.poisson(4, size=(20, 50)).astype(float)
+    present = np.ones_like(y)
+    present[2, :5] = 0
+    omega = rng.uniform(0.2, 1.5, size=y.shape) * present
+    omega[4, 7] = 0.0  # a refit may leave out a row the first fit had
+    start = IrlsStart(*y.shape)
+    first = fit_quasipoisson(y, present, design, trend, start=start)
+    assert start.filled
+    shared = fit_quasipoisson(y, omega, design, trend, start=start)
+    alone = fit_quasipoisson(y, omega, design, trend)
+    for field in ("mu", "working_weights", "level_coef", "slope", "sum_w", "dispersion", "iterations", "converged"):
+        np.testing.assert_array_equal(getattr(shared, field), getattr(alone, field))
+    assert not np.array_equal(first.mu, shared.mu)  # the weights did change the fit
+    with pytest.raises(ValueError, match="rows"):
+        fit_quasipoisson(y[:5], omega[:5], design, trend, start=start)
+
+
+@pytest.mark.parametrize("trend", [False, True])
+def test_the_compiled_anscombe_residuals_are_the_reference_s_numbers(trend):
+    from surveillance.detectors.glm_numba import anscombe_residuals_numba
+
+    rng = np.random.default_rng(7)
+    design = _design(rng, m=40, levels=3)
+    y = rng.poisson(3, size=(15, 40)).astype(float)
+    prior = np.ones_like(y)
+    prior[1, :6] = 0.0  # rows without data: zero weight, zero hat value
+    fit = fit_quasipoisson(y, prior, design, trend)
+    phi = np.maximum(fit.dispersion, 1.0)
+    np.testing.assert_array_equal(anscombe_residuals_numba(fit, y, design, phi), anscombe_residuals(fit, y, design, phi))
