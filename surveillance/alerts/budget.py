@@ -99,7 +99,8 @@ def family_of(regions: pd.Series, levels: pd.Series, county_of) -> pd.Series:
     """The family of each signal's region: a facility's county, any other region itself."""
     facility = levels.to_numpy() == "facility"
     out = regions.astype(object).to_numpy().copy()
-    out[facility] = [county_of(r) for r in out[facility]]
+    counties = {code: county_of(code) for code in pd.unique(out[facility])}
+    out[facility] = [counties[r] for r in out[facility]]
     return pd.Series(out, index=regions.index)
 
 
@@ -115,17 +116,24 @@ def keep_budget(signals: pd.DataFrame, *, noise_per_quarter: float, red_share: f
     if noise_per_quarter <= 0 or not temporal.any():
         return out
     part = out[temporal]
-    family = family_of(part["region"], part["level"], county_of).astype(str) + "|" + \
-        pd.to_datetime(part["date"]).dt.strftime("%Y-%m-%d")
+    # one family per county (or region) and day, numbered: only which signals share one matters
+    family = pd.Series(pd.MultiIndex.from_arrays([
+        family_of(part["region"], part["level"], county_of).astype(str).to_numpy(),
+        pd.to_datetime(part["date"]).to_numpy()]).factorize()[0], index=part.index)
     q = bh_qvalues(part["pvalue"], family)
     nominal = noise_per_quarter / DAYS_PER_QUARTER
     learnt = learnt or {}
-    levels = [learnt.get(family_level(level), (nominal, nominal * red_share)) for level in part["level"]]
-    q_yellow = np.array([min(nominal, y) for y, _ in levels])
-    q_red = np.array([min(nominal * red_share, r) for _, r in levels])
+    level_of = part["level"].astype(object).to_numpy()
+    q_yellow, q_red = np.empty(len(part)), np.empty(len(part))
+    for level in pd.unique(level_of):
+        yellow, red = learnt.get(family_level(level), (nominal, nominal * red_share))
+        q_yellow[level_of == level] = min(nominal, yellow)
+        q_red[level_of == level] = min(nominal * red_share, red)
     allowed = np.where(q <= q_red, severity_rank("red"),
                        np.where(q <= q_yellow, severity_rank("yellow"), severity_rank("none")))
-    current = part["severity"].map(severity_rank).to_numpy()
+    severity = part["severity"].astype(object).to_numpy()
+    rank_of = {name: severity_rank(name) for name in pd.unique(severity)}
+    current = np.array([rank_of[name] for name in severity], dtype=int)
     out.loc[temporal, "severity"] = [SEVERITY_BY_RANK[r] for r in np.minimum(current, allowed)]
     out.loc[temporal, "qvalue"] = q.to_numpy()
     return out

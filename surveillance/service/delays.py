@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 
 from .. import nowcast
 from ..config import DelayConfig, DetectorSpec
@@ -89,11 +90,12 @@ class DelayShares:
         return self._estimates[level]
 
     def _points(self, panel: Panel, level: str, what: str) -> np.ndarray:
-        regions = panel.keys["region"].astype(str)
+        regions = panel.keys["region"].astype(str).to_numpy(dtype=object)
         if level == "facility":
-            regions = regions.map(self.county_of)
-        strata = (list(zip(regions, panel.keys["syndrome"].astype(str))) if self.settings.by_syndrome
-                  else list(regions))
+            counties = {code: self.county_of(code) for code in pd.unique(regions)}
+            regions = np.array([counties[code] for code in regions], dtype=object)
+        strata = (list(zip(regions, panel.keys["syndrome"].astype(str).to_numpy(dtype=object)))
+                  if self.settings.by_syndrome else list(regions))
         return nowcast.shares_for(self.estimates(level), strata, self.delays(panel), what)
 
     def delays(self, panel: Panel) -> np.ndarray:

@@ -110,7 +110,12 @@ class DayJudge:
         self._completeness: dict = {}
         self.county_of = self.reader.county_of
         delay = config.detection.delay
-        self.delays = DelayShares(con, delay, as_of, self.county_of, self.reader.history()) if delay.adjust else None
+        self.delays = None
+        if delay.adjust:  # days judged as of the same day (a live run's) share one estimate of the delays
+            self.delays = self.reader.delay_shares.get(as_of)
+            if self.delays is None:
+                self.delays = self.reader.delay_shares[as_of] = DelayShares(con, delay, as_of, self.county_of,
+                                                                           self.reader.history())
 
     def parents(self, regions: pd.Series) -> np.ndarray:
         """Each series' parent region (a facility's county): the region a share-of-region detector

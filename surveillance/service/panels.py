@@ -28,6 +28,7 @@ class PanelReader:
         self._history: CountHistory | None = None
         self._tree = None
         self._county_of = None
+        self.delay_shares: dict = {}  # as-of day -> the delays' estimate (service.delays.DelayShares)
 
     @property
     def tree(self):

@@ -71,6 +71,8 @@ class CountHistory:
         self._index({k: v[order] for k, v in rows.items()})
         self._regions = con.execute("SELECT unit, facility, county, city, province FROM unit_regions").df()
         self._levels: dict = {}
+        self._row_region: dict = {}
+        self._by_day = self._sorted_days = None
 
     def _index(self, rows: dict) -> None:
         n_syndromes, n_ages = len(self.syndrome_names), len(self.age_names)
@@ -208,6 +210,13 @@ class CountHistory:
         position = {name: k for k, name in enumerate(names)}
         return names, np.array([position.get(r, -1) if r is not None else -1 for r in regions], dtype=np.int64)
 
+    def _row_regions(self, level: str) -> tuple[np.ndarray, np.ndarray]:
+        """The region codes of ``level`` and each revision row's index among them (-1: none), kept."""
+        if level not in self._row_region:
+            names, unit_region = self._unit_regions(level)
+            self._row_region[level] = (names, unit_region[self.key_unit[self.row_key]])
+        return self._row_region[level]
+
     def arrivals_by_delay(self, *, level: str, start, end, as_of, max_delay: int,
                           by_syndrome: bool = False) -> pd.DataFrame | None:
         """What :func:`~surveillance.store.delays.arrivals_by_delay` gives, or None when the revisions of a
@@ -217,14 +226,17 @@ class CountHistory:
         if not self._in_order:
             return None
         first, last, cutoff = _days(start) - self._first, _days(end) - self._first, _days(as_of)
-        keep = (self.row_day >= first) & (self.row_day <= last) & (self.row_known <= cutoff)
-        names, unit_region = self._unit_regions(level)
-        rows = np.flatnonzero(keep & (unit_region[self.key_unit[self.row_key]] >= 0))
+        names, row_region = self._row_regions(level)
+        if self._by_day is None:  # the rows in day order, so that a window of days is one slice
+            self._by_day = np.argsort(self.row_day, kind="stable")
+            self._sorted_days = self.row_day[self._by_day]
+        rows = self._by_day[np.searchsorted(self._sorted_days, first):np.searchsorted(self._sorted_days, last, "right")]
+        rows = rows[(self.row_known[rows] <= cutoff) & (row_region[rows] >= 0)]
         previous = self.row_previous[rows]
         change = self.row_count[rows] - np.where(previous >= 0, self.row_count[np.maximum(previous, 0)], 0.0)
         day = self.row_day[rows]
         delay = np.minimum(np.maximum(self.row_known[rows] - (self._first + day), 0), int(max_delay))
-        region = unit_region[self.key_unit[self.row_key[rows]]]
+        region = row_region[rows]
         syndrome = self.key_syndrome[self.row_key[rows]] if by_syndrome else np.zeros(len(rows), dtype=np.int64)
         n_syndromes, n_days, n_delays = len(self.syndrome_names), self.n_days, int(max_delay) + 1
         code = ((region * n_syndromes + syndrome) * n_days + day) * n_delays + delay
