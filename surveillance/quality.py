@@ -205,9 +205,13 @@ def material_silences(findings: pd.DataFrame, unit_days: pd.DataFrame, unit_regi
 
 
 def visits_by_region(unit_days: pd.DataFrame, unit_regions: pd.DataFrame, level: str) -> pd.DataFrame:
-    merged = unit_days.merge(unit_regions[["unit", level]], on="unit")
-    merged = merged[merged[level].notna()]
-    return merged.groupby([level, "date"], as_index=False)["visits"].sum().rename(columns={level: "region"})
+    """``region, date, visits``: the units' visits summed per region of ``level`` and day."""
+    region_of = unit_regions.drop_duplicates("unit").set_index("unit")[level]
+    region = unit_days["unit"].map(region_of)
+    known = region.notna().to_numpy()
+    frame = pd.DataFrame({"region": region[known].reset_index(drop=True), "date": unit_days["date"].to_numpy()[known],
+                          "visits": unit_days["visits"].to_numpy()[known]})
+    return frame.groupby(["region", "date"], as_index=False)["visits"].sum()
 
 
 def _unit_days(con, start, end, *, as_of, history=None) -> pd.DataFrame:

@@ -73,6 +73,7 @@ class CountHistory:
         self._levels: dict = {}
         self._row_region: dict = {}
         self._by_day = self._sorted_days = None
+        self._unit_ages = None
 
     def _index(self, rows: dict) -> None:
         n_syndromes, n_ages = len(self.syndrome_names), len(self.age_names)
@@ -180,22 +181,23 @@ class CountHistory:
         unit's syndrome rows (or the sum of its counts without totals), summed over its age groups."""
         columns = slice(_days(start) - self._first, _days(end) - self._first + 1)
         count, total = self._as_of(columns, as_of)
-        n_days = count.shape[1]
-        ages = self.key_unit * len(self.age_names) + self.key_age  # one group per unit and age group
-        groups, group = np.unique(ages, return_inverse=True)
-        largest = np.full((len(groups), n_days), np.nan)
-        np.fmax.at(largest, group, total)
-        summed = np.zeros((len(groups), n_days))
-        np.add.at(summed, group, np.nan_to_num(count))
-        reported = np.zeros((len(groups), n_days), dtype=bool)
-        np.logical_or.at(reported, group, ~np.isnan(count))
+        if self._unit_ages is None:  # the keys grouped by unit and age group, and those groups by unit
+            ages = self.key_unit * len(self.age_names) + self.key_age
+            order = np.argsort(ages, kind="stable")
+            groups, starts = np.unique(ages[order], return_index=True)
+            units, unit_starts = np.unique(groups // len(self.age_names), return_index=True)
+            self._unit_ages = order, starts, units, unit_starts
+        order, starts, units, unit_starts = self._unit_ages
+        if not len(order):
+            return pd.DataFrame({"unit": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[us]"),
+                                 "visits": pd.Series(dtype=float)})
+        count, total = count[order], total[order]
+        largest = np.fmax.reduceat(total, starts, axis=0)  # NaN only where no syndrome row had a total
+        summed = np.add.reduceat(np.nan_to_num(count), starts, axis=0)
+        reported = np.logical_or.reduceat(~np.isnan(count), starts, axis=0)
         visits = np.where(np.isnan(largest), summed, largest)
-        unit_of_group = groups // len(self.age_names)
-        units, unit = np.unique(unit_of_group, return_inverse=True)
-        per_unit = np.zeros((len(units), n_days))
-        np.add.at(per_unit, unit, np.where(reported, visits, 0.0))
-        any_report = np.zeros((len(units), n_days), dtype=bool)
-        np.logical_or.at(any_report, unit, reported)
+        per_unit = np.add.reduceat(np.where(reported, visits, 0.0), unit_starts, axis=0)
+        any_report = np.logical_or.reduceat(reported, unit_starts, axis=0)
         rows, days = np.nonzero(any_report)
         dates = pd.date_range(start, end)
         return pd.DataFrame({"unit": self.units[units[rows]].astype(object),
