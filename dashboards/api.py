@@ -90,7 +90,9 @@ def _alert_record(row: dict) -> dict:
 
 
 def install_api(server: Flask, store: Store, config: Config, regions: RegionIndex,
-                small_cells: SmallCells | None = None) -> None:
+                small_cells: SmallCells | None = None, status_cache=None) -> None:
+    """The ``/api/*`` routes; ``status_cache`` (``status_cache.PerVersion``) keeps ``/api/status``'s figures
+    until the store changes."""
     syndromes = tuple(config.syndromes)
     small_cells = small_cells or SmallCells(config.privacy, config.age_groups)
 
@@ -154,7 +156,9 @@ def install_api(server: Flask, store: Store, config: Config, regions: RegionInde
 
     @route("/api/status", role="admin")
     def full_status(scope):
-        return jsonify(store_status(store.cursor()))
+        if status_cache is None:
+            return jsonify(store_status(store.cursor()))
+        return jsonify(status_cache.get(("api status",), store_status))
 
     @route("/api/alerts", all=Flag(False), kind=Choice(KINDS), limit=Int(500, 1, 10000))
     def alerts(scope, all, kind, limit):  # noqa: A002 (the parameter's name in the address)

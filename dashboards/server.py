@@ -16,7 +16,7 @@ import sys
 from typing import Callable
 
 import pandas as pd
-from flask import Flask, redirect, render_template_string, request
+from flask import Flask, redirect, request
 
 from surveillance.config import Config
 from surveillance.privacy import SmallCells
@@ -37,6 +37,7 @@ from .params import BadParameter, Int, parse
 from .password import install_password
 from .security import install_security_headers
 from .status import STATUS_PAGE, page_values
+from .status_cache import PerVersion
 
 
 def _chart(counts: list[dict], hidden=None, width: int = 720, height: int = 160) -> dict | None:
@@ -100,6 +101,9 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
     install_security_headers(server, secure=config.service.secure,
                              script_hashes=lambda: list(dash_app.csp_hashes()) if dash_app else [])
 
+    cache = PerVersion(store)  # the figures, until the store changes
+    template: dict = {}  # the page's template, compiled once
+
     @server.get("/")
     @server.get("/status")
     def status_page():
@@ -109,25 +113,33 @@ def create_server(store: Store, config: Config, *, dashboard: bool = True,
             days = parse(STATUS_PARAMS, request.args, scope=scope)["days"]
         except BadParameter as exc:
             return error(400, str(exc))
-        cur = store.cursor()
-        first, last = date_range(cur, within=scope.root)
-        units = scope.index.units()
-        in_scope = sum(1 for code in units["code"] if scope.allows(code)) if scope.root else len(units)
-        fever = daily_counts(cur, days=days, syndrome="fever", within=scope.root)
-        hidden = hidden_rows(cur, scope, pd.DataFrame(fever, columns=["date", "syndrome", "count"]), region=scope.root) \
-            if "fever" in config.syndromes else None
-        chart = _chart(fever, hidden)
         lang = language(user.language)
-        return render_template_string(
-            STATUS_PAGE, user=user, first=first, last=last, units=in_scope, chart=chart,
-            suppressed=suppression_note(small_cells.min_cell, lang),
-            feeds=feeds_table(config, feed_summary(cur)), s=store_status(cur) if user.is_admin else None,
+        figures = cache.get(("status page", scope.root, days, user.is_admin, scope.exact),
+                            lambda cur: _status_figures(cur, config, scope, days, admin=user.is_admin))
+        page = template.get("status") or template.setdefault("status", server.jinja_env.from_string(STATUS_PAGE))
+        return page.render(
+            user=user, **figures, suppressed=suppression_note(small_cells.min_cell, lang),
             dashboard=PREFIX if dashboard else None,
             classification=classification_line(config.audit.classification, lang),
-            **page_values(lang, user=user, scope=scope, days=days, hidden=chart["hidden"] if chart else 0))
+            **page_values(lang, user=user, scope=scope, days=days,
+                          hidden=figures["chart"]["hidden"] if figures["chart"] else 0))
 
-    install_api(server, store, config, regions, small_cells)
+    install_api(server, store, config, regions, small_cells, status_cache=cache)
     return server
+
+
+def _status_figures(cur, config: Config, scope: Scope, days: int, *, admin: bool) -> dict:
+    """What the status page shows of the store to this scope: days with data, units, the fever chart
+    (a small count hidden for a reader without exact counts), the feeds, and to administrators the
+    store's totals."""
+    first, last = date_range(cur, within=scope.root)
+    units = scope.index.units()
+    in_scope = sum(1 for code in units["code"] if scope.allows(code)) if scope.root else len(units)
+    fever = daily_counts(cur, days=days, syndrome="fever", within=scope.root)
+    hidden = hidden_rows(cur, scope, pd.DataFrame(fever, columns=["date", "syndrome", "count"]), region=scope.root) \
+        if "fever" in config.syndromes else None
+    return {"first": first, "last": last, "units": in_scope, "chart": _chart(fever, hidden),
+            "feeds": feeds_table(config, feed_summary(cur)), "s": store_status(cur) if admin else None}
 
 
 def _default_admin(store: Store, config: Config, announce) -> None:

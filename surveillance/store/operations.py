@@ -160,3 +160,12 @@ def daily_counts(con, *, days: int = 60, syndrome: str | None = None, within: Wi
     frame = daily_totals(con, days=days, syndrome=syndrome, within=within)
     frame["date"] = frame["date"].astype(str)
     return _records(frame)
+
+
+def data_version(con) -> tuple:
+    """What changes whenever the figures of the status page and API may: the newest ingest batch, and the
+    newest job run with when the last one finished (a run that ends changes its status and the ledger)."""
+    return first_row(con, """
+        SELECT (SELECT max(batch_id) FROM ingest_batches), (SELECT max(finished_at) FROM ingest_batches),
+               (SELECT max(run_id) FROM job_runs), (SELECT max(finished_at) FROM job_runs),
+               (SELECT count(*) FROM quarantine)""")
