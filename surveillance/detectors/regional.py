@@ -22,8 +22,8 @@ For a judged point ``t`` and each window ``w`` of :data:`WINDOWS` (1, 3 and 7 po
 * two tails, the larger kept (the conservative one): the conditional binomial
   ``P(X >= x | X ~ Bin(x + R, s))``, exact when the region's counts are Poisson, and a negative
   binomial with the expectation ``mu = R s / (1 - s)`` and ``Var = mu + (phi + 1 / b) mu^2``: ``phi``
-  the overdispersion pooled over the panel (moments of the daily counts around each series' overall
-  share), applied to the window as a whole because a share drifts for days at a time, and ``1 / b``
+  the overdispersion pooled over the panel, or over each ``pool`` of its keys (the detect job pools
+  each province) (moments of the daily counts around each series' overall share), applied to the window as a whole because a share drifts for days at a time, and ``1 / b``
   the uncertainty of the usual rate from its ``b`` baseline cases;
 * a window with fewer than ``min_cases`` cases gives ``p = 1``.
 
@@ -88,6 +88,24 @@ def _overdispersion(own: np.ndarray, total: np.ndarray, known: np.ndarray) -> fl
         return 0.0
     excess = ((own - mu) ** 2 - mu)[ok].sum()
     return float(max(0.0, excess / (mu[ok] ** 2).sum()))
+
+
+def _pooled_overdispersion(panel: Panel, own: np.ndarray, total: np.ndarray, known: np.ndarray):
+    """``phi`` pooled over the panel, or per ``pool`` when its keys have one (the detect job pools each
+    province's series: a province judged alone, as on a Dask worker, gets the same ``phi`` as within the
+    country). Per series ``(n, 1)`` when pooled apart, else one number."""
+    if "pool" not in panel.keys.columns:
+        return _overdispersion(own, total, known)
+    pools, pool = np.unique(panel.keys["pool"].astype(str).to_numpy(), return_inverse=True)
+    if len(pools) == 1:
+        return _overdispersion(own, total, known)
+    phi = np.array([_overdispersion(own[pool == k], total[pool == k], known[pool == k]) for k in range(len(pools))])
+    return phi[pool][:, None]
+
+
+def _at(phi, where: np.ndarray):
+    """``phi`` at the points ``where`` (a boolean mask over series x points) when it is per series."""
+    return phi if np.ndim(phi) == 0 else np.broadcast_to(phi, where.shape)[where]
 
 
 def _size(phi: float, baseline_cases: np.ndarray) -> np.ndarray:
@@ -163,7 +181,7 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
     own = np.nan_to_num(y)
     groups = _groups(panel)
     n_groups = int(groups.max()) + 1 if n else 0
-    phi = _overdispersion(own, _group_sum(own, groups, n_groups)[groups], known)
+    phi = _pooled_overdispersion(panel, own, _group_sum(own, groups, n_groups)[groups], known)
 
     first = monitor_start(T, params["monitor_last"])
     ends = np.arange(first, T)  # judged points
@@ -188,7 +206,7 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
             mu, r, share = expected_in_window(w, ends, own, known, rate, eligible, groups, n_groups)
             judged = (x >= params["min_cases"]) & (b_days >= params["min_baseline_days"])
             p = np.ones(shape)  # the tails only where they count (most points of small series have few cases)
-            p[judged] = _tail(x[judged], r[judged], share[judged], phi, b_own[judged])
+            p[judged] = _tail(x[judged], r[judged], share[judged], _at(phi, judged), b_own[judged])
             best = np.minimum(best, p)
             if w == 1:
                 base_days_one = b_days

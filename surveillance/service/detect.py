@@ -109,6 +109,7 @@ class DayJudge:
         self._panels: dict = {}
         self._completeness: dict = {}
         self.county_of = self.reader.county_of
+        self._province_of = None
         delay = config.detection.delay
         self.delays = None
         if delay.adjust:  # days judged as of the same day (a live run's) share one estimate of the delays
@@ -123,6 +124,17 @@ class DayJudge:
         tree = self.reader.tree
         parents = tree.parents(regions.astype(str)) if tree else [None] * len(regions)
         return np.array([p or "" for p in parents], dtype=object)
+
+    def provinces(self, regions: pd.Series) -> np.ndarray:
+        """Each series' province (itself for a province): what a detector pooling over series pools within,
+        so that a province judged alone (one task of the Dask engine) is judged as within the country."""
+        tree = self.reader.tree
+        if not tree:
+            return np.full(len(regions), "", dtype=object)
+        if self._province_of is None:
+            units = tree.unit_to_level("province")
+            self._province_of = {**tree.region_to_level("province").to_dict(), **units.to_dict()}
+        return np.array([self._province_of.get(code) or "" for code in regions.astype(str)], dtype=object)
 
     def panel(self, spec: DetectorSpec, level: str) -> Panel | None:
         """The panel ``spec`` judges at ``level`` (weekly: summed into weeks)."""
@@ -146,6 +158,7 @@ class DayJudge:
             panel = _concat(parts) if parts else None
             if panel is not None:
                 panel.keys["parent"] = self.parents(panel.keys["region"])
+                panel.keys["pool"] = self.provinces(panel.keys["region"])
                 # confirmed outbreaks are left out of what later days are compared with
                 panel = without_confirmed(panel, confirmed_cells(self.con, start, self.day), self.day, self.county_of)
             self._panels[key] = panel

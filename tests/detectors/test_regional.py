@@ -3,6 +3,8 @@ that raises nothing, a local excess that does, and the points it refuses to judg
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -182,3 +184,29 @@ def test_the_compiled_expectation_is_the_array_formulas():
         want = _expected_in_window_by_arrays(w, ends, own, known, rate, eligible, groups, 7)
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_province_judged_alone_is_judged_as_within_the_country():
+    """With a ``pool`` key (the detect job's province) the overdispersion is pooled per province, so one
+    province's panel (a Dask worker's) gives its series exactly the figures of the country's panel."""
+    rng = np.random.default_rng(5)
+    dates = pd.date_range("2026-01-01", periods=DAYS)
+    rows = []
+    for province, spread in (("P1", 0.05), ("P2", 0.6)):  # one province far more overdispersed
+        for county in ("C1", "C2"):
+            for k in range(4):
+                level = rng.gamma(2.0, 5.0)
+                counts = rng.poisson(level * rng.gamma(1 / spread, spread, DAYS))
+                rows += [(d, f"{province}{county}F{k}", f"{province}{county}", province, "fever", "all", c, 50)
+                         for d, c in zip(dates, counts)]
+    long = pd.DataFrame(rows, columns=["date", "region", "parent", "pool", "syndrome", "age_group", "count", "total"])
+    country = panel_from_long(long, ["region", "parent", "pool", "syndrome", "age_group"])
+    together = detect("regional_excess", country, monitor_last=5)
+    for province in ("P1", "P2"):
+        alone_panel = panel_from_long(long[long["pool"] == province], ["region", "parent", "pool", "syndrome", "age_group"])
+        alone = detect("regional_excess", alone_panel, monitor_last=5)
+        rows_in = (country.keys["pool"] == province).to_numpy()
+        for name in ("pvalue", "expected", "upperbound"):
+            np.testing.assert_array_equal(getattr(alone, name), getattr(together, name)[rows_in])
+    unpooled = detect("regional_excess", replace(country, keys=country.keys.drop(columns="pool")), monitor_last=5)
+    assert not np.array_equal(unpooled.pvalue, together.pvalue, equal_nan=True)  # pooled apart: it matters here
