@@ -33,7 +33,7 @@ class Scale:
     n_provinces: int
     n_cities: int
     n_counties: int
-    n_facilities: int  # ignored when counties report as single units
+    n_facilities: int  # ignored when counties report as single units (0: three per county)
     county_units: bool  # each county reports as one unit (kind "county")
     km2_per_county: float
 
@@ -101,11 +101,14 @@ def build_geography(
     n_cities: int | None = None,
     n_counties: int | None = None,
     n_facilities: int | None = None,
+    facility_units: bool | None = None,
 ) -> Geography:
     """A synthetic province (``"city"``) or country (``"national"``) for demos and benchmarks.
 
     The counts can be overridden to make small test geographies; cities then default to
-    about five counties each (city scale) or ten (national scale).
+    about five counties each (city scale) or ten (national scale). ``facility_units``: facilities
+    (at least three a county on average) report instead of whole counties; the default is the scale's
+    (facilities at city scale, counties at national scale).
     """
     if scale not in SCALES:
         raise SurveillanceError(f"unknown scale {scale!r}; valid scales: {', '.join(SCALES)}")
@@ -145,7 +148,7 @@ def build_geography(
     regions, county_codes = _region_table(
         rng, names, outline, county_shapes, county_xy, province_of, city_of, city_seat, scale, gradient
     )
-    if spec.county_units:
+    if spec.county_units if facility_units is None else not facility_units:
         county_names = regions.set_index("code")[["name", "name_zh"]].loc[county_codes]
         units = pd.DataFrame({"code": county_codes, "name": county_names["name"].to_numpy(),
                               "name_zh": county_names["name_zh"].to_numpy(), "county": county_codes, "kind": "county", "x": county_xy[:, 0], "y": county_xy[:, 1]})
@@ -301,7 +304,9 @@ def _facilities(rng, names, regions, county_shapes, county_xy, county_codes, n_f
     per_county = _apportion(population**0.8, max(n_facilities, 3 * len(county_codes)))
     per_county = np.minimum(per_county, 999)
     used = set(regions["name"].str.rsplit(" ", n=1).str[0])
-    pool = (n for n in names if n not in used)
+    # Village names repeat from county to county in a country-sized set (there are a few thousand
+    # two-syllable names); within a county (at most 999 units) they stay different.
+    pool = itertools.cycle([n for n in names if n not in used])
     rows = []
     for m, code in enumerate(county_codes):
         # Keep facilities 50 m clear of the border, so rounding never moves one across it.

@@ -336,36 +336,12 @@ def write_demo_files(geography: Geography, simulation: Simulation, folder, *, th
     drop = folder / "drop"
     drop.mkdir(parents=True, exist_ok=True)
     through = pd.Timestamp(through) if through is not None else simulation.end + pd.Timedelta(days=1)
-
-    # The files name each place in both languages (name_en, name_zh), not by the single `name`.
-    regions = geography.regions.drop(columns=["boundary_geojson", "name"])
-    _write_text(folder / "regions.csv", regions.to_csv(index=False, lineterminator="\n"))
-    _write_text(folder / "units.csv", geography.units.drop(columns=["name"]).to_csv(index=False, lineterminator="\n"))
-    _write_text(folder / "neighbours.csv", geography.neighbours.to_csv(index=False, lineterminator="\n"))
-    outbreaks = simulation.outbreaks.copy()
-    for column in ("start", "end"):
-        outbreaks[column] = pd.to_datetime(outbreaks[column]).dt.strftime("%Y-%m-%d")
-    _write_text(folder / "outbreaks.csv", outbreaks.to_csv(index=False, lineterminator="\n"))
-    features = [
-        {"type": "Feature", "properties": {"code": r.code, "name": r.name, "level": r.level},
-         "geometry": json.loads(r.boundary_geojson)}
-        for r in geography.regions.itertuples() if isinstance(r.boundary_geojson, str)
-    ]
-    _write_text(folder / "boundaries.geojson",
-                json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")))
-
+    write_reference_files(geography, folder)
+    write_outbreaks_file(simulation.outbreaks, folder)
     for stale in drop.glob("visits_*.csv"):
         stale.unlink()
     deliveries = simulation.deliveries
-    deliveries = deliveries[deliveries["delivered_on"] <= through]
-    table = pa.table({
-        "date": pa.array(deliveries["date"].to_numpy().astype("datetime64[D]")),
-        **{c: _arrow_strings(deliveries[c]) for c in ("unit", "syndrome", "age_group")},
-        "count": pa.array(deliveries["count"].to_numpy()),
-        "total": pa.array(deliveries["total"].to_numpy()),
-    })
-    assert tuple(table.column_names) == OBSERVATION_COLUMNS
-    days = deliveries["delivered_on"].to_numpy()
+    table, days = delivery_table(deliveries[deliveries["delivered_on"] <= through])
     boundaries = np.flatnonzero(np.r_[True, days[1:] != days[:-1], True])  # rows are sorted by delivery
     options = pa_csv.WriteOptions(quoting_style="none", quoting_header="none")
     files = []
@@ -377,6 +353,42 @@ def write_demo_files(geography: Geography, simulation: Simulation, folder, *, th
         os.replace(temporary, path)
         files.append(DeliveryFile(path, day))
     return files
+
+
+def write_reference_files(geography: Geography, folder: Path) -> None:
+    """``regions.csv``, ``units.csv``, ``neighbours.csv`` and ``boundaries.geojson`` in ``folder``."""
+    # The files name each place in both languages (name_en, name_zh), not by the single `name`.
+    regions = geography.regions.drop(columns=["boundary_geojson", "name"])
+    _write_text(folder / "regions.csv", regions.to_csv(index=False, lineterminator="\n"))
+    _write_text(folder / "units.csv", geography.units.drop(columns=["name"]).to_csv(index=False, lineterminator="\n"))
+    _write_text(folder / "neighbours.csv", geography.neighbours.to_csv(index=False, lineterminator="\n"))
+    features = [
+        {"type": "Feature", "properties": {"code": r.code, "name": r.name, "level": r.level},
+         "geometry": json.loads(r.boundary_geojson)}
+        for r in geography.regions.itertuples() if isinstance(r.boundary_geojson, str)
+    ]
+    _write_text(folder / "boundaries.geojson",
+                json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")))
+
+
+def write_outbreaks_file(outbreaks: pd.DataFrame, folder: Path) -> None:
+    """The injected outbreaks (ground truth) as ``outbreaks.csv`` in ``folder``."""
+    outbreaks = outbreaks.copy()
+    for column in ("start", "end"):
+        outbreaks[column] = pd.to_datetime(outbreaks[column]).dt.strftime("%Y-%m-%d")
+    _write_text(folder / "outbreaks.csv", outbreaks.to_csv(index=False, lineterminator="\n"))
+
+
+def delivery_table(deliveries: pd.DataFrame) -> tuple[pa.Table, np.ndarray]:
+    """Delivered rows as an Arrow table of the observation columns, and each row's delivery day."""
+    table = pa.table({
+        "date": pa.array(deliveries["date"].to_numpy().astype("datetime64[D]")),
+        **{c: _arrow_strings(deliveries[c]) for c in ("unit", "syndrome", "age_group")},
+        "count": pa.array(deliveries["count"].to_numpy()),
+        "total": pa.array(deliveries["total"].to_numpy()),
+    })
+    assert tuple(table.column_names) == OBSERVATION_COLUMNS
+    return table, deliveries["delivered_on"].to_numpy()
 
 
 def _arrow_strings(column: pd.Series) -> pa.Array:
