@@ -35,28 +35,14 @@ from surveillance.config import load_config  # noqa: E402
 from surveillance.service import detect  # noqa: E402
 from surveillance.service.cycle import run_cycle  # noqa: E402
 from surveillance.service.detect import newest_data_day, run_detection  # noqa: E402
-from surveillance.service.panels import PanelReader  # noqa: E402
+from surveillance.service.panels import PanelReader, StoreReader  # noqa: E402
 from surveillance.store import open_store  # noqa: E402
-from surveillance.store.counts import read_panel  # noqa: E402
 from surveillance.store.operations import job_runs  # noqa: E402
 from surveillance.store.reference import load_configured_reference  # noqa: E402
 from surveillance.synthetic.demo import build_demo  # noqa: E402
 
 SIGNALS = ("SELECT detector, level, region, syndrome, age_group, date, observed, expected, upperbound, pvalue, "
            "severity, status, provisional FROM signals ORDER BY ALL")
-
-
-class StoreReader(PanelReader):
-    """Every view read from the store as of its day: how the detect job read before the many-day pass."""
-
-    def cover(self, start, end):
-        pass
-
-    def history(self):
-        return None
-
-    def read(self, **args):
-        return read_panel(self.con, **args)
 
 
 def timed(work):

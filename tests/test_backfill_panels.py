@@ -11,7 +11,7 @@ import pandas as pd
 
 from surveillance.service import detect
 from surveillance.service.detect import run_detection
-from surveillance.service.panels import PanelReader
+from surveillance.service.panels import PanelReader, StoreReader
 from surveillance.store.counts import read_panel, unit_days
 from surveillance.store.delays import arrivals_by_delay
 from surveillance.store.history import CountHistory
@@ -19,19 +19,6 @@ from surveillance.store.history import CountHistory
 from .test_thresholds import END, _setup, demo_folder  # noqa: F401  (demo_folder: the fixture)
 
 SYNDROMES = ["fever", "ili", "diarrhoea"]
-
-
-class StoreReader(PanelReader):
-    """Every view read from the store as of its day (no shared revisions): what the run did before."""
-
-    def cover(self, start, end):
-        pass
-
-    def history(self):
-        return None
-
-    def read(self, **args):
-        return read_panel(self.con, **args)
 
 
 def _same_panel(got, want):

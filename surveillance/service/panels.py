@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from ..panel import Panel
-from ..store.counts import county_of_units
+from ..store.counts import county_of_units, read_panel
 from ..store.history import CountHistory
 from ..store.reference import hierarchy
 
@@ -65,3 +65,17 @@ class PanelReader:
         self.cover(start, end)
         return self._history.panel(level=level, syndromes=syndromes, age_groups=age_groups, start=start, end=end,
                                    as_of=as_of)
+
+
+class StoreReader(PanelReader):
+    """Every view read from the store as of its day, nothing shared: how the detect job read before the
+    revisions were read once; what tests and ``bench/jobs.py`` compare the shared reads with."""
+
+    def cover(self, start, end):
+        pass
+
+    def history(self):
+        return None
+
+    def read(self, **args):
+        return read_panel(self.con, **args)
