@@ -109,7 +109,6 @@ class DayJudge:
         self._panels: dict = {}
         self._completeness: dict = {}
         self.county_of = self.reader.county_of
-        self._province_of = None
         delay = config.detection.delay
         self.delays = None
         if delay.adjust:  # days judged as of the same day (a live run's) share one estimate of the delays
@@ -128,13 +127,7 @@ class DayJudge:
     def provinces(self, regions: pd.Series) -> np.ndarray:
         """Each series' province (itself for a province): what a detector pooling over series pools within,
         so that a province judged alone (one task of the Dask engine) is judged as within the country."""
-        tree = self.reader.tree
-        if not tree:
-            return np.full(len(regions), "", dtype=object)
-        if self._province_of is None:
-            units = tree.unit_to_level("province")
-            self._province_of = {**tree.region_to_level("province").to_dict(), **units.to_dict()}
-        return np.array([self._province_of.get(code) or "" for code in regions.astype(str)], dtype=object)
+        return regions.astype(str).map(self.reader.province_of).fillna("").to_numpy(dtype=object)
 
     def panel(self, spec: DetectorSpec, level: str) -> Panel | None:
         """The panel ``spec`` judges at ``level`` (weekly: summed into weeks)."""

@@ -28,6 +28,7 @@ class PanelReader:
         self._history: CountHistory | None = None
         self._tree = None
         self._county_of = None
+        self._province_of = None
         self.delay_shares: dict = {}  # as-of day -> the delays' estimate (service.delays.DelayShares)
 
     @property
@@ -43,6 +44,15 @@ class PanelReader:
         if self._county_of is None:
             self._county_of = county_of_units(self.con)
         return self._county_of
+
+    @property
+    def province_of(self) -> dict:
+        """Region or unit code -> its province (empty without regions), read once per reader."""
+        if self._province_of is None:
+            tree = self.tree
+            self._province_of = {} if tree is None else {
+                **tree.region_to_level("province").to_dict(), **tree.unit_to_level("province").to_dict()}
+        return self._province_of
 
     def cover(self, start: date, end: date) -> None:
         """Read every revision of ``[start, end]`` now (widening what was read), for the reads to come."""

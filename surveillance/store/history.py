@@ -24,7 +24,7 @@ from scipy import sparse
 
 from ..panel import Panel
 from ..vocabulary import ALL_AGES
-from .counts import _check_level, _filters
+from .counts import _check_level, _filters, unit_regions
 
 EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -69,7 +69,7 @@ class CountHistory:
         order = np.argsort((((rows["u"].astype(np.int64) * n_syndromes + rows["s"]) * n_ages + rows["a"])
                             * self.n_days + rows["day"]) * revisions + rows["revision"])
         self._index({k: v[order] for k, v in rows.items()})
-        self._regions = con.execute("SELECT unit, facility, county, city, province FROM unit_regions").df()
+        self._regions = unit_regions(con)
         self._levels: dict = {}
         self._row_region: dict = {}
         self._by_day = self._sorted_days = None
@@ -132,16 +132,14 @@ class CountHistory:
         """The keys ``level``'s series sum, the summing matrix and the series' keys (in ``read_panel``'s order)."""
         wanted = (level, syndromes, age_groups)
         if wanted not in self._levels:
-            region_of = dict(zip(self._regions["unit"], self._regions[level]))
-            unit_region = np.array([region_of.get(u) for u in self.units], dtype=object)
+            names, unit_region = self._unit_regions(level)
             region = unit_region[self.key_unit]
-            keep = np.isin(self.syndrome_names[self.key_syndrome], list(syndromes))
-            keep &= np.array([r is not None and r == r for r in region], dtype=bool)
+            keep = np.isin(self.syndrome_names[self.key_syndrome], list(syndromes)) & (region >= 0)
             if age_groups is not None:
                 keep &= np.isin(self.age_names[self.key_age], list(age_groups))
             rows = np.flatnonzero(keep)
             frame = pd.DataFrame({
-                "region": region[rows].astype(str),
+                "region": names[region[rows]].astype(str),
                 "syndrome": self.syndrome_names[self.key_syndrome[rows]],
                 "age_group": self.age_names[self.key_age[rows]] if age_groups is not None else ALL_AGES})
             index = pd.MultiIndex.from_frame(frame.astype(str))
