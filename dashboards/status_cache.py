@@ -3,7 +3,7 @@
 Monitoring polls ``/`` and ``/api/status`` every few seconds; recomputing the date range, the fever
 chart of the caller's regions and the store's totals each time cost 0.1-0.6 s of queries per request
 on the city demo. They change only when a batch is ingested or a job run starts or ends
-(``store.operations.data_version``), so each is kept under that version and recomputed after it moves.
+(``store.operations.status_version``), so each is kept under that version and recomputed after it moves.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 from typing import Callable
 
 from surveillance.store import Store
-from surveillance.store.operations import data_version
+from surveillance.store.operations import status_version
 
 MAX_ENTRIES = 256  # scopes x parameters kept per version; more are computed but not kept
 
@@ -28,7 +28,7 @@ class PerVersion:
 
     def get(self, key, compute: Callable):
         cur = self.store.cursor()
-        version = data_version(cur)
+        version = status_version(cur)
         with self._lock:
             if version != self._version:
                 self._version, self._values = version, {}

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..vocabulary import ALL_AGES
 from .staging import DELIVERY, Validation, judge_rows
-from .write import BatchOutcome, first_reasons_of, record_batches
+from .write import BatchOutcome, first_reasons_of, record_batches, stored_newest
 
 
 @dataclass(frozen=True)
@@ -100,18 +100,9 @@ def write_deliveries(
     # (a partial report and its correction) are put in order, the costly part. Keys sharing a
     # hash with such a key go that way too, where they are judged just as well.
     cur.execute(
-        """
+        f"""
         INSERT INTO observations
-        WITH current AS MATERIALIZED (
-            SELECT date, unit, syndrome, age_group,
-                   max_by(count, revision) AS count,
-                   arg_max_null(total, revision) AS total,
-                   max(revision) AS revision
-            FROM observations
-            WHERE date BETWEEN ? AND ?
-              AND hash(date, unit, syndrome, age_group) IN (SELECT key_hash FROM arriving)
-            GROUP BY ALL
-        ),
+        WITH current AS MATERIALIZED ({stored_newest("SELECT key_hash FROM arriving")}),
         repeated AS (SELECT key_hash FROM arriving GROUP BY ALL HAVING count(*) > 1),
         once AS (
             SELECT a.date, a.unit, a.syndrome, a.age_group, a.count, a.total, a.delivery, a.source_row,

@@ -162,10 +162,7 @@ def daily_counts(con, *, days: int = 60, syndrome: str | None = None, within: Wi
     return _records(frame)
 
 
-def data_version(con) -> tuple:
-    """What changes whenever the figures of the status page and API may: the newest ingest batch, and the
-    newest job run with when the last one finished (a run that ends changes its status and the ledger)."""
-    return first_row(con, """
-        SELECT (SELECT max(batch_id) FROM ingest_batches), (SELECT max(finished_at) FROM ingest_batches),
-               (SELECT max(run_id) FROM job_runs), (SELECT max(finished_at) FROM job_runs),
-               (SELECT count(*) FROM quarantine)""")
+def status_version(con) -> tuple:
+    """What changes whenever the status page's and API's figures may: a stored batch (``data_version``),
+    and the newest job run with when the last one finished (a run that ends changes its status)."""
+    return (data_version(con), *first_row(con, "SELECT max(run_id), max(finished_at) FROM job_runs"))

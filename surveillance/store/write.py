@@ -51,6 +51,14 @@ def already_ingested(store: Store, feed: str, checksum: str | None) -> bool:
     return row[0] > 0
 
 
+def stored_newest(key_hashes: str) -> str:
+    """SQL of the newest stored revision (``count, total, revision``) of each key whose hash ``key_hashes``
+    (a query) gives, on the days between two parameters: what an arriving row is compared with."""
+    return ("SELECT date, unit, syndrome, age_group, max_by(count, revision) AS count,"
+            " arg_max_null(total, revision) AS total, max(revision) AS revision FROM observations"
+            f" WHERE date BETWEEN ? AND ? AND hash(date, unit, syndrome, age_group) IN ({key_hashes}) GROUP BY ALL")
+
+
 def write_batch(
     cur,
     *,
@@ -80,17 +88,7 @@ def write_batch(
     cur.execute(
         f"""
         INSERT INTO observations
-        WITH current AS (
-            SELECT date, unit, syndrome, age_group,
-                   max_by(count, revision) AS count,
-                   arg_max_null(total, revision) AS total,
-                   max(revision) AS revision
-            FROM observations
-            WHERE date BETWEEN ? AND ?
-              AND hash(date, unit, syndrome, age_group) IN (
-                  SELECT hash(date, unit, syndrome, age_group) FROM {valid_table})
-            GROUP BY ALL
-        )
+        WITH current AS ({stored_newest(f"SELECT hash(date, unit, syndrome, age_group) FROM {valid_table}")})
         SELECT s.date, s.unit, s.syndrome, s.age_group, s.count, s.total,
                coalesce(c.revision, 0) + 1, ?, ?, ?
         FROM {valid_table} s
