@@ -43,7 +43,7 @@ from scipy import special, stats
 from ..panel import Panel
 from .inputs import monitor_param, monitor_start, quiet_empty_slices
 from .params import Int, ParamSchema, Probability
-from .regional_kernels import expected_in_window
+from .regional_kernels import by_time, expected_in_window
 from .registry import Detector, register
 from .result import DetectionResult, Status, assemble
 
@@ -62,8 +62,7 @@ def _between(c: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """Per series and end point: the sum over positions ``[start, stop)`` (clipped to the panel)."""
     T = c.shape[1] - 1
     lo, hi = np.clip(start, 0, T), np.clip(stop, 0, T)
-    return np.take_along_axis(c, np.broadcast_to(hi, (c.shape[0], len(hi))), 1) - \
-        np.take_along_axis(c, np.broadcast_to(lo, (c.shape[0], len(lo))), 1)
+    return c[:, hi] - c[:, lo]
 
 
 def _groups(panel: Panel) -> np.ndarray:
@@ -71,9 +70,11 @@ def _groups(panel: Panel) -> np.ndarray:
     detect job gives each series its parent region: a facility's county, a county's city)."""
     keys = panel.keys
     columns = [c for c in ("parent", "syndrome", "age_group") if c in keys.columns]
-    if not columns:
-        return np.zeros(len(keys), dtype=np.int64)
-    return pd.MultiIndex.from_frame(keys[columns].astype(str)).factorize()[0]
+    group = np.zeros(len(keys), dtype=np.int64)
+    for column in columns:  # the codes of each key combined (any numbering will do: groups are only summed over)
+        codes, uniques = pd.factorize(keys[column].astype(str), sort=False)
+        group = group * max(len(uniques), 1) + codes
+    return pd.factorize(group)[0] if columns else group
 
 
 def _overdispersion(own: np.ndarray, total: np.ndarray, known: np.ndarray) -> float:
@@ -174,7 +175,8 @@ def _group_sum(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndar
     return out
 
 
-def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
+def run_regional_excess(panel: Panel, params: dict, points: np.ndarray | None = None,
+                        bounds: bool = True) -> DetectionResult:
     y = np.asarray(panel.counts, dtype=float)
     n, T = y.shape
     known = ~np.isnan(y)
@@ -184,10 +186,11 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
     phi = _pooled_overdispersion(panel, own, _group_sum(own, groups, n_groups)[groups], known)
 
     first = monitor_start(T, params["monitor_last"])
-    ends = np.arange(first, T)  # judged points
+    ends = np.arange(first, T) if points is None else points[points >= first]  # judged points
     cum_own = _cumulative(np.where(known, own, 0.0))
     cum_known = _cumulative(known.astype(float))
     baseline, guard = params["baseline_days"], params["guard_days"]
+    time_major = (by_time(own, float), by_time(known))
 
     shape = (n, len(ends))
     best = np.ones(shape)
@@ -203,7 +206,8 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
             b_days = _between(cum_known, b_stop - baseline, b_stop)
             rate = (b_own + 0.5) / np.maximum(b_days, 1.0)
             eligible = b_days >= params["min_baseline_days"]
-            mu, r, share = expected_in_window(w, ends, own, known, rate, eligible, groups, n_groups)
+            mu, r, share = expected_in_window(w, ends, own, known, rate, eligible, groups, n_groups,
+                                              time_major=time_major)
             judged = (x >= params["min_cases"]) & (b_days >= params["min_baseline_days"])
             p = np.ones(shape)  # the tails only where they count (most points of small series have few cases)
             p[judged] = _tail(x[judged], r[judged], share[judged], _at(phi, judged), b_own[judged])
@@ -211,19 +215,20 @@ def run_regional_excess(panel: Panel, params: dict) -> DetectionResult:
             if w == 1:
                 base_days_one = b_days
                 expected = mu
-                size = _size(phi, b_own)
-                upper = _upper_quantile(1.0 - params["alpha"], size, expected)
+                if bounds:
+                    upper = _upper_quantile(1.0 - params["alpha"], _size(phi, b_own), expected)
     pvalue_judged = np.minimum(1.0, best * len(WINDOWS))
 
     status = np.full((n, T), Status.NOT_MONITORED, dtype=np.uint8)
     judged_status = np.where(base_days_one >= params["min_baseline_days"], Status.OK, Status.INSUFFICIENT_BASELINE)
-    status[:, first:] = judged_status
+    status[:, ends] = judged_status
     full = {name: np.full((n, T), np.nan) for name in ("expected", "upperbound", "pvalue")}
-    full["expected"][:, first:] = expected
-    full["upperbound"][:, first:] = upper
-    full["pvalue"][:, first:] = pvalue_judged
+    if bounds:
+        full["expected"][:, ends] = expected
+        full["upperbound"][:, ends] = upper
+    full["pvalue"][:, ends] = pvalue_judged
     return assemble("regional_excess", params, y, expected=full["expected"], upperbound=full["upperbound"],
-                    pvalue=full["pvalue"], status=status)
+                    pvalue=full["pvalue"], status=status, score=None if bounds else np.full((n, T), np.nan))
 
 
 REGIONAL_EXCESS = register(Detector(
@@ -239,5 +244,6 @@ REGIONAL_EXCESS = register(Detector(
         monitor_param(),
     )),
     reference=REFERENCE,
+    judges_points=True,
     summary="a series' share of its region's cases against its usual share (local excess, not seasonal rises)",
 ))

@@ -13,16 +13,21 @@ import numpy as np
 _KERNELS: dict = {}
 
 
+def by_time(a: np.ndarray, dtype=None) -> np.ndarray:
+    """A time-major copy: the loops run over the series of one day, so those lie side by side in memory."""
+    return np.ascontiguousarray(np.asarray(a, dtype=dtype).T)
+
+
 def expected_in_window(w: int, ends: np.ndarray, own: np.ndarray, known: np.ndarray, rate: np.ndarray,
-                       eligible: np.ndarray, groups: np.ndarray, n_groups: int):
-    """``(mu, rest, share)`` of :func:`surveillance.detectors.regional._expected_in_window`."""
+                       eligible: np.ndarray, groups: np.ndarray, n_groups: int, *, time_major=None):
+    """``(mu, rest, share)`` of :func:`surveillance.detectors.regional._expected_in_window`; ``time_major``:
+    ``(by_time(own, float), by_time(known))`` made once for several windows."""
     if not _KERNELS:
         _KERNELS["expected"] = _build()
-    # time-major copies: the loops run over the series of one day, so those lie side by side in memory
-    by_time = lambda a, dtype=None: np.ascontiguousarray(np.asarray(a, dtype=dtype).T)  # noqa: E731
     shape = rate.shape[::-1]
     mu, rest, share, days = (np.zeros(shape) for _ in range(4))
-    _KERNELS["expected"](int(w), np.ascontiguousarray(ends, dtype=np.int64), by_time(own, float), by_time(known),
+    own_t, known_t = time_major or (by_time(own, float), by_time(known))
+    _KERNELS["expected"](int(w), np.ascontiguousarray(ends, dtype=np.int64), own_t, known_t,
                          by_time(rate, float), by_time(eligible), np.ascontiguousarray(groups, dtype=np.int64),
                          int(n_groups), mu, rest, share, days)
     mu, rest, share, days = mu.T, rest.T, share.T, days.T

@@ -18,9 +18,10 @@ families on first use so that importing the package stays cheap.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from ..errors import SurveillanceError, UnknownName
@@ -63,6 +64,8 @@ class Detector:
     meant for: ``daily``, ``weekly`` (a ``period`` parameter, when declared, lets it run on
     other regular data) or ``any``. ``history_days(params)``, when given, is how many days of
     data up to the judged day the detector needs with those (validated) parameters.
+    ``judges_points``: its ``run`` also takes ``points`` and ``bounds`` (see :func:`detect`) and saves
+    the work they leave out; any other temporal detector judges them by ``monitor_last`` and a mask.
     """
 
     name: str
@@ -73,6 +76,7 @@ class Detector:
     summary: str
     kind: str = "temporal"
     history_days: Callable[[dict[str, Any]], int] | None = None
+    judges_points: bool = False
 
     def __post_init__(self) -> None:
         if self.frequency not in FREQUENCIES:
@@ -135,13 +139,20 @@ def describe() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def detect(name: str, panel: Panel, *, regions: pd.DataFrame | None = None, **params: Any):
+def detect(name: str, panel: Panel, *, regions: pd.DataFrame | None = None, points: np.ndarray | None = None,
+           bounds: bool = True, **params: Any):
     """Run detector ``name`` over every series of ``panel``.
 
     ``regions`` (``region, lat, lon[, population]``) is for the spatial detectors only.
     Raises ``UnknownName`` for an unknown detector or parameter and ``InvalidParameter``
     for a bad value; short or sparse series never raise, they get a status instead (a scan
     finds no cluster in them).
+
+    For callers that need the p-values of some points only (the alarm budget's learning: a year of
+    history of which a backfill judged part already), a temporal detector takes ``points``, the
+    positions of the dates to judge (every other point is ``not_monitored``; what a point gets does not
+    depend on which others are judged), and ``bounds=False``, which leaves ``expected``, ``upperbound``
+    and ``score`` NaN (no alarm) where the detector can save their cost.
     """
     detector = get(name)
     values = detector.schema.validate(params)
@@ -160,7 +171,30 @@ def detect(name: str, panel: Panel, *, regions: pd.DataFrame | None = None, **pa
         return detector.run(panel, dict(values), regions)
     if regions is not None:
         raise SurveillanceError(f"{name}: judges each series on its own and takes no regions")
-    result = detector.run(panel, dict(values))
+    if points is not None:
+        points = np.unique(np.asarray(points, dtype=np.int64))
+        if len(points) and (points[0] < 0 or points[-1] >= panel.shape[1]):
+            raise SurveillanceError(f"{name}: points must be positions of the panel's {panel.shape[1]} dates")
+    if detector.judges_points:
+        result = detector.run(panel, dict(values), points=points, bounds=bounds)
+    elif points is not None:
+        result = _judged_at(detector, panel, dict(values), points)
+    else:
+        result = detector.run(panel, dict(values))
     if result.shape != panel.shape:  # a broken detector must not hand out misaligned rows
-        raise AssertionError(f"{name}: result shape {result.shape} differs from panel shape {panel.shape}")
+        raise AssertionError(f"{name}: result has shape {result.shape} differs from panel shape {panel.shape}")
     return result
+
+
+def _judged_at(detector: Detector, panel: Panel, values: dict, points: np.ndarray):
+    """A detector without its own ``points``: judged from the first of them on, the others masked."""
+    from .result import only_points
+
+    run_values = dict(values)
+    if "monitor_last" in detector.param_names and len(points):
+        from_first = panel.shape[1] - int(points[0])
+        run_values["monitor_last"] = min(values["monitor_last"] or from_first, from_first)
+    result = only_points(detector.run(panel, run_values), points)
+    if run_values == values:
+        return result
+    return replace(result, params={**result.params, "monitor_last": values["monitor_last"]})

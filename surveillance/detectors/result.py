@@ -22,7 +22,7 @@ for all of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -173,3 +173,15 @@ def assemble(
         alarm=score > 1,
         status=status,
     )
+
+
+def only_points(result: DetectionResult, points: np.ndarray) -> DetectionResult:
+    """``result`` judged at the positions ``points`` of its dates only: every other point ``not_monitored``
+    (or ``missing``), with no outputs and no alarm."""
+    other = np.ones(result.shape[1], dtype=bool)
+    other[points] = False
+    status = result.status.copy()
+    status[:, other] = np.where(status[:, other] == Status.MISSING, Status.MISSING, Status.NOT_MONITORED)
+    blank = lambda values: np.where(other, np.nan, values)  # noqa: E731
+    return replace(result, expected=blank(result.expected), upperbound=blank(result.upperbound),
+                   score=blank(result.score), pvalue=blank(result.pvalue), alarm=result.alarm & ~other, status=status)

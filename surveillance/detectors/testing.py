@@ -9,7 +9,8 @@ A new detector module runs it in its tests. The rules, on synthetic panels made 
   parameter; ``alarm == score > 1``; statuses are the documented ones, ``missing`` where the
   count is; a good share of a long panel is judged, with finite outputs and p-values in
   [0, 1], and unjudged points have no alarm and no bound; short, all-missing and empty series
-  get a status instead of an error; the order of the series changes nothing;
+  get a status instead of an error; the order of the series changes nothing; points judged alone
+  (``points=``, with and without ``bounds``) get what they get in the whole run, the others nothing;
 * **spatial** detectors (the space-time scans): an obvious cluster is found as the most
   likely one, ending on the newest day; clusters lie within the panel's regions, share no
   region, have more cases than expected and p-values in (0, 1]; empty, case-free and short
@@ -181,12 +182,35 @@ def _temporal_order(detector: Detector, params: dict) -> None:
                  detector, f"the order of the series does not change {field}")
 
 
+def _temporal_points(detector: Detector, params: dict) -> None:
+    panel = _long_panel(detector)
+    full = detect(detector.name, panel, **params)
+    T = panel.shape[1]
+    points = np.array([T - 40, T - 39, T - 20, T - 3, T - 1])
+    for bounds in (True, False):
+        part = detect(detector.name, panel, points=points, bounds=bounds, **params)
+        other = np.setdiff1d(np.arange(T), points)
+        _require(np.array_equal(part.status[:, points], full.status[:, points]), detector,
+                 "a point judged alone (points=) has the status it has in the whole run")
+        _require(np.isin(part.status[:, other], (Status.NOT_MONITORED, Status.MISSING)).all()
+                 and not part.alarm[:, other].any(), detector, "a point left out of points= is not judged")
+        _require(np.allclose(part.pvalue[:, points], full.pvalue[:, points], rtol=1e-12, atol=0.0, equal_nan=True),
+                 detector, "a point judged alone (points=) has the p-value it has in the whole run")
+        if bounds:
+            for field in ("expected", "upperbound", "alarm"):
+                same = np.allclose if field != "alarm" else np.array_equal
+                kwargs = {"rtol": 1e-12, "atol": 0.0, "equal_nan": True} if field != "alarm" else {}
+                _require(same(getattr(part, field)[:, points], getattr(full, field)[:, points], **kwargs), detector,
+                         f"a point judged alone (points=) has the {field} it has in the whole run")
+    _require(part.params == full.params, detector, "points= leaves the result's parameters as given")
+
+
 def _temporal_parameters(detector: Detector, params: dict) -> None:
     panel = _long_panel(detector)
     _check_parameters(detector, lambda **p: detect(detector.name, panel, **p))
 
 
-_TEMPORAL = (_temporal_outputs, _temporal_short_and_empty, _temporal_order, _temporal_parameters)
+_TEMPORAL = (_temporal_outputs, _temporal_short_and_empty, _temporal_order, _temporal_points, _temporal_parameters)
 
 
 # -- spatial detectors --------------------------------------------------------------------

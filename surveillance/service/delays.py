@@ -106,6 +106,12 @@ class DelayShares:
         """``[n_series, n_time]``: the share of each point's final count known by ``as_of``."""
         return self._points(panel, level, "q")
 
+    def known_share(self, daily: Panel, level: str, weekly: bool) -> np.ndarray:
+        """The share known of each point (``weekly``: of each week's final count) as of ``as_of``: what marks a
+        point provisional, for the detectors that judge the counts as known (ratio detectors)."""
+        share = self.daily(daily, level)
+        return self._weekly_share(daily, share) if weekly else share
+
     def judged(self, daily: Panel, level: str, weekly: bool) -> Judged:
         """The effective counts a count detector judges (``weekly``: summed into weeks; see the module notes)."""
         share, spread = self.daily(daily, level), self._points(daily, level, "s")
@@ -113,16 +119,28 @@ class DelayShares:
         effective, offset, scale = nowcast.effective_counts(daily.counts, share, spread, mean[:, None], sd[:, None])
         if not weekly:
             return Judged(replace(daily, counts=effective), offset, scale, share)
-        week = lambda values: to_weekly(replace(daily, counts=values, totals=None)).counts  # noqa: E731
+        week = _week(daily)
         known, divided, offset_w = week(daily.counts), week(daily.counts / scale), week(offset)
         with np.errstate(divide="ignore", invalid="ignore"):
             scale_w = np.where(divided > 0, known / divided, 1.0)
-            share_w = np.where(known > 0, known / week(daily.counts / share), 1.0)
         return Judged(replace(to_weekly(daily), counts=offset_w + known / scale_w), offset_w, scale_w,
-                      np.where(np.isfinite(share_w), share_w, 1.0))
+                      self._weekly_share(daily, share))
+
+    @staticmethod
+    def _weekly_share(daily: Panel, share: np.ndarray) -> np.ndarray:
+        week = _week(daily)
+        known = week(daily.counts)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share_w = np.where(known > 0, known / week(daily.counts / share), 1.0)
+        return np.where(np.isfinite(share_w), share_w, 1.0)
 
     def provisional(self, share: np.ndarray) -> np.ndarray:
         return share < self.settings.provisional_below
+
+
+def _week(daily: Panel):
+    """Values of ``daily``'s shape summed into its weeks."""
+    return lambda values: to_weekly(replace(daily, counts=values, totals=None)).counts
 
 
 def scaled(result: DetectionResult, judged: Judged) -> DetectionResult:

@@ -185,10 +185,12 @@ class DayJudge:
                 params.setdefault("monitor_last", 1)  # only the judged point is needed
             delayed, provisional = None, None
             if self.delays is not None:
-                delayed = self.delays.judged(daily, level, spec.freq == "weekly")
-                provisional = self.delays.provisional(delayed.share)
-                if not adjusts(spec, detector):
-                    delayed = None
+                weekly = spec.freq == "weekly"
+                if adjusts(spec, detector):
+                    delayed = self.delays.judged(daily, level, weekly)
+                    provisional = self.delays.provisional(delayed.share)
+                else:
+                    provisional = self.delays.provisional(self.delays.known_share(daily, level, weekly))
             run_panel, params, observed = self.measured(spec, detector, panel if delayed is None else delayed.panel,
                                                         params)
             result = detect(spec.name, run_panel, **params)

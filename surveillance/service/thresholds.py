@@ -63,18 +63,21 @@ def _history_q(con, config: Config, day: date, judged: pd.DataFrame | None = Non
             panel = judge.panel(longer, level)
             if panel is None or panel.shape[1] < n:
                 continue
-            run_panel, params, _ = judge.measured(longer, detector, panel, dict(spec.params))
-            if "monitor_last" in detector.param_names:
-                params["monitor_last"] = n
-            try:
-                result = detect(spec.name, run_panel, **params)
-            except Exception:  # the detect job reports a failing detector; the others still teach the level
-                log.exception("detector %s failed while learning the alarm budget", spec.id)
-                continue
-            ok = result.status[:, -n:] == 0  # ok points only, as the detect job's signals
-            rerun = np.where(ok, result.pvalue[:, -n:], np.nan)
-            pvalues.append(_as_first_judged(rerun, panel.keys, panel.dates[-n:],
-                                            judged[(judged["detector"] == spec.id) & (judged["level"] == level)]))
+            first = judged[(judged["detector"] == spec.id) & (judged["level"] == level)]
+            # only the days judged at none of their points are judged again (the others count as judged)
+            rerun_days = ~panel.dates[-n:].isin(pd.to_datetime(first["date"]).unique())
+            rerun = np.full((panel.shape[0], n), np.nan)
+            if rerun_days.any():
+                run_panel, params, _ = judge.measured(longer, detector, panel, dict(spec.params))
+                try:
+                    result = detect(spec.name, run_panel, points=panel.shape[1] - n + np.flatnonzero(rerun_days),
+                                    bounds=False, **params)
+                except Exception:  # the detect job reports a failing detector; the others still teach the level
+                    log.exception("detector %s failed while learning the alarm budget", spec.id)
+                    continue
+                ok = result.status[:, -n:] == 0  # ok points only, as the detect job's signals
+                rerun = np.where(ok, result.pvalue[:, -n:], np.nan)
+            pvalues.append(_as_first_judged(rerun, panel.keys, panel.dates[-n:], first))
             regions = panel.keys["region"].astype(str)
             families.append(np.array([county_of(r) if level == "facility" else r for r in regions], dtype=object))
             levels.append(np.full(len(regions), family_level(level), dtype=object))

@@ -238,13 +238,19 @@ class CountHistory:
         delay = np.minimum(np.maximum(self.row_known[rows] - (self._first + day), 0), int(max_delay))
         region = row_region[rows]
         syndrome = self.key_syndrome[self.row_key[rows]] if by_syndrome else np.zeros(len(rows), dtype=np.int64)
-        n_syndromes, n_days, n_delays = len(self.syndrome_names), self.n_days, int(max_delay) + 1
-        code = ((region * n_syndromes + syndrome) * n_days + day) * n_delays + delay
-        codes, group = np.unique(code, return_inverse=True)  # sorted: region, syndrome, date, delay
+        n_syndromes, n_days, n_delays = len(self.syndrome_names), last - first + 1, int(max_delay) + 1
+        code = ((region * n_syndromes + syndrome) * n_days + (day - first)) * n_delays + delay
+        cells = len(names) * n_syndromes * n_days * n_delays
+        if cells <= 4 * len(code) + 1_000_000:  # few cells: counted in place instead of sorted
+            codes = np.flatnonzero(np.bincount(code, minlength=cells))  # sorted: region, syndrome, date, delay
+            count = np.bincount(code, weights=change, minlength=cells)[codes]
+        else:
+            codes, group = np.unique(code, return_inverse=True)
+            count = np.bincount(group, weights=change, minlength=len(codes))
         frame = pd.DataFrame({"region": names[codes // (n_delays * n_days * n_syndromes)].astype(object)})
         if by_syndrome:
             frame["syndrome"] = self.syndrome_names[(codes // (n_delays * n_days)) % n_syndromes]
-        frame["date"] = (np.datetime64(self.start, "D") + (codes // n_delays) % n_days).astype("datetime64[us]")
+        frame["date"] = (np.datetime64(self.start, "D") + first + (codes // n_delays) % n_days).astype("datetime64[us]")
         frame["delay"] = (codes % n_delays).astype(np.int64)
-        frame["count"] = np.bincount(group, weights=change, minlength=len(codes))
+        frame["count"] = count
         return frame
