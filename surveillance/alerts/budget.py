@@ -99,8 +99,8 @@ def family_of(regions: pd.Series, levels: pd.Series, county_of) -> pd.Series:
     """The family of each signal's region: a facility's county, any other region itself."""
     facility = levels.to_numpy() == "facility"
     out = regions.astype(object).to_numpy().copy()
-    counties = {code: county_of(code) for code in pd.unique(out[facility])}
-    out[facility] = [counties[r] for r in out[facility]]
+    codes, unique = pd.factorize(out[facility])
+    out[facility] = np.array([county_of(code) for code in unique], dtype=object)[codes] if len(codes) else out[facility]
     return pd.Series(out, index=regions.index)
 
 
@@ -117,9 +117,9 @@ def keep_budget(signals: pd.DataFrame, *, noise_per_quarter: float, red_share: f
         return out
     part = out[temporal]
     # one family per county (or region) and day, numbered: only which signals share one matters
-    family = pd.Series(pd.MultiIndex.from_arrays([
-        family_of(part["region"], part["level"], county_of).astype(str).to_numpy(),
-        pd.to_datetime(part["date"]).to_numpy()]).factorize()[0], index=part.index)
+    region_code, _ = pd.factorize(family_of(part["region"], part["level"], county_of).astype(str))
+    day_code, days = pd.factorize(pd.to_datetime(part["date"]))
+    family = pd.Series(pd.factorize(region_code * max(len(days), 1) + day_code)[0], index=part.index)
     q = bh_qvalues(part["pvalue"], family)
     nominal = noise_per_quarter / DAYS_PER_QUARTER
     learnt = learnt or {}

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import SeverityConfig
+from ..detectors.result import STATUS_LABELS
 from ..notes import note
 from ..store.alerts import SIGNAL_COLUMNS
 
@@ -81,7 +82,7 @@ def signals_from_result(
     obs = values[s, t]
     expected = result.expected[s, t]
     pvalue = result.pvalue[s, t]
-    status = result.status_labels()[s, t]
+    status = STATUS_LABELS[result.status[s, t]]
     ok = status == "ok"
     severity = severity_from_pvalue(np.where(ok, pvalue, np.nan), severity_thresholds,
                                     above=ok & (obs > np.nan_to_num(expected, nan=np.inf)), alarm=result.alarm[s, t] & ok)

@@ -85,10 +85,16 @@ def holiday_mask(dates, country: str = "CN") -> np.ndarray:
     dates = pd.DatetimeIndex(dates)
     if len(dates) == 0:
         return np.zeros(0, dtype=bool)
+    calendar = _holidays(country, dates.min().year, dates.max().year)
+    return np.fromiter((d in calendar for d in dates.date), dtype=bool, count=len(dates))
+
+
+@functools.lru_cache(maxsize=32)
+def _holidays(country: str, first_year: int, last_year: int) -> frozenset:
+    """The public holidays of ``country`` in those years (made once: the detect job asks for every day)."""
     import holidays
 
-    calendar = holidays.country_holidays(country, years=range(dates.min().year, dates.max().year + 1))
-    return np.fromiter((d in calendar for d in dates.date), dtype=bool, count=len(dates))
+    return frozenset(holidays.country_holidays(country, years=range(first_year, last_year + 1)))
 
 
 def monitor_start(n_time: int, monitor_last: int | None) -> int:

@@ -121,13 +121,15 @@ class DayJudge:
         """Each series' parent region (a facility's county): the region a share-of-region detector
         compares it within (``parent`` in the panel's keys)."""
         tree = self.reader.tree
-        parents = tree.parents(regions.astype(str)) if tree else [None] * len(regions)
-        return np.array([p or "" for p in parents], dtype=object)
+        codes, unique = pd.factorize(regions.astype(str))  # a region's series share its parent
+        parents = tree.parents(unique) if tree else [None] * len(unique)
+        return np.array([p or "" for p in parents], dtype=object)[codes]
 
     def provinces(self, regions: pd.Series) -> np.ndarray:
         """Each series' province (itself for a province): what a detector pooling over series pools within,
         so that a province judged alone (one task of the Dask engine) is judged as within the country."""
-        return regions.astype(str).map(self.reader.province_of).fillna("").to_numpy(dtype=object)
+        codes, unique = pd.factorize(regions.astype(str))
+        return np.array([self.reader.province_of.get(code, "") for code in unique], dtype=object)[codes]
 
     def panel(self, spec: DetectorSpec, level: str) -> Panel | None:
         """The panel ``spec`` judges at ``level`` (weekly: summed into weeks)."""
