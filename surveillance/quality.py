@@ -31,6 +31,8 @@ what they need through the store's API.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -155,23 +157,23 @@ def visits_drops(visits: pd.DataFrame, day, *, level: str, drop: float = 0.5, we
     ``visits``: ``region, date, visits`` (a region without a row on ``day`` had no visits).
     """
     day = pd.Timestamp(day)
-    same_days = [day - pd.Timedelta(weeks=k) for k in range(1, weeks + 1)]
-    table = visits.assign(date=pd.to_datetime(visits["date"])).pivot_table(
+    same_days = pd.DatetimeIndex([day - pd.Timedelta(weeks=k) for k in range(1, weeks + 1)])
+    dates = pd.to_datetime(visits["date"])
+    wanted = dates.isin(same_days.append(pd.DatetimeIndex([day])))
+    table = visits[wanted.to_numpy()].assign(date=dates[wanted]).pivot_table(
         index="region", columns="date", values="visits", aggfunc="sum")
-    rows = []
-    for region, row in table.iterrows():
-        past = np.array([row.get(d, np.nan) for d in same_days], dtype=float)
-        past = past[np.isfinite(past) & (past > 0)]
-        if len(past) < 2:
-            continue
-        usual = float(np.median(past))
-        now = row.get(day, np.nan)
-        now = 0.0 if not np.isfinite(now) else float(now)
-        if now < drop * usual:
-            rows.append({"kind": "visits_drop", "level": level, "region": str(region), "date": day, "severity": "red",
-                         "detail": note("visits_drop", now=f"{now:,.0f}", usual=f"{usual:,.0f}",
-                                        share=f"{now / usual:.0%}"),
-                         "value": now, "usual": usual})
+    past = table.reindex(columns=same_days).to_numpy(dtype=float)
+    reported = np.isfinite(past) & (past > 0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a region without two such days is not judged
+        usual = np.nanmedian(np.where(reported, past, np.nan), axis=1)
+    now = table.reindex(columns=[day]).to_numpy(dtype=float)[:, 0] if len(table) else np.zeros(0)
+    now = np.where(np.isfinite(now), now, 0.0)
+    rows = [{"kind": "visits_drop", "level": level, "region": str(table.index[i]), "date": day, "severity": "red",
+             "detail": note("visits_drop", now=f"{now[i]:,.0f}", usual=f"{usual[i]:,.0f}",
+                            share=f"{now[i] / usual[i]:.0%}"),
+             "value": float(now[i]), "usual": float(usual[i])}
+            for i in np.flatnonzero((reported.sum(axis=1) >= 2) & (now < drop * usual))]
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
@@ -209,9 +211,14 @@ def visits_by_region(unit_days: pd.DataFrame, unit_regions: pd.DataFrame, level:
     region_of = unit_regions.drop_duplicates("unit").set_index("unit")[level]
     region = unit_days["unit"].map(region_of)
     known = region.notna().to_numpy()
-    frame = pd.DataFrame({"region": region[known].reset_index(drop=True), "date": unit_days["date"].to_numpy()[known],
-                          "visits": unit_days["visits"].to_numpy()[known]})
-    return frame.groupby(["region", "date"], as_index=False)["visits"].sum()
+    regions, names = pd.factorize(region[known], sort=True)
+    days, dates = pd.factorize(pd.DatetimeIndex(unit_days["date"].to_numpy()[known]), sort=True)
+    cell = regions * len(dates) + days  # sorted cells: what a groupby over region and date gives, faster
+    cells = np.flatnonzero(np.bincount(cell, minlength=len(names) * len(dates)))
+    visits = np.bincount(cell, weights=unit_days["visits"].to_numpy(dtype=float)[known],
+                         minlength=len(names) * len(dates))[cells].astype(float)
+    return pd.DataFrame({"region": names.take(cells // max(len(dates), 1)),
+                         "date": dates.take(cells % max(len(dates), 1)), "visits": visits})
 
 
 def _unit_days(con, start, end, *, as_of, history=None) -> pd.DataFrame:

@@ -37,10 +37,22 @@ def _first_judged(con, since: date, until: date, judged: pd.DataFrame | None) ->
     if judged is None or not len(judged):
         return stored
     dates = pd.to_datetime(judged["date"])
-    recent = judged[(dates >= pd.Timestamp(since)) & (dates <= pd.Timestamp(until))]
-    both = pd.concat([stored, recent], ignore_index=True)
-    both["date"] = pd.to_datetime(both["date"])
-    return both.drop_duplicates(["detector", "region", "syndrome", "age_group", "date"], keep="first")
+    within = ((dates >= pd.Timestamp(since)) & (dates <= pd.Timestamp(until))).to_numpy()
+    recent = judged if within.all() else judged[within]
+    stored["date"] = pd.to_datetime(stored["date"])
+    # a point stored and judged again by the backfill counts as stored (first judged); only the days both
+    # hold are compared, point by point (a year of a backfill's points is millions of rows)
+    again = pd.to_datetime(recent["date"]).isin(stored["date"].unique()).to_numpy()
+    if again.any():
+        key = ["detector", "region", "syndrome", "age_group", "date"]
+        twice = recent[again].assign(date=pd.to_datetime(recent.loc[again, "date"]))
+        seen = pd.MultiIndex.from_frame(twice[key]).isin(pd.MultiIndex.from_frame(stored[key]))
+        again[again] = seen
+    if len(stored):
+        both = pd.concat([stored, recent[~again]], ignore_index=True)
+        both["date"] = pd.to_datetime(both["date"])
+        return both
+    return recent.reset_index(drop=True).assign(date=pd.to_datetime(recent["date"]).to_numpy())
 
 
 def _history_q(con, config: Config, day: date, judged: pd.DataFrame | None = None, reader=None) -> pd.DataFrame:
@@ -99,11 +111,24 @@ def _as_first_judged(pvalues: np.ndarray, keys: pd.DataFrame, dates: pd.Datetime
     out = pvalues.copy()
     days = dates.get_indexer(pd.to_datetime(stored["date"]))
     out[:, np.unique(days[days >= 0])] = np.nan
-    series = pd.MultiIndex.from_frame(keys[["region", "syndrome", "age_group"]].astype(str))
-    rows = series.get_indexer(pd.MultiIndex.from_frame(stored[["region", "syndrome", "age_group"]].astype(str)))
+    rows = _rows_of(keys, stored)
     hit = (rows >= 0) & (days >= 0)
     out[rows[hit], days[hit]] = stored["pvalue"].to_numpy(dtype=float)[hit]
     return out
+
+
+def _rows_of(keys: pd.DataFrame, points: pd.DataFrame) -> np.ndarray:
+    """The row of ``keys`` (region, syndrome, age group) of each of ``points`` (-1: none); the series of the
+    points, few, are looked up once each instead of every point."""
+    columns = ["region", "syndrome", "age_group"]
+    codes = np.zeros(len(points), dtype=np.int64)
+    for column in columns:
+        code, unique = pd.factorize(points[column].astype(str))
+        codes = codes * max(len(unique), 1) + code
+    series, first = np.unique(codes, return_index=True)
+    wanted = pd.MultiIndex.from_frame(points[columns].iloc[first].astype(str))
+    found = pd.MultiIndex.from_frame(keys[columns].astype(str)).get_indexer(wanted)
+    return found[np.searchsorted(series, codes)]
 
 
 def _without_confirmed(con, days: pd.DataFrame, gap_days: int) -> pd.DataFrame:

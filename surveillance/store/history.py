@@ -72,8 +72,9 @@ class CountHistory:
         self._regions = unit_regions(con)
         self._levels: dict = {}
         self._row_region: dict = {}
-        self._by_day = self._sorted_days = None
+        self._by_day = None
         self._unit_ages = None
+        self._last_unit_days = None
 
     def _index(self, rows: dict) -> None:
         n_syndromes, n_ages = len(self.syndrome_names), len(self.age_names)
@@ -176,7 +177,18 @@ class CountHistory:
     def unit_days(self, start, end, *, as_of) -> pd.DataFrame:
         """What :func:`~surveillance.store.counts.unit_days` gives (without ``within``): ``unit, date,
         visits`` per unit and day with data as known on ``as_of``; visits are the largest total over the
-        unit's syndrome rows (or the sum of its counts without totals), summed over its age groups."""
+        unit's syndrome rows (or the sum of its counts without totals), summed over its age groups. The last
+        table is kept: a narrower window as of the same day (the detect job asks for two) is a slice of it."""
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        kept = self._last_unit_days
+        if kept is not None and kept[0] == as_of and kept[1] <= start and end <= kept[2]:
+            dates = kept[3]["date"]
+            return kept[3][((dates >= start) & (dates <= end)).to_numpy()].reset_index(drop=True)
+        frame = self._unit_days(start, end, as_of)
+        self._last_unit_days = (as_of, start, end, frame)
+        return frame.copy(deep=False)
+
+    def _unit_days(self, start, end, as_of) -> pd.DataFrame:
         columns = slice(_days(start) - self._first, _days(end) - self._first + 1)
         count, total = self._as_of(columns, as_of)
         if self._unit_ages is None:  # the keys grouped by unit and age group, and those groups by unit
@@ -217,6 +229,22 @@ class CountHistory:
             self._row_region[level] = (names, unit_region[self.key_unit[self.row_key]])
         return self._row_region[level]
 
+    def _rows_by_day(self) -> dict:
+        """The revision rows in day order (a window of days is one slice), with what the arrivals need of each:
+        day, day received, change from the revision before, days after its day (at least 0), syndrome;
+        each level's region is added when first asked for. Made once."""
+        if self._by_day is None:
+            rows = np.argsort(self.row_day, kind="stable")
+            previous = self.row_previous[rows]
+            known = self.row_known[rows]
+            day = self.row_day[rows]
+            self._by_day = {
+                "rows": rows, "day": day, "known": known,
+                "change": self.row_count[rows] - np.where(previous >= 0, self.row_count[np.maximum(previous, 0)], 0.0),
+                "delay": np.maximum(known - (self._first + day), 0),
+                "syndrome": self.key_syndrome[self.row_key[rows]], "region": {}}
+        return self._by_day
+
     def arrivals_by_delay(self, *, level: str, start, end, as_of, max_delay: int,
                           by_syndrome: bool = False) -> pd.DataFrame | None:
         """What :func:`~surveillance.store.delays.arrivals_by_delay` gives, or None when the revisions of a
@@ -227,17 +255,15 @@ class CountHistory:
             return None
         first, last, cutoff = _days(start) - self._first, _days(end) - self._first, _days(as_of)
         names, row_region = self._row_regions(level)
-        if self._by_day is None:  # the rows in day order, so that a window of days is one slice
-            self._by_day = np.argsort(self.row_day, kind="stable")
-            self._sorted_days = self.row_day[self._by_day]
-        rows = self._by_day[np.searchsorted(self._sorted_days, first):np.searchsorted(self._sorted_days, last, "right")]
-        rows = rows[(self.row_known[rows] <= cutoff) & (row_region[rows] >= 0)]
-        previous = self.row_previous[rows]
-        change = self.row_count[rows] - np.where(previous >= 0, self.row_count[np.maximum(previous, 0)], 0.0)
-        day = self.row_day[rows]
-        delay = np.minimum(np.maximum(self.row_known[rows] - (self._first + day), 0), int(max_delay))
-        region = row_region[rows]
-        syndrome = self.key_syndrome[self.row_key[rows]] if by_syndrome else np.zeros(len(rows), dtype=np.int64)
+        by_day = self._rows_by_day()
+        lo, hi = np.searchsorted(by_day["day"], first), np.searchsorted(by_day["day"], last, "right")
+        if level not in by_day["region"]:
+            by_day["region"][level] = row_region[by_day["rows"]]
+        region = by_day["region"][level][lo:hi]
+        keep = (by_day["known"][lo:hi] <= cutoff) & (region >= 0)
+        region, day, change = region[keep], by_day["day"][lo:hi][keep], by_day["change"][lo:hi][keep]
+        delay = np.minimum(by_day["delay"][lo:hi][keep], int(max_delay))
+        syndrome = by_day["syndrome"][lo:hi][keep] if by_syndrome else np.zeros(len(day), dtype=np.int64)
         n_syndromes, n_days, n_delays = len(self.syndrome_names), last - first + 1, int(max_delay) + 1
         code = ((region * n_syndromes + syndrome) * n_days + (day - first)) * n_delays + delay
         cells = len(names) * n_syndromes * n_days * n_delays
