@@ -45,7 +45,7 @@ from .inputs import monitor_param, monitor_start, quiet_empty_slices
 from .params import Int, ParamSchema, Probability
 from .regional_kernels import by_time, expected_in_window
 from .registry import Detector, register
-from .result import DetectionResult, Status, assemble
+from .result import DetectionResult, Status, assemble, exceedance_score
 
 WINDOWS = (1, 3, 7)
 SEARCH_STEPS = 4  # steps from the approximate quantile before leaving a point to scipy's search
@@ -114,18 +114,31 @@ def _size(phi: float, baseline_cases: np.ndarray) -> np.ndarray:
     return 1.0 / (phi + 1.0 / (baseline_cases + 0.5))
 
 
-def _tail(x: np.ndarray, rest: np.ndarray, share: np.ndarray, phi: float, baseline_cases: np.ndarray) -> np.ndarray:
+def _tail(x: np.ndarray, rest: np.ndarray, share: np.ndarray, phi, baseline_cases: np.ndarray,
+          best: np.ndarray) -> np.ndarray:
     """The larger of the binomial and negative-binomial upper tails ``P(X >= x)`` (the binomial tail as
-    the regularised incomplete beta function, which takes counts that are not whole numbers too).
+    the regularised incomplete beta function, which takes counts that are not whole numbers too), where
+    it can lower the point's p-value: 1 where it cannot (below ``best``, the point's smallest tail so far,
+    or at least ``1 / len(WINDOWS)``, which the Bonferroni product makes 1), so those points skip the
+    special functions and every p-value stays exactly what the full tails give.
 
     The negative binomial's ``Var = mu + (phi + 1 / baseline cases) mu^2``: a series' share drifts for
     days at a time (so a window's excess variance grows with the square of its expectation, as for
     one point), and the usual share itself is known only as well as its baseline cases tell."""
-    binomial = special.betainc(np.maximum(x, 1e-12), rest + 1.0, share)
-    mu = rest * share / np.maximum(1.0 - share, 1e-12)
-    size = _size(phi, baseline_cases)
-    negative_binomial = stats.nbinom.sf(x - 1, size, size / (size + mu))
-    return np.maximum(binomial, negative_binomial)
+    out = np.ones(len(x))
+    # whole counts at least one below the binomial's mean: P(X >= x) >= 1/2 (the median is the mean
+    # rounded down or up), so neither tail can matter
+    whole = (x == np.floor(x)) & (rest == np.floor(rest))
+    todo = np.flatnonzero(~(whole & (x + 1.0 <= (x + rest) * share)))
+    binomial = special.betainc(np.maximum(x[todo], 1e-12), rest[todo] + 1.0, share[todo])
+    # the negative binomial can only raise the binomial tail: only where that is still low enough to count
+    low = (binomial * len(WINDOWS) < 1.0) & (binomial < best[todo])
+    todo, binomial = todo[low], binomial[low]
+    mu = rest[todo] * share[todo] / np.maximum(1.0 - share[todo], 1e-12)
+    size = _size(phi if np.ndim(phi) == 0 else phi[todo], baseline_cases[todo])
+    negative_binomial = stats.nbinom.sf(x[todo] - 1, size, size / (size + mu))
+    out[todo] = np.maximum(binomial, negative_binomial)
+    return out
 
 
 def _upper_quantile(q: float, size: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -169,9 +182,14 @@ def _upper_quantile(q: float, size: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 
 def _group_sum(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per group and column: the sum of ``values`` over the group's series."""
+    """Per group and column: the sum of ``values`` over the group's series (in the series' order)."""
     out = np.zeros((n_groups, values.shape[1]))
-    np.add.at(out, groups, values)
+    if not len(groups):
+        return out
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    out[ordered[starts]] = np.add.reduceat(values[order], starts, axis=0)
     return out
 
 
@@ -210,7 +228,7 @@ def run_regional_excess(panel: Panel, params: dict, points: np.ndarray | None = 
                                               time_major=time_major)
             judged = (x >= params["min_cases"]) & (b_days >= params["min_baseline_days"])
             p = np.ones(shape)  # the tails only where they count (most points of small series have few cases)
-            p[judged] = _tail(x[judged], r[judged], share[judged], _at(phi, judged), b_own[judged])
+            p[judged] = _tail(x[judged], r[judged], share[judged], _at(phi, judged), b_own[judged], best[judged])
             best = np.minimum(best, p)
             if w == 1:
                 base_days_one = b_days
@@ -222,13 +240,14 @@ def run_regional_excess(panel: Panel, params: dict, points: np.ndarray | None = 
     status = np.full((n, T), Status.NOT_MONITORED, dtype=np.uint8)
     judged_status = np.where(base_days_one >= params["min_baseline_days"], Status.OK, Status.INSUFFICIENT_BASELINE)
     status[:, ends] = judged_status
-    full = {name: np.full((n, T), np.nan) for name in ("expected", "upperbound", "pvalue")}
-    if bounds:
+    full = {name: np.full((n, T), np.nan) for name in ("expected", "upperbound", "pvalue", "score")}
+    if bounds:  # the score at the judged points only (elsewhere it has no bound)
         full["expected"][:, ends] = expected
         full["upperbound"][:, ends] = upper
+        full["score"][:, ends] = exceedance_score(y[:, ends], expected, upper)
     full["pvalue"][:, ends] = pvalue_judged
     return assemble("regional_excess", params, y, expected=full["expected"], upperbound=full["upperbound"],
-                    pvalue=full["pvalue"], status=status, score=None if bounds else np.full((n, T), np.nan))
+                    pvalue=full["pvalue"], status=status, score=full["score"])
 
 
 REGIONAL_EXCESS = register(Detector(

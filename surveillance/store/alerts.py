@@ -102,8 +102,8 @@ def insert_new_signals(cur, signals: pd.DataFrame, now: datetime) -> pd.DataFram
     new = f"FROM incoming_signals i WHERE NOT EXISTS (SELECT 1 FROM signals s WHERE {on})"
     cur.register("incoming_signals", frame)
     try:
-        rows = [r[0] for r in cur.execute(f"SELECT i._row {new}").fetchall()]
-        if rows:
+        rows = np.sort(cur.execute(f"SELECT i._row {new}").fetchnumpy()["_row"])  # as the signals came
+        if len(rows):
             cur.execute(f"INSERT INTO signals ({', '.join(SIGNAL_COLUMNS)}, created_at)"
                         f" SELECT {', '.join('i.' + c for c in SIGNAL_COLUMNS)}, ? {new}", [now])
     finally:

@@ -210,3 +210,38 @@ def test_a_province_judged_alone_is_judged_as_within_the_country():
             np.testing.assert_array_equal(getattr(alone, name), getattr(together, name)[rows_in])
     unpooled = detect("regional_excess", replace(country, keys=country.keys.drop(columns="pool")), monitor_last=5)
     assert not np.array_equal(unpooled.pvalue, together.pvalue, equal_nan=True)  # pooled apart: it matters here
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_the_tails_left_out_are_those_that_cannot_change_a_pvalue(monkeypatch, whole):
+    """The detector evaluates a window's tails only where they can lower the point's p-value; with the
+    full tails at every point (the formulas as documented) every p-value is exactly the same, for whole
+    counts and for counts that are not (percentages)."""
+    from scipy import special
+
+    from surveillance.detectors import regional
+
+    rng = np.random.default_rng(11)
+    dates = pd.date_range("2026-01-01", periods=60)
+    rows = []
+    for county in ("C1", "C2", "C3"):
+        for k in range(6):
+            level = rng.gamma(2.0, 4.0)
+            counts = rng.poisson(level * rng.gamma(4.0, 0.25, len(dates))).astype(float)
+            counts[-rng.integers(1, 8):] += rng.poisson(level, 1)[0] * (k == 0)  # a local rise in some
+            counts = counts if whole else counts * rng.uniform(0.9, 1.1, len(dates))
+            rows += [(d, f"{county}F{k}", county, "fever", "all", c, 100) for d, c in zip(dates, counts)]
+    long = pd.DataFrame(rows, columns=["date", "region", "parent", "syndrome", "age_group", "count", "total"])
+    panel = panel_from_long(long, ["region", "parent", "syndrome", "age_group"])
+    screened = detect("regional_excess", panel, monitor_last=20)
+
+    def every_tail(x, rest, share, phi, baseline_cases, best):
+        binomial = special.betainc(np.maximum(x, 1e-12), rest + 1.0, share)
+        mu = rest * share / np.maximum(1.0 - share, 1e-12)
+        size = regional._size(phi, baseline_cases)
+        return np.maximum(binomial, stats.nbinom.sf(x - 1, size, size / (size + mu)))
+
+    monkeypatch.setattr(regional, "_tail", every_tail)
+    full = detect("regional_excess", panel, monitor_last=20)
+    assert np.nanmin(full.pvalue) < 0.01 and (full.pvalue[~np.isnan(full.pvalue)] < 1).mean() > 0.1
+    np.testing.assert_array_equal(screened.pvalue, full.pvalue)
