@@ -97,7 +97,7 @@ def _pooled_overdispersion(panel: Panel, own: np.ndarray, total: np.ndarray, kno
     country). Per series ``(n, 1)`` when pooled apart, else one number."""
     if "pool" not in panel.keys.columns:
         return _overdispersion(own, total, known)
-    pools, pool = np.unique(panel.keys["pool"].astype(str).to_numpy(), return_inverse=True)
+    pool, pools = pd.factorize(panel.keys["pool"].astype(str))
     if len(pools) == 1:
         return _overdispersion(own, total, known)
     phi = np.array([_overdispersion(own[pool == k], total[pool == k], known[pool == k]) for k in range(len(pools))])
