@@ -84,9 +84,11 @@ def update_episodes(
     notify_since = day_of(notify_since) if notify_since is not None else date.min
     adjacency = _adjacency(neighbours)
     episodes: dict[int, Episode] = {}
+    index = EpisodeIndex(by_event, place)
     for row in ([] if existing is None else existing.to_dict("records")):
         episode = Episode.from_row(row)
         episodes[episode.episode_id] = episode
+        index.add(episode)
     events: list[Event] = []
     signalled: set[int] = set()  # episodes that got a signal (the others changed only if they have an event)
     evidence: dict[tuple, dict] = {}  # the newest judgement of a signal replaces an earlier one
@@ -96,11 +98,12 @@ def update_episodes(
         fed: list[Episode] = []
         opened_ids: set[int] = set()
         for group in groups:
-            episode = find_episode(episodes.values(), group, gap_days, by_event, place, adjacency)
+            episode = find_episode(index.taking(group), group, gap_days, by_event, place, adjacency)
             if episode is None:
                 episode, opened = open_episode(group, next_id, place if by_event else None)
                 next_id += 1
                 episodes[episode.episode_id] = episode
+                index.add(episode)
                 opened_ids.add(episode.episode_id)
                 events.append(opened)
             else:
@@ -109,7 +112,7 @@ def update_episodes(
                 episode.regions = sorted(set(episode.regions) | {place(r) for r in group.regions})
             fed.append(episode)
             evidence.update(group.evidence(episode.episode_id))
-        events += join_neighbours(fed, opened_ids, episodes.values(), adjacency, day, gap_days, by_event)
+        events += join_neighbours(fed, opened_ids, index, adjacency, day, gap_days, by_event)
         signalled.update(episode.episode_id for episode in fed)
 
     events += end_quiet(episodes.values(), today + timedelta(days=1), quiet_days)
@@ -215,18 +218,17 @@ def extend_episode(episode: Episode, group: SignalGroup) -> list[Event]:
     return [episode.event(group.day, "escalated", notes.joined(reasons), notify=notify_rose or bool(new_regions))]
 
 
-def join_neighbours(fed: list[Episode], opened_ids: set[int], episodes: Iterable[Episode],
+def join_neighbours(fed: list[Episode], opened_ids: set[int], index: EpisodeIndex,
                     adjacency: dict[str, set[str]], day: date, gap_days: int, by_event: bool = False) -> list[Event]:
     """Outbreak episodes of neighbouring regions (same syndrome and age group) running together list
     each other's region; an ``escalated`` event for each that was not opened today."""
     if not adjacency:
         return []
-    episodes = list(episodes)
     events = []
     for new in fed:
         if new.kind != "outbreak":
             continue
-        for other in episodes:
+        for other in index.beside(new, adjacency):
             if not _runs_beside(other, new, adjacency, day, gap_days, by_event):
                 continue
             for joined, joining in ((other, new), (new, other)):
@@ -237,6 +239,47 @@ def join_neighbours(fed: list[Episode], opened_ids: set[int], episodes: Iterable
                     events.append(joined.event(day, "escalated", notes.note("joined", region=joining.region),
                                                notify=True))
     return events
+
+
+class EpisodeIndex:
+    """The episodes by what a signal group or a neighbour must share with them, so that finding the one a
+    group extends, or the neighbours an outbreak runs beside, looks at those few instead of every episode
+    of a national backfill; each list keeps the episodes' order (which one wins a tie)."""
+
+    def __init__(self, by_event: bool = False, place_of=None):
+        self.by_event, self.place_of = by_event, place_of
+        self._taking: dict[tuple, list[Episode]] = {}
+        self._outbreaks: dict[tuple, list[Episode]] = {}
+        self._order: dict[int, int] = {}
+
+    def _key(self, kind: str, syndrome: str, age_group: str, region: str) -> tuple:
+        """What :meth:`Episode.takes` requires to be equal before it looks further."""
+        if self.by_event and kind == "outbreak":
+            return (kind, syndrome_group(syndrome))
+        if kind == "cluster" or (kind == "data_quality" and self.place_of is not None):
+            return (kind, syndrome, age_group)  # a shared region, or the same place
+        return (kind, syndrome, age_group, region)
+
+    def _series(self, episode: Episode) -> tuple:
+        return (syndrome_group(episode.syndrome),) if self.by_event else (episode.syndrome, episode.age_group)
+
+    def add(self, episode: Episode) -> None:
+        self._order[episode.episode_id] = len(self._order)
+        key = self._key(episode.kind, episode.syndrome, episode.age_group, episode.region)
+        self._taking.setdefault(key, []).append(episode)
+        if episode.kind == "outbreak":
+            self._outbreaks.setdefault((*self._series(episode), episode.region), []).append(episode)
+
+    def taking(self, group: SignalGroup) -> list[Episode]:
+        """The episodes that might take ``group`` (``Episode.takes`` decides)."""
+        return self._taking.get(self._key(group.kind, group.syndrome, group.age_group, group.region), [])
+
+    def beside(self, episode: Episode, adjacency: dict[str, set[str]]) -> list[Episode]:
+        """The outbreak episodes of ``episode``'s neighbouring regions and series, in the episodes' order."""
+        series = self._series(episode)
+        near = [other for region in adjacency.get(episode.region, ())
+                for other in self._outbreaks.get((*series, region), [])]
+        return sorted(near, key=lambda other: self._order[other.episode_id])
 
 
 def _runs_beside(other: Episode, new: Episode, adjacency: dict[str, set[str]], day: date, gap_days: int,
